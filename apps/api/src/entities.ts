@@ -1,0 +1,4 @@
+import { UserEntity } from '@finserve/api/auth';
+
+/** Every TypeORM entity of the API (the db CLI and TypeORM CLI need the explicit list). */
+export const ENTITIES = [UserEntity];

@@ -1,0 +1,31 @@
+const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
+const { join } = require('node:path');
+
+// The API is bundled (path aliases resolved, migrations included) into CommonJS for Node; every
+// npm dependency stays external and is loaded from node_modules at run time (NestJS 12 packages
+// are ESM and load through Node's require(esm)).
+module.exports = {
+  output: {
+    path: join(__dirname, '../../dist/apps/api'),
+    clean: true,
+  },
+  devtool: 'source-map',
+  plugins: [
+    new NxAppWebpackPlugin({
+      target: 'node',
+      compiler: 'tsc',
+      main: './src/main.ts',
+      additionalEntryPoints: [
+        { entryName: 'db', entryPath: './src/db.ts' },
+        { entryName: 'data-source', entryPath: './src/data-source.ts' },
+      ],
+      tsConfig: './tsconfig.app.json',
+      outputHashing: 'none',
+      generatePackageJson: false,
+      externalDependencies: 'all',
+      optimization: false,
+      sourceMap: true,
+      skipTypeChecking: true,
+    }),
+  ],
+};

@@ -1,0 +1,5 @@
+export * from './lib/auth.module';
+export * from './lib/token.service';
+export * from './lib/user.entity';
+export * from './lib/user.model';
+export * from './lib/users.service';

@@ -1,0 +1,33 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentUser, Public, type AuthUser } from '@finserve/api/core';
+
+import { AuthService } from './auth.service';
+import { LoginInput, RegisterInput } from './dto/auth.input';
+import { AuthPayloadModel, UserModel } from './user.model';
+import { UsersService } from './users.service';
+
+@Resolver()
+export class AuthResolver {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @Mutation(() => AuthPayloadModel)
+  register(@Args('input', { type: () => RegisterInput }) input: RegisterInput): Promise<AuthPayloadModel> {
+    return this.auth.register(input);
+  }
+
+  @Public()
+  @Mutation(() => AuthPayloadModel)
+  login(@Args('input', { type: () => LoginInput }) input: LoginInput): Promise<AuthPayloadModel> {
+    return this.auth.login(input);
+  }
+
+  @Public()
+  @Query(() => UserModel, { nullable: true, description: 'The signed-in user; null when anonymous.' })
+  async me(@CurrentUser() user: AuthUser | null): Promise<UserModel | null> {
+    return user ? this.users.findById(user.id) : null;
+  }
+}

@@ -1,0 +1,50 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  DISPLAY_NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USERNAME_PATTERN,
+} from '@finserve/shared';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+@InputType('RegisterInput')
+export class RegisterInput {
+  @Field(() => String)
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3..32 characters of [A-Za-z0-9_]' })
+  username!: string;
+
+  @Field(() => String)
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH, { message: `password must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  @MaxLength(PASSWORD_MAX_LENGTH, { message: `password must be at most ${PASSWORD_MAX_LENGTH} characters` })
+  password!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, DISPLAY_NAME_MAX_LENGTH, {
+    message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
+  })
+  // No control characters (they break every UI that shows the name).
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'displayName must not contain control characters' })
+  displayName?: string | null;
+}
+
+@InputType('LoginInput')
+export class LoginInput {
+  @Field(() => String)
+  @IsString()
+  @MaxLength(64, { message: 'username is too long' })
+  username!: string;
+
+  @Field(() => String)
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH, { message: 'password is too long' })
+  password!: string;
+}

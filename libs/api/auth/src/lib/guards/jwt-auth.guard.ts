@@ -1,0 +1,65 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import {
+  gqlContextOf,
+  IS_PUBLIC_KEY,
+  UnauthenticatedError,
+  type AuthUser,
+} from '@finserve/api/core';
+
+type HttpRequest = {
+  headers: Record<string, string | string[] | undefined>;
+  user?: AuthUser;
+  authenticated?: Promise<boolean>;
+};
+
+/**
+ * Global guard: every handler needs a valid access token unless marked @Public(). On a public
+ * handler a token is still read when one is sent, and a bad one is still refused. Over graphql-ws
+ * the identity was established at connection_init (see graphql.config.ts) and is reused here.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const isGraphql = context.getType<string>() === 'graphql';
+    const gql = isGraphql ? gqlContextOf(context) : undefined;
+
+    if (gql?.connection) {
+      if (!gql.user && !isPublic) throw new UnauthenticatedError();
+      return true;
+    }
+
+    const request = this.getRequest(context);
+    if (!request.headers.authorization) {
+      if (gql) gql.user = null;
+      if (isPublic) return true;
+      throw new UnauthenticatedError();
+    }
+    // Several root fields of one request share one verification.
+    request.authenticated ??= (super.canActivate(context) as Promise<boolean>);
+    await request.authenticated;
+    if (gql) gql.user = request.user ?? null;
+    return true;
+  }
+
+  override getRequest(context: ExecutionContext): HttpRequest {
+    return context.getType<string>() === 'graphql'
+      ? (gqlContextOf(context).req as HttpRequest)
+      : context.switchToHttp().getRequest<HttpRequest>();
+  }
+
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
+    if (error instanceof UnauthenticatedError) throw error;
+    if (error || !user) throw new UnauthenticatedError('Invalid or expired token');
+    return user;
+  }
+}

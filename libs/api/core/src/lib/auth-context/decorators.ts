@@ -1,0 +1,34 @@
+import {
+  createParamDecorator,
+  SetMetadata,
+  type CustomDecorator,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import type { Role } from '@finserve/shared';
+
+import type { AuthUser, GraphQLContext } from './auth-user';
+
+export const IS_PUBLIC_KEY = 'finserve:isPublic';
+export const ROLES_KEY = 'finserve:roles';
+
+/**
+ * Opts a handler or resolver out of the global "valid token required" rule. A valid token is still
+ * read when present (so `me` and per-user views work); an invalid one is still refused.
+ */
+export const Public = (): CustomDecorator<string> => SetMetadata(IS_PUBLIC_KEY, true);
+
+/** Restricts a handler to users having one of these roles (checked after authentication). */
+export const Roles = (...roles: Role[]): CustomDecorator<string> => SetMetadata(ROLES_KEY, roles);
+
+export function gqlContextOf(context: ExecutionContext): GraphQLContext {
+  return GqlExecutionContext.create(context).getContext<GraphQLContext>();
+}
+
+/** The authenticated user, or null on a @Public() operation called anonymously. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthUser | null =>
+    context.getType<string>() === 'graphql'
+      ? (gqlContextOf(context).user ?? null)
+      : ((context.switchToHttp().getRequest<{ user?: AuthUser }>().user as AuthUser) ?? null),
+);

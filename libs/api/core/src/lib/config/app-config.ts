@@ -1,0 +1,158 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : value;
+
+/**
+ * Every setting of the API, read from the environment once at boot and validated.
+ * A bad value stops the process with one line naming the variable (see loadConfig).
+ * Defaults here are the documented defaults of the README's configuration table.
+ */
+export class AppConfig {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 65535' })
+  @Min(1, { message: 'must be an integer between 1 and 65535' })
+  @Max(65535, { message: 'must be an integer between 1 and 65535' })
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** PostgreSQL connection URL; without it an embedded PostgreSQL is started under DATA_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string = undefined;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  DB_MIGRATE_ON_START = true;
+
+  /** Port of the embedded PostgreSQL (another free port is chosen when it is taken). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1024 and 65535' })
+  @Min(1024, { message: 'must be an integer between 1024 and 65535' })
+  @Max(65535, { message: 'must be an integer between 1024 and 65535' })
+  EMBEDDED_PG_PORT = 54329;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  /** HMAC secret of access tokens. Required (>= 32 chars) in production; generated per DATA_DIR otherwise. */
+  @IsOptional()
+  @IsString()
+  JWT_SECRET?: string = undefined;
+
+  /** Access-token lifetime: seconds, or a number with s/m/h/d (e.g. 15m). */
+  @Matches(/^\d+[smhd]?$/, { message: 'must be a duration such as 900, 15m, 1h or 1d' })
+  JWT_TTL = '1h';
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_]{3,32}$/, { message: 'must be 3..32 characters of [A-Za-z0-9_]' })
+  ADMIN_USERNAME?: string = undefined;
+
+  @IsOptional()
+  @MinLength(8, { message: 'must be at least 8 characters' })
+  @MaxLength(256, { message: 'must be at most 256 characters' })
+  ADMIN_PASSWORD?: string = undefined;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 10000 (basis points)' })
+  @Min(0, { message: 'must be an integer between 0 and 10000 (basis points)' })
+  @Max(10000, { message: 'must be an integer between 0 and 10000 (basis points)' })
+  PLATFORM_FEE_BPS = 500;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  API_RATE_LIMIT_PER_MINUTE = 100;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  CHAT_RATE_LIMIT_PER_SECOND = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  TIP_RATE_LIMIT_PER_MINUTE = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  TIP_MIN_CENTS = 100;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  TIP_MAX_CENTS = 100000;
+
+  /** Accepted ISO-4217 currency codes, comma separated. */
+  @Transform(toList)
+  @Matches(/^[A-Z]{3}$/, { each: true, message: 'must be a comma-separated list of ISO-4217 codes (e.g. USD,EUR)' })
+  CURRENCIES: string[] = ['USD'];
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = '.data';
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** Folder of the built web app served at / (when it exists). */
+  @IsString()
+  WEB_DIST_DIR = 'dist/apps/web/browser';
+
+  /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
+  jwtSecret = '';
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** JWT_TTL in seconds. */
+  get jwtTtlSeconds(): number {
+    return parseDurationSeconds(this.JWT_TTL);
+  }
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDurationSeconds(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's'];
+}

@@ -1,0 +1,5 @@
+// Every migration, oldest first. The API bundle and the db CLI take them from here; a test checks
+// that each file of this folder is listed.
+import { CreateUsers1764000000000 } from './1764000000000-CreateUsers';
+
+export const MIGRATIONS = [CreateUsers1764000000000];
