@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@finserve/api/core';
 import {
@@ -12,6 +12,9 @@ import {
   runMigrations,
   type DatabaseServer,
 } from '@finserve/api/database';
+
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { ErrorCode } from '@finserve/shared';
 
 import { MIGRATIONS } from '../../../migrations';
 import { AppModule } from './app.module';
@@ -40,12 +43,44 @@ async function migrate(url: string, log: (line: string) => void): Promise<void> 
   }
 }
 
+const NEST_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_TO_NEST: Record<AppConfig['LOG_LEVEL'], number> = {
+  silent: 0, fatal: 1, error: 2, warn: 3, info: 4, debug: 5, trace: 6,
+};
+
+function nestLogLevels(level: AppConfig['LOG_LEVEL']): LogLevel[] | false {
+  const count = PINO_TO_NEST[level];
+  return count === 0 ? false : NEST_LEVELS.slice(0, count);
+}
+
+/**
+ * A body that is too large or not JSON gets a GraphQL-shaped error (so clients parse one format),
+ * never an HTML page or a parser stack.
+ */
+function bodyParserErrorHandler(
+  error: { status?: number; type?: string },
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
+  if (!error?.status || error.status >= 500) return next(error);
+  const message =
+    error.type === 'entity.too.large'
+      ? 'Request body too large'
+      : error.type === 'entity.parse.failed'
+        ? 'Request body is not valid JSON'
+        : 'Malformed request body';
+  res.status(error.status).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+}
+
 /**
  * Starts the whole API: database (DATABASE_URL or embedded), migrations (unless
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
  */
 export async function startApp(config: AppConfig): Promise<RunningApp> {
+  // Until the pino logger takes over, Nest's console logger prints only what LOG_LEVEL allows.
+  Logger.overrideLogger(nestLogLevels(config.LOG_LEVEL));
   const bootLog = (line: string) => {
     if (config.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level: 30, time: Date.now(), msg: line }));
   };
@@ -55,9 +90,11 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     if (config.DB_MIGRATE_ON_START) await migrate(database.url, bootLog);
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({ config, databaseUrl: database.url }),
-      { bufferLogs: true },
+      // Body parsing is installed below, with a limit and GraphQL-shaped errors.
+      { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
-    app.useLogger(app.get(Logger));
+    app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
+    app.useLogger(app.get(PinoLogger));
     app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');
     app.useGlobalPipes(

@@ -2,3 +2,4 @@ export * from './lib/data-source-options';
 export * from './lib/database-server';
 export * from './lib/embedded-postgres';
 export * from './lib/migrate';
+export * from './lib/typeorm-logger';

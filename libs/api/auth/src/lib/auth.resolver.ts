@@ -1,8 +1,8 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentUser, Public, type AuthUser } from '@finserve/api/core';
+import { CurrentUser, NotFoundError, Public, type AuthUser } from '@finserve/api/core';
 
 import { AuthService } from './auth.service';
-import { LoginInput, RegisterInput } from './dto/auth.input';
+import { LoginInput, RegisterInput, UpdateProfileInput } from './dto/auth.input';
 import { AuthPayloadModel, UserModel } from './user.model';
 import { UsersService } from './users.service';
 
@@ -29,5 +29,16 @@ export class AuthResolver {
   @Query(() => UserModel, { nullable: true, description: 'The signed-in user; null when anonymous.' })
   async me(@CurrentUser() user: AuthUser | null): Promise<UserModel | null> {
     return user ? this.users.findById(user.id) : null;
+  }
+
+  @Mutation(() => UserModel, { description: "Changes the signed-in user's display name." })
+  async updateProfile(
+    @CurrentUser() user: AuthUser,
+    @Args('input', { type: () => UpdateProfileInput }) input: UpdateProfileInput,
+  ): Promise<UserModel> {
+    await this.users.update(user.id, { displayName: input.displayName });
+    const updated = await this.users.findById(user.id);
+    if (!updated) throw new NotFoundError('User');
+    return updated;
   }
 }

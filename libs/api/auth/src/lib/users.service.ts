@@ -49,7 +49,7 @@ export class UsersService {
     }
   }
 
-  async update(id: string, changes: Partial<Pick<UserEntity, 'passwordHash' | 'role'>>): Promise<void> {
+  async update(id: string, changes: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'displayName'>>): Promise<void> {
     await this.users.update({ id }, changes);
   }
 }

@@ -1,4 +1,6 @@
-import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+
+import { TypeOrmLogger } from './typeorm-logger';
 
 export interface DataSourceInputs {
   url: string;
@@ -26,6 +28,8 @@ export function buildDataSourceOptions(inputs: DataSourceInputs): DataSourceOpti
     synchronize: false,
     migrationsRun: false,
     logging: ['error', 'warn', 'migration'],
+    logger: new TypeOrmLogger(),
+    maxQueryExecutionTime: 1000,
     applicationName: inputs.applicationName ?? 'finserve-api',
     extra: {
       max: inputs.poolSize ?? 20,

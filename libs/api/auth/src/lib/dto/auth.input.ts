@@ -8,6 +8,10 @@ import {
   USERNAME_PATTERN,
 } from '@finserve/shared';
 
+/** No control characters in names: they break every UI that shows them. */
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 @InputType('RegisterInput')
@@ -30,10 +34,20 @@ export class RegisterInput {
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
-  // No control characters (they break every UI that shows the name).
-  // eslint-disable-next-line no-control-regex
-  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'displayName must not contain control characters' })
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
   displayName?: string | null;
+}
+
+@InputType('UpdateProfileInput')
+export class UpdateProfileInput {
+  @Field(() => String)
+  @Transform(trim)
+  @IsString()
+  @Length(1, DISPLAY_NAME_MAX_LENGTH, {
+    message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
+  })
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
+  displayName!: string;
 }
 
 @InputType('LoginInput')

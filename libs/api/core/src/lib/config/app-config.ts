@@ -43,13 +43,20 @@ export class AppConfig {
   NODE_ENV: NodeEnv = 'development';
 
   @Transform(toInt)
-  @IsInt({ message: 'must be an integer between 1 and 65535' })
-  @Min(1, { message: 'must be an integer between 1 and 65535' })
-  @Max(65535, { message: 'must be an integer between 1 and 65535' })
+  @IsInt({ message: 'must be an integer between 0 and 65535 (0: any free port)' })
+  @Min(0, { message: 'must be an integer between 0 and 65535 (0: any free port)' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535 (0: any free port)' })
   PORT = 3000;
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /** Largest accepted HTTP request body (a GraphQL request), in bytes. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1024 and 10485760' })
+  @Min(1024, { message: 'must be an integer between 1024 and 10485760' })
+  @Max(10_485_760, { message: 'must be an integer between 1024 and 10485760' })
+  HTTP_BODY_LIMIT_BYTES = 262_144;
 
   /** PostgreSQL connection URL; without it an embedded PostgreSQL is started under DATA_DIR. */
   @IsOptional()

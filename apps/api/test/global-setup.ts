@@ -1,0 +1,37 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { Client } from 'pg';
+// Global setup runs outside jest's module map, so the library is imported by path.
+import { EmbeddedPostgres } from '../../../libs/api/database/src/lib/embedded-postgres';
+
+/**
+ * One fresh, empty database for the whole run; the app applies the real migrations to it when the
+ * first test starts it. With DATABASE_URL (CI, or your own server) a new database is created on
+ * that server; without it an embedded PostgreSQL is started under .data/test-postgres.
+ */
+export default async function globalSetup(): Promise<void> {
+  const serverUrl = process.env['DATABASE_URL'];
+  const name = `finserve_test_${Date.now()}_${process.pid}`;
+  if (serverUrl) {
+    const admin = new Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    process.env['TEST_DATABASE_URL'] = url.toString();
+    process.env['TEST_DATABASE_SERVER_URL'] = serverUrl;
+    process.env['TEST_DATABASE_NAME'] = name;
+    return;
+  }
+  const dataDir = resolve(join('.data', 'test-postgres'));
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const embedded = new EmbeddedPostgres({ dataDir, port: 54330, database: name });
+  process.env['TEST_DATABASE_URL'] = await embedded.start();
+  (globalThis as { __EMBEDDED_PG__?: EmbeddedPostgres }).__EMBEDDED_PG__ = embedded;
+}

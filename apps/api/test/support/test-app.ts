@@ -1,0 +1,32 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { loadConfig } from '@finserve/api/core';
+
+import { startApp, type RunningApp } from '../../src/bootstrap';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+/** The env every test app gets; tests override single variables. */
+export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const databaseUrl = process.env['TEST_DATABASE_URL'];
+  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run tests through jest (global setup)');
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-test-')),
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: 'admin-password-for-tests',
+    ...overrides,
+  };
+}
+
+/** Starts the real API (same bootstrap as production) on a free port against the test database. */
+export function startTestApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
+  return startApp(loadConfig(testEnv(overrides)));
+}

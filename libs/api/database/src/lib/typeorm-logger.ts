@@ -1,0 +1,37 @@
+import { Logger } from '@nestjs/common';
+import type { Logger as TypeOrmLoggerInterface } from 'typeorm';
+
+/**
+ * Routes TypeORM's messages into the app's structured log. Query parameters are never logged
+ * (they hold password hashes, tokens and message bodies). Failed queries are logged at debug:
+ * expected ones (a unique violation turned into CONFLICT) are not errors, and unexpected ones
+ * are logged as errors, with their stack, where they reach the GraphQL layer.
+ */
+export class TypeOrmLogger implements TypeOrmLoggerInterface {
+  private readonly logger = new Logger('TypeORM');
+
+  logQuery(): void {
+    // Every query would drown the log; slow ones are reported by logQuerySlow.
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    this.logger.debug(`query failed: ${error instanceof Error ? error.message : error} -- ${query}`);
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn(`slow query (${time} ms): ${query}`);
+  }
+
+  logSchemaBuild(message: string): void {
+    this.logger.debug(message);
+  }
+
+  logMigration(message: string): void {
+    this.logger.log(message);
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(String(message));
+    else this.logger.log(String(message));
+  }
+}
