@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ConfigError, loadConfig } from './load-config';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'finserve-config-'));
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir() });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      PLATFORM_FEE_BPS: 500,
+      API_RATE_LIMIT_PER_MINUTE: 100,
+      CHAT_RATE_LIMIT_PER_SECOND: 3,
+      TIP_RATE_LIMIT_PER_MINUTE: 10,
+      TIP_MIN_CENTS: 100,
+      TIP_MAX_CENTS: 100000,
+      CURRENCIES: ['USD'],
+      DB_MIGRATE_ON_START: true,
+      DATABASE_URL: undefined,
+    });
+    expect(config.jwtTtlSeconds).toBe(3600);
+  });
+
+  it('parses integers, booleans, lists and durations from strings', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      PORT: '8080',
+      DB_MIGRATE_ON_START: 'false',
+      CURRENCIES: 'USD, EUR,GBP',
+      JWT_TTL: '15m',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.DB_MIGRATE_ON_START).toBe(false);
+    expect(config.CURRENCIES).toEqual(['USD', 'EUR', 'GBP']);
+    expect(config.jwtTtlSeconds).toBe(900);
+    expect(config.DATABASE_URL).toBe('postgres://u@h:5432/db');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PLATFORM_FEE_BPS', '10001'],
+    ['PLATFORM_FEE_BPS', '5.5'],
+    ['CHAT_RATE_LIMIT_PER_SECOND', '0'],
+    ['TIP_MIN_CENTS', '-1'],
+    ['CURRENCIES', 'usd'],
+    ['CURRENCIES', 'USD,EURO'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['JWT_TTL', 'forever'],
+    ['DB_MIGRATE_ON_START', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), [name]: value })).toThrow(ConfigError);
+    try {
+      loadConfig({ DATA_DIR: dataDir(), [name]: value });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+      expect(message).not.toContain('\n');
+    }
+  });
+
+  it('refuses TIP_MIN_CENTS above TIP_MAX_CENTS', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), TIP_MIN_CENTS: '500', TIP_MAX_CENTS: '100' })).toThrow(
+      /TIP_MIN_CENTS must not exceed TIP_MAX_CENTS/,
+    );
+  });
+
+  it('requires a JWT_SECRET of at least 32 characters in production, without echoing it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(
+      /^Invalid configuration: JWT_SECRET is required in production/,
+    );
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: 'short-secret-value' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration: JWT_SECRET must be at least 32 characters/);
+    expect(message).not.toContain('short-secret-value');
+    const secret = 's'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: secret }).jwtSecret).toBe(secret);
+  });
+
+  it('generates a development secret once per data dir and keeps it (mode 0600)', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir }).jwtSecret;
+    const second = loadConfig({ DATA_DIR: dir }).jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(second).toBe(first);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
+    expect(statSync(join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATA_DIR: dataDir() }).jwtSecret).not.toBe(first);
+  });
+});
