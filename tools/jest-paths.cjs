@@ -5,7 +5,9 @@ const fs = require('node:fs');
 
 function pathsToModuleNameMapper() {
   const root = path.resolve(__dirname, '..');
-  const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'));
+  const { compilerOptions } = JSON.parse(
+    fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'),
+  );
   const mapper = {};
   for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
     const escaped = alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,6 +8,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+
 import { AuthModule, TokenService } from '@finserve/api/auth';
 import { AppConfig, AppConfigModule } from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
@@ -46,7 +47,12 @@ export class AppModule {
         HealthModule,
         // The built web app, same origin as the API, once it exists.
         ...(existsSync(webDist)
-          ? [ServeStaticModule.forRoot({ rootPath: webDist, exclude: ['/graphql{*path}', '/health{*path}'] })]
+          ? [
+              ServeStaticModule.forRoot({
+                rootPath: webDist,
+                exclude: ['/graphql{*path}', '/health{*path}'],
+              }),
+            ]
           : []),
       ],
     };

@@ -3,8 +3,10 @@ import 'reflect-metadata';
 import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
+
 import { AppConfig } from '@finserve/api/core';
 import {
   buildDataSourceOptions,
@@ -12,11 +14,9 @@ import {
   runMigrations,
   type DatabaseServer,
 } from '@finserve/api/database';
-
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { MIGRATIONS } from '@finserve/migrations';
 import { ErrorCode } from '@finserve/shared';
 
-import { MIGRATIONS } from '../../../migrations';
 import { AppModule } from './app.module';
 import { ENTITIES } from './entities';
 
@@ -32,12 +32,19 @@ export interface RunningApp {
 
 async function migrate(url: string, log: (line: string) => void): Promise<void> {
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url, entities: ENTITIES, migrations: MIGRATIONS, poolSize: 2, applicationName: 'finserve-migrate' }),
+    buildDataSourceOptions({
+      url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'finserve-migrate',
+    }),
   );
   await dataSource.initialize();
   try {
     const applied = await runMigrations(dataSource);
-    if (applied.length) log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+    if (applied.length)
+      log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
   } finally {
     await dataSource.destroy();
   }
@@ -45,7 +52,13 @@ async function migrate(url: string, log: (line: string) => void): Promise<void> 
 
 const NEST_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const PINO_TO_NEST: Record<AppConfig['LOG_LEVEL'], number> = {
-  silent: 0, fatal: 1, error: 2, warn: 3, info: 4, debug: 5, trace: 6,
+  silent: 0,
+  fatal: 1,
+  error: 2,
+  warn: 3,
+  info: 4,
+  debug: 5,
+  trace: 6,
 };
 
 function nestLogLevels(level: AppConfig['LOG_LEVEL']): LogLevel[] | false {
@@ -70,7 +83,9 @@ function bodyParserErrorHandler(
       : error.type === 'entity.parse.failed'
         ? 'Request body is not valid JSON'
         : 'Malformed request body';
-  res.status(error.status).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+  res
+    .status(error.status)
+    .json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
 }
 
 /**
@@ -82,7 +97,8 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   // Until the pino logger takes over, Nest's console logger prints only what LOG_LEVEL allows.
   Logger.overrideLogger(nestLogLevels(config.LOG_LEVEL));
   const bootLog = (line: string) => {
-    if (config.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level: 30, time: Date.now(), msg: line }));
+    if (config.LOG_LEVEL !== 'silent')
+      console.log(JSON.stringify({ level: 30, time: Date.now(), msg: line }));
   };
   const database = await resolveDatabaseServer(config, bootLog);
   let app: NestExpressApplication | undefined;

@@ -4,7 +4,9 @@
  * PostgreSQL under DATA_DIR like the app does.
  */
 import 'reflect-metadata';
+
 import { DataSource } from 'typeorm';
+
 import { ConfigError, loadConfig } from '@finserve/api/core';
 import {
   buildDataSourceOptions,
@@ -13,8 +15,8 @@ import {
   revertLastMigration,
   runMigrations,
 } from '@finserve/api/database';
+import { MIGRATIONS } from '@finserve/migrations';
 
-import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 
 const COMMANDS = ['migrate', 'revert', 'reset'] as const;
@@ -26,7 +28,12 @@ async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
   const server = await resolveDatabaseServer(config, (line) => console.log(line));
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url: server.url, entities: ENTITIES, migrations: MIGRATIONS, applicationName: 'finserve-db' }),
+    buildDataSourceOptions({
+      url: server.url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      applicationName: 'finserve-db',
+    }),
   );
   try {
     await dataSource.initialize();

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { HttpAdapterHost } from '@nestjs/core';
-import type { Server } from 'node:http';
-import type { ExecutionResult, GraphQLError } from 'graphql';
-import type { Context as WsContext, ServerOptions } from 'graphql-ws';
 import type { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
-import { AppConfig, formatGraphQLError, type AuthUser, type GraphQLContext } from '@finserve/api/core';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { ServerOptions, Context as WsContext } from 'graphql-ws';
+
 import type { TokenService } from '@finserve/api/auth';
+import {
+  AppConfig,
+  formatGraphQLError,
+  type AuthUser,
+  type GraphQLContext,
+} from '@finserve/api/core';
 
 /** What graphql-ws keeps per socket: the user established at connection_init. */
 interface WsExtra {
@@ -31,10 +37,15 @@ export function graphqlConfig(
     includeStacktraceInErrorResponses: false,
     plugins: [drainHttpServerPlugin(adapterHost)],
     formatError: (formatted, error) => formatGraphQLError(error, formatted),
-    context: (input: { req?: GraphQLContext['req'] } | WsContext<Record<string, unknown>, WsExtra>) => {
+    context: (
+      input: { req?: GraphQLContext['req'] } | WsContext<Record<string, unknown>, WsExtra>,
+    ) => {
       if ('extra' in input) {
-        const extra = input.extra as WsExtra;
-        return { connection: { id: extra.connectionId ?? '' }, user: extra.user ?? null } satisfies GraphQLContext;
+        const { extra } = input;
+        return {
+          connection: { id: extra.connectionId ?? '' },
+          user: extra.user ?? null,
+        } satisfies GraphQLContext;
       }
       return { req: input.req, user: null } satisfies GraphQLContext;
     },
@@ -57,7 +68,11 @@ function drainHttpServerPlugin(adapterHost: HttpAdapterHost): ApolloPlugin {
         httpServer: adapterHost.httpAdapter.getHttpServer() as Server,
         stopGracePeriodMillis: 10_000,
       });
-      return (plugin.serverWillStart as (context: unknown) => ReturnType<NonNullable<ApolloPlugin['serverWillStart']>>)(context);
+      return (
+        plugin.serverWillStart as (
+          context: unknown,
+        ) => ReturnType<NonNullable<ApolloPlugin['serverWillStart']>>
+      )(context);
     },
   } as ApolloPlugin;
 }
@@ -84,9 +99,18 @@ function graphqlWsOptions(tokens: TokenService): Partial<ServerOptions> {
       }
     },
     // Errors over the socket get the same shape and codes as over HTTP.
-    onNext: (_ctx: unknown, _id: unknown, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+    onNext: (
+      _ctx: unknown,
+      _id: unknown,
+      _payload: unknown,
+      _args: unknown,
+      result: ExecutionResult,
+    ) =>
       result.errors?.length
-        ? { ...result, errors: result.errors.map((error) => formatGraphQLError(error) as GraphQLError) }
+        ? {
+            ...result,
+            errors: result.errors.map((error) => formatGraphQLError(error) as GraphQLError),
+          }
         : undefined,
     onError: (_ctx: unknown, _id: unknown, _payload: unknown, errors: readonly GraphQLError[]) =>
       errors.map((error) => formatGraphQLError(error)),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Params } from 'nestjs-pino';
+
 import type { AppConfig } from '@finserve/api/core';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

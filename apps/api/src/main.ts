@@ -16,11 +16,17 @@ async function main(): Promise<void> {
   }
   const running = await startApp(config);
   console.log(
-    JSON.stringify({ level: 30, time: Date.now(), msg: `finserve-live API listening on ${running.url} (GraphQL at /graphql)` }),
+    JSON.stringify({
+      level: 30,
+      time: Date.now(),
+      msg: `finserve-live API listening on ${running.url} (GraphQL at /graphql)`,
+    }),
   );
 
   const shutdown = (signal: NodeJS.Signals) => {
-    console.log(JSON.stringify({ level: 30, time: Date.now(), msg: `${signal} received, shutting down` }));
+    console.log(
+      JSON.stringify({ level: 30, time: Date.now(), msg: `${signal} received, shutting down` }),
+    );
     const force = setTimeout(() => {
       console.error('shutdown took longer than 20 s, exiting');
       process.exit(1);

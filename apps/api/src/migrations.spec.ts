@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { MIGRATIONS } from '../../../migrations';
+import { MIGRATIONS } from '@finserve/migrations';
 
 describe('migrations/index.ts', () => {
   it('lists every migration file of the folder, oldest first, each with a descriptive name', () => {

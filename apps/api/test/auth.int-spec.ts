@@ -12,7 +12,12 @@ import {
 import { startTestApp } from './support/test-app';
 
 const UPDATE_PROFILE = /* GraphQL */ `
-  mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id displayName } }
+  mutation Update($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      id
+      displayName
+    }
+  }
 `;
 
 describe('auth: register, login, me over HTTP and graphql-ws', () => {
@@ -42,7 +47,9 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
       input: { username, password: 'password123', displayName: '  Bob the Trader  ' },
     });
     expect(registered.data?.['register'].user.displayName).toBe('Bob the Trader');
-    const login = await gql(url, LOGIN, { input: { username: username.toUpperCase(), password: 'password123' } });
+    const login = await gql(url, LOGIN, {
+      input: { username: username.toUpperCase(), password: 'password123' },
+    });
     expect(login.errors).toBeUndefined();
     expect(login.data?.['login'].user.id).toBe(registered.data?.['register'].user.id);
   });
@@ -50,7 +57,9 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
   it('refuses a username that is taken in any letter case with CONFLICT', async () => {
     const username = uniqueUsername('carol');
     await gql(url, REGISTER, { input: { username, password: 'password123' } });
-    const again = await gql(url, REGISTER, { input: { username: username.toUpperCase(), password: 'password456' } });
+    const again = await gql(url, REGISTER, {
+      input: { username: username.toUpperCase(), password: 'password456' },
+    });
     expect(errorCode(again)).toBe('CONFLICT');
     expect(again.data).toBeNull();
   });
@@ -58,7 +67,9 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
   it('keeps exactly one user when the same username is registered concurrently', async () => {
     const username = uniqueUsername('race');
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => gql(url, REGISTER, { input: { username, password: 'password123' } })),
+      Array.from({ length: 5 }, () =>
+        gql(url, REGISTER, { input: { username, password: 'password123' } }),
+      ),
     );
     expect(results.filter((r) => r.data?.['register']).length).toBe(1);
     expect(results.filter((r) => errorCode(r) === 'CONFLICT').length).toBe(4);
@@ -67,23 +78,42 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
   it.each([
     ['a too short username', { username: 'ab', password: 'password123' }, 'username'],
     ['a too long username', { username: 'x'.repeat(33), password: 'password123' }, 'username'],
-    ['a username with forbidden characters', { username: 'bad name!', password: 'password123' }, 'username'],
+    [
+      'a username with forbidden characters',
+      { username: 'bad name!', password: 'password123' },
+      'username',
+    ],
     ['a too short password', { username: 'validname', password: 'short' }, 'password'],
     ['a 300-character password', { username: 'validname', password: 'p'.repeat(300) }, 'password'],
-    ['an empty displayName', { username: 'validname', password: 'password123', displayName: '   ' }, 'displayName'],
-    ['a displayName with control characters', { username: 'validname', password: 'password123', displayName: 'a\u0000b' }, 'displayName'],
+    [
+      'an empty displayName',
+      { username: 'validname', password: 'password123', displayName: '   ' },
+      'displayName',
+    ],
+    [
+      'a displayName with control characters',
+      { username: 'validname', password: 'password123', displayName: 'a\u0000b' },
+      'displayName',
+    ],
     ['an unknown field', { username: 'validname', password: 'password123', role: 'ADMIN' }, 'role'],
     ['a wrong type', { username: 42, password: 'password123' }, 'username'],
-  ])('refuses %s with BAD_USER_INPUT naming the field, and stores nothing', async (_name, input, field) => {
-    const response = await gql(url, REGISTER, { input });
-    expect(errorCode(response)).toBe('BAD_USER_INPUT');
-    expect(response.errors?.[0].message).toContain(field);
-    const login = await gql(url, LOGIN, { input: { username: 'validname', password: 'password123' } });
-    expect(errorCode(login)).toBe('UNAUTHENTICATED');
-  });
+  ])(
+    'refuses %s with BAD_USER_INPUT naming the field, and stores nothing',
+    async (_name, input, field) => {
+      const response = await gql(url, REGISTER, { input });
+      expect(errorCode(response)).toBe('BAD_USER_INPUT');
+      expect(response.errors?.[0].message).toContain(field);
+      const login = await gql(url, LOGIN, {
+        input: { username: 'validname', password: 'password123' },
+      });
+      expect(errorCode(login)).toBe('UNAUTHENTICATED');
+    },
+  );
 
   it('refuses a 1 MB request body with BAD_USER_INPUT in GraphQL shape (HTTP 413)', async () => {
-    const response = await gql(url, REGISTER, { input: { username: 'validname', password: 'p'.repeat(1_000_000) } });
+    const response = await gql(url, REGISTER, {
+      input: { username: 'validname', password: 'p'.repeat(1_000_000) },
+    });
     expect(response.status).toBe(413);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0].message).toBe('Request body too large');
@@ -92,7 +122,9 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
   it('answers a wrong password and an unknown user alike, with UNAUTHENTICATED', async () => {
     const { username } = await registerUser(url, 'dave');
     const wrong = await gql(url, LOGIN, { input: { username, password: 'not-the-password' } });
-    const unknown = await gql(url, LOGIN, { input: { username: uniqueUsername('nobody'), password: 'whatever1' } });
+    const unknown = await gql(url, LOGIN, {
+      input: { username: uniqueUsername('nobody'), password: 'whatever1' },
+    });
     expect(errorCode(wrong)).toBe('UNAUTHENTICATED');
     expect(errorCode(unknown)).toBe('UNAUTHENTICATED');
     expect(wrong.errors?.[0].message).toBe(unknown.errors?.[0].message);
@@ -141,9 +173,13 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
       const anonymous = wsConnect(url);
       try {
         const username = uniqueUsername('wsuser');
-        const registered = await anonymous.execute(REGISTER, { input: { username, password: 'password123' } });
+        const registered = await anonymous.execute(REGISTER, {
+          input: { username, password: 'password123' },
+        });
         expect(registered.errors).toBeUndefined();
-        const login = await anonymous.execute(LOGIN, { input: { username, password: 'password123' } });
+        const login = await anonymous.execute(LOGIN, {
+          input: { username, password: 'password123' },
+        });
         const token = (login.data as { login: { accessToken: string } }).login.accessToken;
         expect((await anonymous.execute(ME)).data).toEqual({ me: null });
 
@@ -171,13 +207,21 @@ describe('auth: register, login, me over HTTP and graphql-ws', () => {
       const { username } = await registerUser(url, 'henry');
       const connection = wsConnect(url);
       try {
-        const taken = await connection.execute(REGISTER, { input: { username, password: 'password123' } });
+        const taken = await connection.execute(REGISTER, {
+          input: { username, password: 'password123' },
+        });
         expect(errorCode(taken as never)).toBe('CONFLICT');
-        const invalid = await connection.execute(REGISTER, { input: { username: 'x', password: 'password123' } });
+        const invalid = await connection.execute(REGISTER, {
+          input: { username: 'x', password: 'password123' },
+        });
         expect(errorCode(invalid as never)).toBe('BAD_USER_INPUT');
-        const unauthenticated = await connection.execute(UPDATE_PROFILE, { input: { displayName: 'X' } });
+        const unauthenticated = await connection.execute(UPDATE_PROFILE, {
+          input: { displayName: 'X' },
+        });
         expect(errorCode(unauthenticated as never)).toBe('UNAUTHENTICATED');
-        const syntax = await connection.execute('query { nope }').catch((errors: unknown) => ({ errors }));
+        const syntax = await connection
+          .execute('query { nope }')
+          .catch((errors: unknown) => ({ errors }));
         expect(errorCode(syntax as never)).toBe('BAD_USER_INPUT');
       } finally {
         await connection.dispose();

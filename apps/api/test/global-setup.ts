@@ -2,7 +2,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { Client } from 'pg';
+
 // Global setup runs outside jest's module map, so the library is imported by path.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- global setup runs outside jest's module map
 import { EmbeddedPostgres } from '../../../libs/api/database/src/lib/embedded-postgres';
 
 /**

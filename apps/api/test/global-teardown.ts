@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+
+// eslint-disable-next-line @nx/enforce-module-boundaries -- global teardown runs outside jest's module map
 import type { EmbeddedPostgres } from '../../../libs/api/database/src/lib/embedded-postgres';
 
 export default async function globalTeardown(): Promise<void> {

@@ -12,7 +12,10 @@ describe('operations endpoints', () => {
   it('GET /health answers 200 with the database up, without a token', async () => {
     const response = await fetch(`${running.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' } },
+    });
   });
 
   it('GET /health/live answers 200', async () => {
@@ -23,7 +26,9 @@ describe('operations endpoints', () => {
   it('echoes a sane X-Request-Id and replaces an unsafe one with a UUID', async () => {
     const kept = await fetch(`${running.url}/health`, { headers: { 'x-request-id': 'trace-123' } });
     expect(kept.headers.get('x-request-id')).toBe('trace-123');
-    const replaced = await fetch(`${running.url}/health`, { headers: { 'x-request-id': 'bad id\twith tab' } });
+    const replaced = await fetch(`${running.url}/health`, {
+      headers: { 'x-request-id': 'bad id\twith tab' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -35,7 +40,9 @@ describe('operations endpoints', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
-      errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }],
+      errors: [
+        { message: 'Request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } },
+      ],
     });
   });
 
@@ -48,7 +55,9 @@ describe('operations endpoints', () => {
     const simpleGet = await fetch(`${running.url}/graphql?query=%7Bme%7Bid%7D%7D`);
     for (const response of [simplePost, simpleGet]) {
       expect(response.status).toBe(400);
-      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      const body = (await response.json()) as {
+        errors: { message: string; extensions: { code: string } }[];
+      };
       expect(body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     }

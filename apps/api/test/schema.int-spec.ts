@@ -35,17 +35,43 @@ const CONTRACT_COPY = join(ROOT, 'apps', 'api', 'contract', 'schema.graphql');
  */
 const PENDING: string[] = [
   // streams, viewers, stats (issue 3)
-  'DateTime', 'Stream', 'StreamStats', 'ViewerSample', 'MoneyTotal', 'StreamerRanking', 'PlatformStats',
-  'StreamStatus', 'CreateStreamInput', 'Query.liveStreams', 'Query.stream', 'Query.userStreams',
-  'Query.platformStats', 'Mutation.createStream', 'Mutation.startStream', 'Mutation.endStream',
-  'Subscription', 'Subscription.watchStream', 'Subscription.liveStreamsChanged',
+  'DateTime',
+  'Stream',
+  'StreamStats',
+  'ViewerSample',
+  'MoneyTotal',
+  'StreamerRanking',
+  'PlatformStats',
+  'StreamStatus',
+  'CreateStreamInput',
+  'Query.liveStreams',
+  'Query.stream',
+  'Query.userStreams',
+  'Query.platformStats',
+  'Mutation.createStream',
+  'Mutation.startStream',
+  'Mutation.endStream',
+  'Subscription',
+  'Subscription.watchStream',
+  'Subscription.liveStreamsChanged',
   // chat (issue 4)
-  'ChatMessage', 'MessageType', 'Query.chatMessages', 'Mutation.sendChatMessage', 'Subscription.chatMessage',
+  'ChatMessage',
+  'MessageType',
+  'Query.chatMessages',
+  'Mutation.sendChatMessage',
+  'Subscription.chatMessage',
   // tips and wallets (issue 5)
-  'Tip', 'Wallet', 'SendTipInput', 'CreditWalletInput', 'Query.myWallets', 'Mutation.sendTip',
-  'Mutation.creditWallet', 'Subscription.tipReceived',
+  'Tip',
+  'Wallet',
+  'SendTipInput',
+  'CreditWalletInput',
+  'Query.myWallets',
+  'Mutation.sendTip',
+  'Mutation.creditWallet',
+  'Subscription.tipReceived',
   // video (issue 6)
-  'Recording', 'RecordingStatus',
+  'Recording',
+  'RecordingStatus',
 ];
 
 function contractSdl(): string {
@@ -56,7 +82,9 @@ function contractSdl(): string {
 type AnyField = GraphQLField<unknown, unknown> | GraphQLInputField;
 
 function fieldsOf(type: GraphQLNamedType): Record<string, AnyField> {
-  return isObjectType(type) || isInterfaceType(type) || isInputObjectType(type) ? type.getFields() : {};
+  return isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)
+    ? type.getFields()
+    : {};
 }
 
 function kindOf(type: GraphQLNamedType): string {
@@ -79,8 +107,10 @@ function contractViolations(contract: GraphQLSchema, server: GraphQLSchema): str
       if (!pending.has(type.name)) problems.push(`type ${type.name} is missing`);
       continue;
     }
-    if (pending.has(type.name)) problems.push(`type ${type.name} exists now: remove it from PENDING`);
-    if (kindOf(mine) !== kindOf(type)) problems.push(`type ${type.name} is ${kindOf(mine)}, contract: ${kindOf(type)}`);
+    if (pending.has(type.name))
+      problems.push(`type ${type.name} exists now: remove it from PENDING`);
+    if (kindOf(mine) !== kindOf(type))
+      problems.push(`type ${type.name} is ${kindOf(mine)}, contract: ${kindOf(type)}`);
     if (isEnumType(type) && isEnumType(mine)) {
       const values = new Set(mine.getValues().map((v) => v.name));
       for (const value of type.getValues()) {
@@ -103,24 +133,48 @@ function contractViolations(contract: GraphQLSchema, server: GraphQLSchema): str
         for (const arg of field.args) {
           const myArg = myField.args.find((a) => a.name === arg.name);
           if (!myArg) problems.push(`${key}(${arg.name}) is missing`);
-          else if (String(myArg.type) !== String(arg.type) || myArg.defaultValue !== arg.defaultValue) {
-            problems.push(`${key}(${arg.name}: ${String(myArg.type)} = ${String(myArg.defaultValue)}), contract: ${String(arg.type)} = ${String(arg.defaultValue)}`);
+          else if (
+            String(myArg.type) !== String(arg.type) ||
+            myArg.defaultValue !== arg.defaultValue
+          ) {
+            problems.push(
+              `${key}(${arg.name}: ${String(myArg.type)} = ${String(myArg.defaultValue)}), contract: ${String(arg.type)} = ${String(arg.defaultValue)}`,
+            );
           }
         }
         for (const myArg of myField.args) {
-          if (!field.args.some((a) => a.name === myArg.name) && isNonNullType(myArg.type) && myArg.defaultValue === undefined) {
-            problems.push(`${key}(${myArg.name}) is an added required argument: it would break contract clients`);
+          if (
+            !field.args.some((a) => a.name === myArg.name) &&
+            isNonNullType(myArg.type) &&
+            myArg.defaultValue === undefined
+          ) {
+            problems.push(
+              `${key}(${myArg.name}) is an added required argument: it would break contract clients`,
+            );
           }
         }
       }
-      if (isInputObjectType(type) && 'defaultValue' in field && 'defaultValue' in myField && field.defaultValue !== myField.defaultValue) {
-        problems.push(`${key} default is ${String(myField.defaultValue)}, contract: ${String(field.defaultValue)}`);
+      if (
+        isInputObjectType(type) &&
+        'defaultValue' in field &&
+        'defaultValue' in myField &&
+        field.defaultValue !== myField.defaultValue
+      ) {
+        problems.push(
+          `${key} default is ${String(myField.defaultValue)}, contract: ${String(field.defaultValue)}`,
+        );
       }
     }
     if (isInputObjectType(type) && isInputObjectType(mine)) {
       for (const [name, myField] of Object.entries(mine.getFields())) {
-        if (!type.getFields()[name] && isNonNullType(myField.type) && myField.defaultValue === undefined) {
-          problems.push(`${type.name}.${name} is an added required input field: it would break contract clients`);
+        if (
+          !type.getFields()[name] &&
+          isNonNullType(myField.type) &&
+          myField.defaultValue === undefined
+        ) {
+          problems.push(
+            `${type.name}.${name} is an added required input field: it would break contract clients`,
+          );
         }
       }
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,9 @@ function freePort(): Promise<number> {
 }
 
 function postmasterPid(dataDir: string): number {
-  return Number(readFileSync(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return Number(
+    readFileSync(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
 }
 
 describe('the built server (what `npm start` runs)', () => {
@@ -48,11 +50,16 @@ describe('the built server (what `npm start` runs)', () => {
       const first = spawnServer(env(port));
       servers.push(first);
       await waitForHealth(first, port, 90_000);
-      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string; info: unknown };
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+        status: string;
+        info: unknown;
+      };
       expect(health).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
 
       const username = uniqueUsername('e2e');
-      const registered = await gql(`http://127.0.0.1:${port}`, REGISTER, { input: { username, password: 'password123' } });
+      const registered = await gql(`http://127.0.0.1:${port}`, REGISTER, {
+        input: { username, password: 'password123' },
+      });
       expect(registered.errors).toBeUndefined();
       const token = registered.data?.['register'].accessToken as string;
       const socket = wsConnect(`http://127.0.0.1:${port}`, token);
@@ -88,12 +95,24 @@ describe('the built server (what `npm start` runs)', () => {
   describe('refuses a bad configuration with one line naming the variable', () => {
     it.each([
       [{ PORT: 'abc' }, /^Invalid configuration: PORT must be an integer/],
-      [{ PLATFORM_FEE_BPS: '20000' }, /^Invalid configuration: PLATFORM_FEE_BPS must be an integer between 0 and 10000/],
+      [
+        { PLATFORM_FEE_BPS: '20000' },
+        /^Invalid configuration: PLATFORM_FEE_BPS must be an integer between 0 and 10000/,
+      ],
       [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is required in production/],
-      [{ NODE_ENV: 'production', JWT_SECRET: 'too-short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
-      [{ CURRENCIES: 'dollars' }, /^Invalid configuration: CURRENCIES must be a comma-separated list of ISO-4217 codes/],
+      [
+        { NODE_ENV: 'production', JWT_SECRET: 'too-short' },
+        /^Invalid configuration: JWT_SECRET must be at least 32 characters/,
+      ],
+      [
+        { CURRENCIES: 'dollars' },
+        /^Invalid configuration: CURRENCIES must be a comma-separated list of ISO-4217 codes/,
+      ],
     ])('%j', async (badEnv, expected) => {
-      const server = spawnServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-cfg-')), ...badEnv });
+      const server = spawnServer({
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-cfg-')),
+        ...badEnv,
+      });
       const exit = await server.exited;
       expect(exit.code).toBe(1);
       const lines = server.output().trim().split('\n');

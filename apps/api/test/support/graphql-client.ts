@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface GqlError {
@@ -54,7 +54,10 @@ export interface WsConnection {
   /** Resolves once connection_ack arrived; rejects if the socket closed first. */
   connected: Promise<void>;
   /** Runs one query/mutation over the socket. */
-  execute<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<T, unknown>>;
+  execute<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<FormattedExecutionResult<T, unknown>>;
   dispose(): Promise<void>;
 }
 
@@ -91,8 +94,8 @@ export function wsConnect(baseUrl: string, authToken?: string): WsConnection {
     closed,
     connected,
     execute: <T>(query: string, variables: Record<string, unknown> = {}) =>
-      new Promise<ExecutionResult<T, unknown>>((resolve, reject) => {
-        let result: ExecutionResult<T, unknown> | undefined;
+      new Promise<FormattedExecutionResult<T, unknown>>((resolve, reject) => {
+        let result: FormattedExecutionResult<T, unknown> | undefined;
         client.subscribe<T>(
           { query, variables },
           {
@@ -115,7 +118,11 @@ export const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
       accessToken
-      user { id username displayName }
+      user {
+        id
+        username
+        displayName
+      }
     }
   }
 `;
@@ -124,12 +131,24 @@ export const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
     login(input: $input) {
       accessToken
-      user { id username displayName }
+      user {
+        id
+        username
+        displayName
+      }
     }
   }
 `;
 
-export const ME = /* GraphQL */ `query Me { me { id username displayName } }`;
+export const ME = /* GraphQL */ `
+  query Me {
+    me {
+      id
+      username
+      displayName
+    }
+  }
+`;
 
 /** Registers a fresh user and returns its token and id. */
 export async function registerUser(
@@ -142,6 +161,11 @@ export async function registerUser(
     REGISTER,
     { input: { username, password: 'correct horse battery' } },
   );
-  if (!response.data?.register) throw new Error(`register failed: ${JSON.stringify(response.errors)}`);
-  return { token: response.data.register.accessToken, id: response.data.register.user.id, username };
+  if (!response.data?.register)
+    throw new Error(`register failed: ${JSON.stringify(response.errors)}`);
+  return {
+    token: response.data.register.accessToken,
+    id: response.data.register.user.id,
+    username,
+  };
 }

@@ -13,7 +13,8 @@ export interface ServerProcess {
 
 /** Runs the built API (dist/apps/api/main.js, what `npm start` runs) as its own process. */
 export function spawnServer(env: NodeJS.ProcessEnv): ServerProcess {
-  if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: build first (npx nx run api:build)`);
+  if (!existsSync(MAIN_JS))
+    throw new Error(`${MAIN_JS} is missing: build first (npx nx run api:build)`);
   const child = spawn(process.execPath, [MAIN_JS], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TZ: 'UTC', ...env },
@@ -29,7 +30,11 @@ export function spawnServer(env: NodeJS.ProcessEnv): ServerProcess {
 }
 
 /** Polls GET /health until it answers 200 (or the process dies / time runs out). */
-export async function waitForHealth(server: ServerProcess, port: number, timeoutMs = 60_000): Promise<void> {
+export async function waitForHealth(
+  server: ServerProcess,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let dead = false;
   void server.exited.then(() => (dead = true));

@@ -11,7 +11,8 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-012345
 /** The env every test app gets; tests override single variables. */
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   const databaseUrl = process.env['TEST_DATABASE_URL'];
-  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run tests through jest (global setup)');
+  if (!databaseUrl)
+    throw new Error('TEST_DATABASE_URL is not set: run tests through jest (global setup)');
   return {
     NODE_ENV: 'test',
     PORT: '0',

@@ -1,4 +1,5 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+
 import { CurrentUser, NotFoundError, Public, type AuthUser } from '@finserve/api/core';
 
 import { AuthService } from './auth.service';
@@ -15,7 +16,9 @@ export class AuthResolver {
 
   @Public()
   @Mutation(() => AuthPayloadModel)
-  register(@Args('input', { type: () => RegisterInput }) input: RegisterInput): Promise<AuthPayloadModel> {
+  register(
+    @Args('input', { type: () => RegisterInput }) input: RegisterInput,
+  ): Promise<AuthPayloadModel> {
     return this.auth.register(input);
   }
 
@@ -26,7 +29,10 @@ export class AuthResolver {
   }
 
   @Public()
-  @Query(() => UserModel, { nullable: true, description: 'The signed-in user; null when anonymous.' })
+  @Query(() => UserModel, {
+    nullable: true,
+    description: 'The signed-in user; null when anonymous.',
+  })
   async me(@CurrentUser() user: AuthUser | null): Promise<UserModel | null> {
     return user ? this.users.findById(user.id) : null;
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
 import { Injectable, Logger } from '@nestjs/common';
+
 import { AppConfig, readOrCreateSecret, UnauthenticatedError } from '@finserve/api/core';
 import { Role } from '@finserve/shared';
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+
 import { AppConfig, type AuthUser } from '@finserve/api/core';
 
 import { TokenService, type AccessTokenClaims } from './token.service';

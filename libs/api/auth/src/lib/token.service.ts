@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+
 import { AppConfig, UnauthenticatedError, type AuthUser } from '@finserve/api/core';
 import type { Role } from '@finserve/shared';
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { normalizeUsername, Role } from '@finserve/shared';
+
 import { ConflictError, isUniqueViolation } from '@finserve/api/core';
+import { normalizeUsername, Role } from '@finserve/shared';
 
 import { UserEntity } from './user.entity';
 
@@ -40,7 +41,7 @@ export class UsersService {
       const inserted = await this.users.save(
         this.users.create({ ...input, role: input.role ?? Role.USER }),
       );
-      return { ...inserted, passwordHash: '' } as UserEntity;
+      return { ...inserted, passwordHash: '' };
     } catch (error) {
       if (isUniqueViolation(error, USERNAME_UNIQUE_INDEX)) {
         throw new ConflictError(`The username "${input.username}" is already taken`);
@@ -49,7 +50,10 @@ export class UsersService {
     }
   }
 
-  async update(id: string, changes: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'displayName'>>): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'displayName'>>,
+  ): Promise<void> {
     await this.users.update({ id }, changes);
   }
 }

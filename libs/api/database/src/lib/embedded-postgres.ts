@@ -54,7 +54,11 @@ async function freePort(preferred: number): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -146,7 +150,9 @@ export class EmbeddedPostgres {
       `-p ${this.port} -h 127.0.0.1 -k "${dataDir}" -c max_connections=200 -c fsync=on`,
     ]);
     this.running = true;
-    this.options.log?.(`embedded PostgreSQL ready on 127.0.0.1:${this.port} (data: ${this.pgData})`);
+    this.options.log?.(
+      `embedded PostgreSQL ready on 127.0.0.1:${this.port} (data: ${this.pgData})`,
+    );
     await this.ensureDatabase();
     return this.url;
   }
@@ -174,13 +180,19 @@ export class EmbeddedPostgres {
   }
 
   private async ensureDatabase(): Promise<void> {
-    const client = new pg.Client({ host: '127.0.0.1', port: this.port, user: SUPERUSER, database: 'postgres' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: this.port,
+      user: SUPERUSER,
+      database: 'postgres',
+    });
     await client.connect();
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         this.options.database,
       ]);
-      if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(this.options.database)}`);
+      if (!rowCount)
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(this.options.database)}`);
     } finally {
       await client.end();
     }

@@ -15,7 +15,9 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
   }
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.debug(`query failed: ${error instanceof Error ? error.message : error} -- ${query}`);
+    this.logger.debug(
+      `query failed: ${error instanceof Error ? error.message : error} -- ${query}`,
+    );
   }
 
   logQuerySlow(time: number, query: string): void {

@@ -5,6 +5,7 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+
 import { Public } from '@finserve/api/core';
 
 /**

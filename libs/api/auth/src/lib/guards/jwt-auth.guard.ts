@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+
 import {
   gqlContextOf,
   IS_PUBLIC_KEY,
@@ -45,7 +46,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       throw new UnauthenticatedError();
     }
     // Several root fields of one request share one verification.
-    request.authenticated ??= (super.canActivate(context) as Promise<boolean>);
+    request.authenticated ??= super.canActivate(context) as Promise<boolean>;
     await request.authenticated;
     if (gql) gql.user = request.user ?? null;
     return true;

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '@finserve/shared';
+
 import {
   ForbiddenError,
   gqlContextOf,
@@ -8,6 +8,7 @@ import {
   UnauthenticatedError,
   type AuthUser,
 } from '@finserve/api/core';
+import type { Role } from '@finserve/shared';
 
 /** Enforces @Roles(...) after JwtAuthGuard established the user. */
 @Injectable()

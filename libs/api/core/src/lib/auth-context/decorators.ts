@@ -5,6 +5,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
+
 import type { Role } from '@finserve/shared';
 
 import type { AuthUser, GraphQLContext } from './auth-user';

@@ -129,7 +129,10 @@ export class AppConfig {
 
   /** Accepted ISO-4217 currency codes, comma separated. */
   @Transform(toList)
-  @Matches(/^[A-Z]{3}$/, { each: true, message: 'must be a comma-separated list of ISO-4217 codes (e.g. USD,EUR)' })
+  @Matches(/^[A-Z]{3}$/, {
+    each: true,
+    message: 'must be a comma-separated list of ISO-4217 codes (e.g. USD,EUR)',
+  })
   CURRENCIES: string[] = ['USD'];
 
   @IsString()

@@ -67,9 +67,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses TIP_MIN_CENTS above TIP_MAX_CENTS', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir(), TIP_MIN_CENTS: '500', TIP_MAX_CENTS: '100' })).toThrow(
-      /TIP_MIN_CENTS must not exceed TIP_MAX_CENTS/,
-    );
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), TIP_MIN_CENTS: '500', TIP_MAX_CENTS: '100' }),
+    ).toThrow(/TIP_MIN_CENTS must not exceed TIP_MAX_CENTS/);
   });
 
   it('requires a JWT_SECRET of at least 32 characters in production, without echoing it', () => {
@@ -85,7 +85,9 @@ describe('loadConfig', () => {
     expect(message).toMatch(/^Invalid configuration: JWT_SECRET must be at least 32 characters/);
     expect(message).not.toContain('short-secret-value');
     const secret = 's'.repeat(32);
-    expect(loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: secret }).jwtSecret).toBe(secret);
+    expect(
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: secret }).jwtSecret,
+    ).toBe(secret);
   });
 
   it('generates a development secret once per data dir and keeps it (mode 0600)', () => {

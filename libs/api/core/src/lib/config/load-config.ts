@@ -50,7 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   if (config.ADMIN_USERNAME && !config.ADMIN_PASSWORD && config.isProduction) {
-    throw new ConfigError('Invalid configuration: ADMIN_PASSWORD is required when ADMIN_USERNAME is set');
+    throw new ConfigError(
+      'Invalid configuration: ADMIN_PASSWORD is required when ADMIN_USERNAME is set',
+    );
   }
   config.DATA_DIR = resolve(config.DATA_DIR);
   config.jwtSecret = resolveJwtSecret(config);

@@ -9,7 +9,9 @@ const fromResolver = (error: Error) =>
   new GraphQLError(error.message, { path: ['register'], originalError: error });
 
 describe('formatGraphQLError', () => {
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   it('maps a domain error to its contract code and keeps its safe extensions', () => {
     expect(formatGraphQLError(fromResolver(new RateLimitedError(2.2)))).toEqual({
@@ -18,7 +20,9 @@ describe('formatGraphQLError', () => {
       locations: undefined,
       extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 3 },
     });
-    expect(formatGraphQLError(fromResolver(new ConflictError('taken'))).extensions?.['code']).toBe('CONFLICT');
+    expect(formatGraphQLError(fromResolver(new ConflictError('taken'))).extensions?.['code']).toBe(
+      'CONFLICT',
+    );
   });
 
   it('maps validation failures (BadRequestException) to BAD_USER_INPUT with their messages', () => {
@@ -30,15 +34,20 @@ describe('formatGraphQLError', () => {
   });
 
   it('maps parse and validation errors (no path) to BAD_USER_INPUT', () => {
-    const formatted = formatGraphQLError(new GraphQLError('Cannot query field "nope" on type "Query".'), {
-      message: 'Cannot query field "nope" on type "Query".',
-      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-    });
+    const formatted = formatGraphQLError(
+      new GraphQLError('Cannot query field "nope" on type "Query".'),
+      {
+        message: 'Cannot query field "nope" on type "Query".',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
+    );
     expect(formatted.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
   it('hides unexpected errors: no message, SQL or stack reaches the client', () => {
-    const sqlError = new Error('relation "users" does not exist: SELECT * FROM users WHERE secret = 42');
+    const sqlError = new Error(
+      'relation "users" does not exist: SELECT * FROM users WHERE secret = 42',
+    );
     const formatted = formatGraphQLError(fromResolver(sqlError), {
       message: sqlError.message,
       path: ['register'],

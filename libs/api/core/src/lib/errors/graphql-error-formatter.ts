@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
 import { ErrorCode } from '@finserve/shared';
 
 import { DomainError } from './domain-error';
@@ -18,7 +19,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 function httpExceptionMessage(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && 'message' in response) {
-    const message = (response as { message: unknown }).message;
+    const { message } = response;
     if (Array.isArray(message)) return message.join('; ');
     if (typeof message === 'string') return message;
   }
@@ -37,18 +38,27 @@ function rootCause(error: unknown): unknown {
  * `extensions.code` from the contract. Unexpected errors are logged here with their stack and
  * reach the client only as "Internal server error".
  */
-export function formatGraphQLError(error: unknown, formatted?: GraphQLFormattedError): GraphQLFormattedError {
+export function formatGraphQLError(
+  error: unknown,
+  formatted?: GraphQLFormattedError,
+): GraphQLFormattedError {
   const base: GraphQLFormattedError =
     formatted ?? (error instanceof GraphQLError ? error.toJSON() : { message: String(error) });
   const { locations, path } = base;
   const cause = rootCause(error);
 
   if (cause instanceof DomainError) {
-    return { message: cause.message, locations, path, extensions: { code: cause.code, ...cause.extensions } };
+    return {
+      message: cause.message,
+      locations,
+      path,
+      extensions: { code: cause.code, ...cause.extensions },
+    };
   }
   if (cause instanceof HttpException) {
     const code = HTTP_STATUS_CODES[cause.getStatus()];
-    if (code) return { message: httpExceptionMessage(cause), locations, path, extensions: { code } };
+    if (code)
+      return { message: httpExceptionMessage(cause), locations, path, extensions: { code } };
   }
   // Errors without a path never reached a resolver: parse, validation and variable-coercion
   // errors. They describe the request, so their message is safe and useful to the caller.

@@ -1,5 +1,0 @@
-export default {
-  displayName: 'shared',
-  preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-};
