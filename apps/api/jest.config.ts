@@ -5,7 +5,5 @@ export default {
   rootDir: '.',
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
-  // Integration tests share one database; running their files one at a time keeps them independent.
-  maxWorkers: 1,
   testTimeout: 30_000,
 };

@@ -8,6 +8,8 @@ module.exports = {
   output: {
     path: join(__dirname, '../../dist/apps/api'),
     clean: true,
+    // module.exports = the entry's exports (data-source.js is loaded by the TypeORM CLI).
+    libraryTarget: 'commonjs2',
   },
   devtool: 'source-map',
   plugins: [
