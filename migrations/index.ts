@@ -1,5 +1,6 @@
 // Every migration, oldest first. The API bundle and the db CLI take them from here; a test checks
 // that each file of this folder is listed.
 import { CreateUsers1764000000000 } from './1764000000000-CreateUsers';
+import { CreateStreamsAndViewers1764100000000 } from './1764100000000-CreateStreamsAndViewers';
 
-export const MIGRATIONS = [CreateUsers1764000000000];
+export const MIGRATIONS = [CreateUsers1764000000000, CreateStreamsAndViewers1764100000000];

@@ -9,29 +9,36 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 
-import { AuthModule, TokenService } from '@finserve/api/auth';
-import { AppConfig, AppConfigModule } from '@finserve/api/core';
+import { AuthModule } from '@finserve/api/auth';
+import { AppConfig, Clock, CoreModule } from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
+import { DemoModule } from '@finserve/api/demo';
 import { HealthModule } from '@finserve/api/health';
+import { StatsModule } from '@finserve/api/stats';
+import { StreamsModule } from '@finserve/api/streams';
+import { ViewersModule } from '@finserve/api/viewers';
 
 import { ENTITIES } from './entities';
+import { GraphqlWsServer } from './graphql-ws.server';
 import { graphqlConfig } from './graphql.config';
 import { loggingConfig } from './logging.config';
 
 export interface AppModuleOptions {
   config: AppConfig;
   databaseUrl: string;
+  /** Tests pass a controllable clock; the system clock otherwise. */
+  clock?: Clock;
 }
 
 /** Composes the feature libraries; holds no feature code itself. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, clock }: AppModuleOptions): DynamicModule {
     const webDist = resolve(config.WEB_DIST_DIR);
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        CoreModule.forRoot({ config, clock }),
         LoggerModule.forRoot(loggingConfig(config)),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions({ url: databaseUrl, entities: ENTITIES, migrations: [] }),
@@ -39,11 +46,14 @@ export class AppModule {
         }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [AuthModule],
-          inject: [AppConfig, TokenService, HttpAdapterHost],
+          inject: [AppConfig, HttpAdapterHost],
           useFactory: graphqlConfig,
         }),
         AuthModule,
+        StreamsModule,
+        ViewersModule,
+        StatsModule,
+        DemoModule,
         HealthModule,
         // The built web app, same origin as the API, once it exists.
         ...(existsSync(webDist)
@@ -55,6 +65,7 @@ export class AppModule {
             ]
           : []),
       ],
+      providers: [GraphqlWsServer],
     };
   }
 }

@@ -7,7 +7,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 
-import { AppConfig } from '@finserve/api/core';
+import { AppConfig, Clock } from '@finserve/api/core';
 import {
   buildDataSourceOptions,
   resolveDatabaseServer,
@@ -93,7 +93,7 @@ function bodyParserErrorHandler(
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
  */
-export async function startApp(config: AppConfig): Promise<RunningApp> {
+export async function startApp(config: AppConfig, options: { clock?: Clock } = {}): Promise<RunningApp> {
   // Until the pino logger takes over, Nest's console logger prints only what LOG_LEVEL allows.
   Logger.overrideLogger(nestLogLevels(config.LOG_LEVEL));
   const bootLog = (line: string) => {
@@ -105,7 +105,7 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   try {
     if (config.DB_MIGRATE_ON_START) await migrate(database.url, bootLog);
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ config, databaseUrl: database.url }),
+      AppModule.forRoot({ config, databaseUrl: database.url, clock: options.clock }),
       // Body parsing is installed below, with a limit and GraphQL-shaped errors.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );

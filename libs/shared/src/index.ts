@@ -1,3 +1,4 @@
 export * from './lib/error-codes';
 export * from './lib/roles';
 export * from './lib/username';
+export * from './lib/stream-status';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadConfig } from '@finserve/api/core';
+import { Clock, loadConfig } from '@finserve/api/core';
 
 import { startApp, type RunningApp } from '../../src/bootstrap';
 
@@ -21,6 +21,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-test-')),
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-for-tests',
     ...overrides,
@@ -28,6 +29,23 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
 }
 
 /** Starts the real API (same bootstrap as production) on a free port against the test database. */
-export function startTestApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
-  return startApp(loadConfig(testEnv(overrides)));
+export function startTestApp(
+  overrides: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<RunningApp> {
+  return startApp(loadConfig(testEnv(overrides)), options);
+}
+
+/** A clock that moves only when told to (starts at the real now, so heartbeats stay sane). */
+export class ManualClock extends Clock {
+  private current = new Date(Math.ceil(Date.now() / 1000) * 1000);
+
+  override now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(seconds: number): Date {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+    return this.now();
+  }
 }

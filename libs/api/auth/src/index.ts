@@ -3,3 +3,4 @@ export * from './lib/token.service';
 export * from './lib/user.entity';
 export * from './lib/user.model';
 export * from './lib/users.service';
+export * from './lib/user.loader';

@@ -14,6 +14,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
 import { UserEntity } from './user.entity';
+import { UserLoader } from './user.loader';
 import { UsersService } from './users.service';
 
 @Module({
@@ -35,11 +36,12 @@ import { UsersService } from './users.service';
     PasswordService,
     TokenService,
     UsersService,
+    UserLoader,
     // Secure by default: authentication first, then roles, on every handler of the app.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, UsersService],
+  exports: [TokenService, UsersService, UserLoader],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(private readonly auth: AuthService) {}

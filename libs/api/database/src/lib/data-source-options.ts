@@ -27,7 +27,7 @@ export function buildDataSourceOptions(inputs: DataSourceInputs): DataSourceOpti
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error', 'warn', 'migration'],
+    logging: ['query', 'error', 'warn', 'migration'],
     logger: new TypeOrmLogger(),
     maxQueryExecutionTime: 1000,
     applicationName: inputs.applicationName ?? 'finserve-api',

@@ -9,9 +9,16 @@ import type { Logger as TypeOrmLoggerInterface } from 'typeorm';
  */
 export class TypeOrmLogger implements TypeOrmLoggerInterface {
   private readonly logger = new Logger('TypeORM');
+  private queries = 0;
+
+  /** Queries sent since start: a cheap metric (tests use it to prove DataLoader batching). */
+  get queryCount(): number {
+    return this.queries;
+  }
 
   logQuery(): void {
-    // Every query would drown the log; slow ones are reported by logQuerySlow.
+    // Counted, not logged: every query would drown the log; slow ones go to logQuerySlow.
+    this.queries++;
   }
 
   logQueryError(error: string | Error, query: string): void {

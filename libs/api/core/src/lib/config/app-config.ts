@@ -146,6 +146,34 @@ export class AppConfig {
   @IsString()
   WEB_DIST_DIR = 'dist/apps/web/browser';
 
+  /** graphql-ws keep-alive: a ping every N ms; a socket that misses a pong is closed. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 100 and 600000 (ms)' })
+  @Min(100, { message: 'must be an integer between 100 and 600000 (ms)' })
+  @Max(600_000, { message: 'must be an integer between 100 and 600000 (ms)' })
+  WS_KEEPALIVE_MS = 12_000;
+
+  /** A LIVE stream whose broadcast console has been gone this long is ended (at the moment it left). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (seconds)' })
+  @Min(1, { message: 'must be a positive integer (seconds)' })
+  STREAMER_GRACE_SECONDS = 120;
+
+  /**
+   * Each API instance records a heartbeat this often; an instance silent for 3 beats is dead and
+   * its viewing sessions are closed (at its last heartbeat) by any other instance.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 20 (seconds)' })
+  @Min(1, { message: 'must be an integer between 1 and 20 (seconds)' })
+  @Max(20, { message: 'must be an integer between 1 and 20 (seconds)' })
+  INSTANCE_HEARTBEAT_SECONDS = 15;
+
+  /** Seed demo users and a live demo stream into an empty database (never in production). */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  SEED_DEMO = true;
+
   /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
   jwtSecret = '';
 

@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import type { GraphQLError } from 'graphql';
+import { type Disposable } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+import { TokenService } from '@finserve/api/auth';
+import { AppConfig, formatGraphQLError } from '@finserve/api/core';
+
+import { wsContext, wsOnConnect, type WsExtra } from './graphql.config';
+
+/**
+ * The graphql-ws endpoint (protocol graphql-transport-ws) on /graphql, sharing the HTTP port.
+ * Run by us rather than by @nestjs/graphql so that keep-alive (WS_KEEPALIVE_MS), the message
+ * size limit and (later) execution are ours to set. A socket that misses a keep-alive pong is
+ * terminated, which ends its subscriptions (and so the viewer's presence).
+ */
+@Injectable()
+export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private server?: Disposable;
+
+  constructor(
+    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.config.HTTP_BODY_LIMIT_BYTES });
+    const httpServer = this.adapterHost.httpAdapter.getHttpServer() as import('node:http').Server;
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (path !== '/graphql') {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    });
+    this.server = useServer<Record<string, unknown> | undefined, WsExtra>(
+      {
+        schema: this.schemaHost.schema,
+        context: (ctx) => wsContext(ctx.extra as WsExtra),
+        onConnect: (ctx) => wsOnConnect(this.tokens, ctx),
+        // Errors over the socket get the same shape and codes as over HTTP.
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors?.length
+            ? { ...result, errors: result.errors.map((error) => formatGraphQLError(error) as GraphQLError) }
+            : undefined,
+        onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error)),
+      },
+      wss,
+      this.config.WS_KEEPALIVE_MS,
+    );
+  }
+
+  /** Closes every socket (1001 Going away), which completes their subscriptions. */
+  async onModuleDestroy(): Promise<void> {
+    await this.server?.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+export type SubscriptionIterator<T> = AsyncIterableIterator<T> & {
+  return(): Promise<IteratorResult<T>>;
+};
+
+/**
+ * An async iterator for a GraphQL subscription: optional initial values, then the values of a
+ * source iterator (the event bus), mapped and filtered, until one matches `last` (yielded, then the
+ * subscription completes). `return()` (unsubscribe, complete, socket closed) takes effect at once,
+ * even while waiting for the next event, and runs `onClose` exactly once. (An async generator
+ * would only run its `finally` after the next event arrived.)
+ */
+export function subscriptionIterator<E, T>(options: {
+  initial?: T[];
+  source: AsyncIterator<E>;
+  map: (event: E) => T | undefined | Promise<T | undefined>;
+  last?: (value: T) => boolean;
+  onClose?: () => void | Promise<void>;
+}): SubscriptionIterator<T> {
+  const queue = [...(options.initial ?? [])];
+  let finished = false;
+  let closed: Promise<void> | undefined;
+  // Resolves when closed, so a next() waiting on the source ends too (some sources' return()
+  // leaves a pending next() unresolved).
+  let signalClosed!: () => void;
+  const closedSignal = new Promise<IteratorResult<E>>((resolve) => {
+    signalClosed = () => resolve({ value: undefined, done: true });
+  });
+
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      finished = true;
+      signalClosed();
+      await Promise.allSettled([options.source.return?.(), options.onClose?.()]);
+    })());
+
+  const done = (): IteratorResult<T> => ({ value: undefined, done: true });
+
+  const iterator: SubscriptionIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      while (!finished) {
+        const queued = queue.shift();
+        if (queued !== undefined) {
+          if (options.last?.(queued)) await close();
+          return { value: queued, done: false };
+        }
+        const event = await Promise.race([options.source.next(), closedSignal]);
+        if (finished) return done();
+        if (event.done) {
+          await close();
+          return done();
+        }
+        const value = await options.map(event.value);
+        if (value !== undefined) queue.push(value);
+      }
+      return done();
+    },
+    async return(): Promise<IteratorResult<T>> {
+      await close();
+      return done();
+    },
+    async throw(error: unknown): Promise<IteratorResult<T>> {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

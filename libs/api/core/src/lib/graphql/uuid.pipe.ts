@@ -1,0 +1,20 @@
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+
+import { BadUserInputError } from '../errors/domain-error';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An ID argument must be a UUID (every id of this API is); anything else is BAD_USER_INPUT. */
+@Injectable()
+export class UuidPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    if (typeof value !== 'string' || !UUID.test(value)) {
+      throw new BadUserInputError(`${metadata.data ?? 'id'} must be an id (UUID)`);
+    }
+    return value.toLowerCase();
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

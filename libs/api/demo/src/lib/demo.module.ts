@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+
+import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { AuthModule, UsersService } from '@finserve/api/auth';
+import { AppConfig } from '@finserve/api/core';
+import { StreamsModule, StreamsService } from '@finserve/api/streams';
+import { Role } from '@finserve/shared';
+
+const DEMO_USERS = [
+  { username: 'demo_alice', displayName: 'Alice (demo)' },
+  { username: 'demo_bob', displayName: 'Bob (demo)' },
+  { username: 'demo_carol', displayName: 'Carol (demo)' },
+];
+
+/**
+ * Demo data for a first `npm start`: a few demo users (no usable password) and one LIVE demo
+ * stream, clearly marked, seeded only into a database without any stream, never in production,
+ * and not at all with SEED_DEMO=false. The demo stream is exempt from the streamer-gone auto-end.
+ */
+@Injectable()
+export class DemoSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(DemoSeeder.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly streams: StreamsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.SEED_DEMO || this.config.isProduction) return;
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      'SELECT count(*)::int AS count FROM streams',
+    );
+    if (count > 0) return;
+    const created = [];
+    for (const demo of DEMO_USERS) {
+      const existing = await this.users.findByUsernameWithPassword(demo.username);
+      created.push(
+        existing ??
+          (await this.users.create({
+            ...demo,
+            // Not a hash of anything: nobody can log in as a demo user.
+            passwordHash: `!demo-${randomBytes(16).toString('hex')}`,
+            role: Role.USER,
+          })),
+      );
+    }
+    const alice = created[0];
+    await this.streams.create(
+      { id: alice.id, username: alice.username, role: Role.USER },
+      {
+        title: '[DEMO] EUR/USD: London open, key levels',
+        description: 'Demo stream seeded on first start (SEED_DEMO=false turns this off).',
+      },
+      { isDemo: true },
+    );
+    this.logger.log(`seeded demo data: ${DEMO_USERS.length} demo users and one LIVE demo stream`);
+  }
+}
+
+@Module({
+  imports: [AuthModule, StreamsModule],
+  providers: [DemoSeeder],
+})
+export class DemoModule {}

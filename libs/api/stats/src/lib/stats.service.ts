@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { byKeys, Clock, ContextLoader } from '@finserve/api/core';
+
+export interface SessionAggregate {
+  uniqueViewers: number;
+  sessions: number;
+  totalWatchSeconds: number;
+}
+
+export interface Sample {
+  at: Date;
+  viewers: number;
+}
+
+const EMPTY: SessionAggregate = { uniqueViewers: 0, sessions: 0, totalWatchSeconds: 0 };
+
+/**
+ * Viewing statistics from `stream_viewers` and `stream_viewer_samples`. Per-stream figures are
+ * loaded for a whole list of streams at once (one query per kind, whatever the list length).
+ * An open session counts up to now (the injected clock).
+ */
+@Injectable()
+export class StatsService {
+  readonly aggregates = new ContextLoader<string, SessionAggregate>((ids) => this.aggregatesOf(ids));
+  readonly timelines = new ContextLoader<string, Sample[]>((ids) => this.timelinesOf(ids));
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async aggregatesOf(streamIds: readonly string[]): Promise<SessionAggregate[]> {
+    const rows = await this.dataSource.query<
+      { stream_id: string; unique_viewers: number; sessions: number; total_watch_seconds: string }[]
+    >(
+      `SELECT stream_id,
+              count(DISTINCT viewer_key)::int AS unique_viewers,
+              count(*)::int AS sessions,
+              COALESCE(sum(COALESCE(watch_duration_seconds,
+                floor(extract(epoch FROM GREATEST($2::timestamptz, joined_at) - joined_at))::int)), 0) AS total_watch_seconds
+         FROM stream_viewers
+        WHERE stream_id = ANY($1::uuid[])
+        GROUP BY stream_id`,
+      [streamIds, this.clock.now()],
+    );
+    return byKeys(streamIds, rows, (row) => row.stream_id, () => EMPTY, (row) => ({
+      uniqueViewers: row.unique_viewers,
+      sessions: row.sessions,
+      totalWatchSeconds: Number(row.total_watch_seconds),
+    }));
+  }
+
+  async timelinesOf(streamIds: readonly string[]): Promise<Sample[][]> {
+    const rows = await this.dataSource.query<{ stream_id: string; at: Date; viewers: number }[]>(
+      `SELECT stream_id, at, viewers FROM stream_viewer_samples
+        WHERE stream_id = ANY($1::uuid[]) ORDER BY stream_id, at`,
+      [streamIds],
+    );
+    const byStream = new Map<string, Sample[]>();
+    for (const row of rows) {
+      const list = byStream.get(row.stream_id) ?? [];
+      list.push({ at: row.at, viewers: row.viewers });
+      byStream.set(row.stream_id, list);
+    }
+    return streamIds.map((id) => byStream.get(id) ?? []);
+  }
+
+  async platform(): Promise<{
+    totalStreams: number;
+    liveStreams: number;
+    totalWatchHours: number;
+    averageStreamSeconds: number;
+  }> {
+    const now = this.clock.now();
+    const [streams] = await this.dataSource.query<
+      { total: number; live: number; average_seconds: number | null }[]
+    >(
+      `SELECT count(*)::int AS total,
+              (count(*) FILTER (WHERE status = 'LIVE'))::int AS live,
+              avg(extract(epoch FROM COALESCE(ended_at, GREATEST($1::timestamptz, started_at)) - started_at))
+                FILTER (WHERE started_at IS NOT NULL)::float8 AS average_seconds
+         FROM streams`,
+      [now],
+    );
+    const [watch] = await this.dataSource.query<{ seconds: string }[]>(
+      `SELECT COALESCE(sum(COALESCE(watch_duration_seconds,
+                floor(extract(epoch FROM GREATEST($1::timestamptz, joined_at) - joined_at))::int)), 0) AS seconds
+         FROM stream_viewers`,
+      [now],
+    );
+    return {
+      totalStreams: streams.total,
+      liveStreams: streams.live,
+      totalWatchHours: Number(watch.seconds) / 3600,
+      averageStreamSeconds: streams.average_seconds ?? 0,
+    };
+  }
+
+  /** Streamers ranked by watch hours of their streams, highest first. */
+  async topStreamers(limit: number): Promise<{ streamerId: string; streams: number; watchHours: number }[]> {
+    const rows = await this.dataSource.query<{ streamer_id: string; streams: number; seconds: string }[]>(
+      `SELECT s.streamer_id,
+              count(DISTINCT s.id) FILTER (WHERE s.started_at IS NOT NULL)::int AS streams,
+              COALESCE(sum(COALESCE(v.watch_duration_seconds,
+                floor(extract(epoch FROM GREATEST($2::timestamptz, v.joined_at) - v.joined_at))::int)), 0) AS seconds
+         FROM streams s LEFT JOIN stream_viewers v ON v.stream_id = s.id
+        GROUP BY s.streamer_id
+        ORDER BY seconds DESC, streams DESC, s.streamer_id
+        LIMIT $1`,
+      [limit, this.clock.now()],
+    );
+    return rows.map((row) => ({
+      streamerId: row.streamer_id,
+      streams: row.streams,
+      watchHours: Number(row.seconds) / 3600,
+    }));
+  }
+}

@@ -1,0 +1,35 @@
+import { ArgsType, Field, Int } from '@nestjs/graphql';
+import { IsInt, Max, Min } from 'class-validator';
+
+export const MAX_PAGE_SIZE = 100;
+export const MAX_OFFSET = 10_000;
+
+@ArgsType()
+export class LiveStreamsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 24 })
+  @IsInt()
+  @Min(1, { message: `limit must be between 1 and ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `limit must be between 1 and ${MAX_PAGE_SIZE}` })
+  limit = 24;
+
+  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  @IsInt()
+  @Min(0, { message: `offset must be between 0 and ${MAX_OFFSET}` })
+  @Max(MAX_OFFSET, { message: `offset must be between 0 and ${MAX_OFFSET}` })
+  offset = 0;
+}
+
+@ArgsType()
+export class UserStreamsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 50 })
+  @IsInt()
+  @Min(1, { message: `limit must be between 1 and ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `limit must be between 1 and ${MAX_PAGE_SIZE}` })
+  limit = 50;
+
+  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  @IsInt()
+  @Min(0, { message: `offset must be between 0 and ${MAX_OFFSET}` })
+  @Max(MAX_OFFSET, { message: `offset must be between 0 and ${MAX_OFFSET}` })
+  offset = 0;
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AuthModule } from '@finserve/api/auth';
+
+import { StreamEventsPublisher } from './stream-events';
+import { StreamEntity } from './stream.entity';
+import { StreamerPresenceService } from './streamer-presence.service';
+import { StreamsResolver } from './streams.resolver';
+import { StreamsService } from './streams.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([StreamEntity]), AuthModule],
+  providers: [StreamsService, StreamsResolver, StreamEventsPublisher, StreamerPresenceService],
+  exports: [StreamsService, StreamEventsPublisher, StreamerPresenceService],
+})
+export class StreamsModule {}

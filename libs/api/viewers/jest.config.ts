@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-viewers',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};
