@@ -169,3 +169,124 @@ export async function registerUser(
     username,
   };
 }
+
+export interface Subscription<T> {
+  values: T[];
+  errors: unknown[];
+  /** Resolves when the server completes the subscription. */
+  completed: Promise<void>;
+  /** Resolves with the first value (already received or future) that matches. */
+  waitFor(predicate: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+  unsubscribe(): void;
+}
+
+/** Starts a subscription on a graphql-ws connection and records what arrives. */
+export function subscribe<T = Record<string, any>>(
+  connection: WsConnection,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Subscription<T> {
+  const values: T[] = [];
+  const errors: unknown[] = [];
+  const waiters: { predicate: (value: T) => boolean; resolve: (value: T) => void }[] = [];
+  let markCompleted!: () => void;
+  const completed = new Promise<void>((resolve) => (markCompleted = resolve));
+  const unsubscribe = connection.client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(...result.errors);
+        if (!result.data) return;
+        const value = result.data as T;
+        values.push(value);
+        for (const waiter of [...waiters]) {
+          if (waiter.predicate(value)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(value);
+          }
+        }
+      },
+      error: (error) => {
+        errors.push(error);
+        markCompleted();
+      },
+      complete: () => markCompleted(),
+    },
+  );
+  return {
+    values,
+    errors,
+    completed,
+    unsubscribe,
+    waitFor: (predicate, timeoutMs = 10_000) => {
+      const found = values.find(predicate);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no matching value within ${timeoutMs} ms; got ${JSON.stringify(values)} ${JSON.stringify(errors)}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** Polls `check` until it returns a non-undefined value. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+export const STREAM_FIELDS = /* GraphQL */ `
+  id title description status viewerCount peakViewers scheduledFor startedAt endedAt durationSeconds
+  streamer { id username displayName }
+`;
+
+export const CREATE_STREAM = /* GraphQL */ `
+  mutation Create($input: CreateStreamInput!) { createStream(input: $input) { ${STREAM_FIELDS} } }
+`;
+export const START_STREAM = /* GraphQL */ `
+  mutation Start($id: ID!) { startStream(streamId: $id) { ${STREAM_FIELDS} } }
+`;
+export const END_STREAM = /* GraphQL */ `
+  mutation End($id: ID!) { endStream(streamId: $id) { ${STREAM_FIELDS} } }
+`;
+export const STREAM = /* GraphQL */ `query Stream($id: ID!) { stream(id: $id) { ${STREAM_FIELDS} } }`;
+export const WATCH_STREAM = /* GraphQL */ `
+  subscription Watch($id: ID!) { watchStream(streamId: $id) { id status viewerCount peakViewers endedAt } }
+`;
+export const BROADCAST_STREAM = /* GraphQL */ `
+  subscription Console($id: ID!) { broadcastStream(streamId: $id) { id status viewerCount } }
+`;
+
+/** Registers a streamer and starts a LIVE stream; returns both. */
+export async function liveStream(
+  baseUrl: string,
+  title = 'Trading the open',
+): Promise<{ streamer: { token: string; id: string; username: string }; streamId: string }> {
+  const streamer = await registerUser(baseUrl, 'streamer');
+  const created = await gql<{ createStream: { id: string } }>(baseUrl, CREATE_STREAM, { input: { title } }, streamer.token);
+  if (!created.data?.createStream) throw new Error(`createStream failed: ${JSON.stringify(created.errors)}`);
+  return { streamer, streamId: created.data.createStream.id };
+}

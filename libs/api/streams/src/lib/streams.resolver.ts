@@ -62,10 +62,7 @@ export class StreamsResolver {
 
   @Public()
   @Query(() => [StreamModel], { description: "A user's streams, newest first." })
-  userStreams(
-    @Args('userId', { type: () => ID }, UuidPipe) userId: string,
-    @Args() { limit, offset }: UserStreamsArgs,
-  ): Promise<StreamEntity[]> {
+  userStreams(@Args() { userId, limit, offset }: UserStreamsArgs): Promise<StreamEntity[]> {
     return this.streams.byStreamer(userId, limit, offset);
   }
 

@@ -1,5 +1,5 @@
-import { ArgsType, Field, Int } from '@nestjs/graphql';
-import { IsInt, Max, Min } from 'class-validator';
+import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
 export const MAX_OFFSET = 10_000;
@@ -21,6 +21,10 @@ export class LiveStreamsArgs {
 
 @ArgsType()
 export class UserStreamsArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'userId must be an id (UUID)' })
+  userId!: string;
+
   @Field(() => Int, { nullable: true, defaultValue: 50 })
   @IsInt()
   @Min(1, { message: `limit must be between 1 and ${MAX_PAGE_SIZE}` })

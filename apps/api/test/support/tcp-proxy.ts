@@ -1,0 +1,40 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of the API, to cut a client's connection the way a dead network does:
+ * `freeze()` stops forwarding in both directions without closing anything, so no FIN and no
+ * WebSocket close frame reaches the server; only keep-alive can notice.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets: Socket[] = [];
+  private frozen = false;
+  port = 0;
+
+  constructor(private readonly targetPort: number) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.targetPort, '127.0.0.1');
+      this.sockets.push(client, upstream);
+      client.on('data', (chunk) => !this.frozen && upstream.write(chunk));
+      upstream.on('data', (chunk) => !this.frozen && client.write(chunk));
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      client.on('close', () => !this.frozen && upstream.destroy());
+      upstream.on('close', () => !this.frozen && client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  async stop(): Promise<void> {
+    this.sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
