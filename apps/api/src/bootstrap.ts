@@ -93,7 +93,10 @@ function bodyParserErrorHandler(
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
  */
-export async function startApp(config: AppConfig, options: { clock?: Clock } = {}): Promise<RunningApp> {
+export async function startApp(
+  config: AppConfig,
+  options: { clock?: Clock } = {},
+): Promise<RunningApp> {
   // Until the pino logger takes over, Nest's console logger prints only what LOG_LEVEL allows.
   Logger.overrideLogger(nestLogLevels(config.LOG_LEVEL));
   const bootLog = (line: string) => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
@@ -32,8 +32,11 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    const wss = new WebSocketServer({ noServer: true, maxPayload: this.config.HTTP_BODY_LIMIT_BYTES });
-    const httpServer = this.adapterHost.httpAdapter.getHttpServer() as import('node:http').Server;
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.config.HTTP_BODY_LIMIT_BYTES,
+    });
+    const httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       if (path !== '/graphql') {
@@ -45,12 +48,15 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy 
     this.server = useServer<Record<string, unknown> | undefined, WsExtra>(
       {
         schema: this.schemaHost.schema,
-        context: (ctx) => wsContext(ctx.extra as WsExtra),
+        context: (ctx) => wsContext(ctx.extra),
         onConnect: (ctx) => wsOnConnect(this.tokens, ctx),
         // Errors over the socket get the same shape and codes as over HTTP.
         onNext: (_ctx, _id, _payload, _args, result) =>
           result.errors?.length
-            ? { ...result, errors: result.errors.map((error) => formatGraphQLError(error) as GraphQLError) }
+            ? {
+                ...result,
+                errors: result.errors.map((error) => formatGraphQLError(error) as GraphQLError),
+              }
             : undefined,
         onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error)),
       },

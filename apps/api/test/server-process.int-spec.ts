@@ -56,6 +56,15 @@ describe('the built server (what `npm start` runs)', () => {
       };
       expect(health).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
 
+      // Demo data on the empty database: one LIVE demo stream by a demo user.
+      const demo = await gql(
+        `http://127.0.0.1:${port}`,
+        '{ liveStreams { title streamer { username } } }',
+      );
+      expect(demo.data?.['liveStreams']).toEqual([
+        { title: '[DEMO] EUR/USD: London open, key levels', streamer: { username: 'demo_alice' } },
+      ]);
+
       const username = uniqueUsername('e2e');
       const registered = await gql(`http://127.0.0.1:${port}`, REGISTER, {
         input: { username, password: 'password123' },
@@ -81,6 +90,8 @@ describe('the built server (what `npm start` runs)', () => {
       expect(isAlive(orphan)).toBe(false);
       const login = await gql(`http://127.0.0.1:${port2}`, ME, {}, token);
       expect(login.data?.['me']?.username).toBe(username);
+      const demoAgain = await gql(`http://127.0.0.1:${port2}`, '{ liveStreams { title } }');
+      expect(demoAgain.data?.['liveStreams']).toHaveLength(1); // seeded once, not on every start
 
       // 4. SIGTERM: graceful stop, exit code 0, PostgreSQL stopped too.
       const postmaster = postmasterPid(dataDir);

@@ -17,7 +17,15 @@ import {
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp } from './support/test-app';
 
-type Watched = { watchStream: { id: string; status: string; viewerCount: number; peakViewers: number; endedAt: string | null } };
+type Watched = {
+  watchStream: {
+    id: string;
+    status: string;
+    viewerCount: number;
+    peakViewers: number;
+    endedAt: string | null;
+  };
+};
 
 const viewerCountOf = async (url: string, id: string): Promise<number> =>
   ((await gql(url, STREAM, { id })).data?.['stream'] as { viewerCount: number }).viewerCount;
@@ -47,12 +55,21 @@ describe('viewers: presence through watchStream', () => {
 
     const watcher = subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId });
     await watcher.waitFor((v) => v.watchStream.id === streamId);
-    const anonymous = [watcher, subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }), subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId })];
+    const anonymous = [
+      watcher,
+      subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }),
+      subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }),
+    ];
     const tab1 = connect(user.token);
     const tab2 = connect(user.token);
-    const tabs = [subscribe<Watched>(tab1, WATCH_STREAM, { id: streamId }), subscribe<Watched>(tab2, WATCH_STREAM, { id: streamId })];
+    const tabs = [
+      subscribe<Watched>(tab1, WATCH_STREAM, { id: streamId }),
+      subscribe<Watched>(tab2, WATCH_STREAM, { id: streamId }),
+    ];
     const streamerConsole = subscribe(connect(streamer.token), BROADCAST_STREAM, { id: streamId });
-    const streamerWatching = subscribe<Watched>(connect(streamer.token), WATCH_STREAM, { id: streamId });
+    const streamerWatching = subscribe<Watched>(connect(streamer.token), WATCH_STREAM, {
+      id: streamId,
+    });
     await Promise.all([...anonymous, ...tabs, streamerWatching].map((s) => s.waitFor(() => true)));
     await streamerConsole.waitFor(() => true);
 
@@ -76,7 +93,9 @@ describe('viewers: presence through watchStream', () => {
     const watcher = subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId });
     await watcher.waitFor(() => true);
     const started = Date.now();
-    const joiners = Array.from({ length: 20 }, () => subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }));
+    const joiners = Array.from({ length: 20 }, () =>
+      subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }),
+    );
     await Promise.all(joiners.map((s) => s.waitFor(() => true)));
     await watcher.waitFor((v) => v.watchStream.viewerCount === 21);
     const elapsedSeconds = (Date.now() - started) / 1000;
@@ -98,7 +117,11 @@ describe('viewers: presence through watchStream', () => {
       proxy.freeze();
       const cutAt = Date.now();
       // keep-alive 300 ms: a ping, no pong, terminated at the next ping.
-      await eventually(async () => ((await viewerCountOf(url, streamId)) === 0 ? true : undefined), 5000, 50);
+      await eventually(
+        async () => ((await viewerCountOf(url, streamId)) === 0 ? true : undefined),
+        5000,
+        50,
+      );
       expect(Date.now() - cutAt).toBeLessThan(3 * 300 + 1000);
     } finally {
       await proxy.stop();
@@ -107,18 +130,30 @@ describe('viewers: presence through watchStream', () => {
 
   it('sends watchers the ENDED state, then completes their subscription, and closes the viewing sessions at the end time', async () => {
     const { streamer, streamId } = await liveStream(url);
-    const viewers = [subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }), subscribe<Watched>(connect((await registerUser(url, 'w')).token), WATCH_STREAM, { id: streamId })];
+    const viewers = [
+      subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId }),
+      subscribe<Watched>(connect((await registerUser(url, 'w')).token), WATCH_STREAM, {
+        id: streamId,
+      }),
+    ];
     await Promise.all(viewers.map((s) => s.waitFor(() => true)));
     const ended = await gql(url, END_STREAM, { id: streamId }, streamer.token);
     const endedAt = ended.data?.['endStream'].endedAt as string;
     for (const viewer of viewers) {
       await viewer.completed;
-      expect(viewer.values.at(-1)?.watchStream).toMatchObject({ status: 'ENDED', endedAt, viewerCount: 0 });
+      expect(viewer.values.at(-1)?.watchStream).toMatchObject({
+        status: 'ENDED',
+        endedAt,
+        viewerCount: 0,
+      });
     }
     const sessions = await eventually(async () => {
       const rows = await running.app
         .get(DataSource)
-        .query<{ left_at: Date | null }[]>('SELECT left_at FROM stream_viewers WHERE stream_id = $1', [streamId]);
+        .query<{ left_at: Date | null }[]>(
+          'SELECT left_at FROM stream_viewers WHERE stream_id = $1',
+          [streamId],
+        );
       return rows.length === 2 && rows.every((r) => r.left_at) ? rows : undefined;
     });
     for (const session of sessions) expect(session.left_at?.toISOString()).toBe(endedAt);
@@ -130,7 +165,9 @@ describe('viewers: presence through watchStream', () => {
     const late = subscribe<Watched>(connect(), WATCH_STREAM, { id: streamId });
     await late.completed;
     expect(late.values.map((v) => v.watchStream.status)).toEqual(['ENDED']);
-    const unknown = subscribe<Watched>(connect(), WATCH_STREAM, { id: '00000000-0000-4000-8000-000000000000' });
+    const unknown = subscribe<Watched>(connect(), WATCH_STREAM, {
+      id: '00000000-0000-4000-8000-000000000000',
+    });
     await unknown.completed;
     expect(JSON.stringify(unknown.errors)).toContain('NOT_FOUND');
   });
@@ -168,10 +205,14 @@ describe('viewers: the streamer leaving ends the stream after the grace period',
       const leftAt = Date.now();
       await goneConsole.dispose();
 
-      const ended = await eventually(async () => {
-        const stream = (await gql(url, STREAM, { id: gone.streamId })).data?.['stream'];
-        return stream?.status === 'ENDED' ? stream : undefined;
-      }, 10_000, 200);
+      const ended = await eventually(
+        async () => {
+          const stream = (await gql(url, STREAM, { id: gone.streamId })).data?.['stream'];
+          return stream?.status === 'ENDED' ? stream : undefined;
+        },
+        10_000,
+        200,
+      );
       expect(Math.abs(Date.parse(ended.endedAt) - leftAt)).toBeLessThan(1000);
       expect(Date.now() - leftAt).toBeGreaterThanOrEqual(2000);
 

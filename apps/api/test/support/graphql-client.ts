@@ -223,7 +223,12 @@ export function subscribe<T = Record<string, any>>(
       if (found !== undefined) return Promise.resolve(found);
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no matching value within ${timeoutMs} ms; got ${JSON.stringify(values)} ${JSON.stringify(errors)}`)),
+          () =>
+            reject(
+              new Error(
+                `no matching value within ${timeoutMs} ms; got ${JSON.stringify(values)} ${JSON.stringify(errors)}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -255,7 +260,8 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+  const reason = last instanceof Error ? `: ${last.message}` : '';
+  throw new Error(`condition not met within ${timeoutMs} ms${reason}`);
 }
 
 export const STREAM_FIELDS = /* GraphQL */ `
@@ -274,10 +280,24 @@ export const END_STREAM = /* GraphQL */ `
 `;
 export const STREAM = /* GraphQL */ `query Stream($id: ID!) { stream(id: $id) { ${STREAM_FIELDS} } }`;
 export const WATCH_STREAM = /* GraphQL */ `
-  subscription Watch($id: ID!) { watchStream(streamId: $id) { id status viewerCount peakViewers endedAt } }
+  subscription Watch($id: ID!) {
+    watchStream(streamId: $id) {
+      id
+      status
+      viewerCount
+      peakViewers
+      endedAt
+    }
+  }
 `;
 export const BROADCAST_STREAM = /* GraphQL */ `
-  subscription Console($id: ID!) { broadcastStream(streamId: $id) { id status viewerCount } }
+  subscription Console($id: ID!) {
+    broadcastStream(streamId: $id) {
+      id
+      status
+      viewerCount
+    }
+  }
 `;
 
 /** Registers a streamer and starts a LIVE stream; returns both. */
@@ -286,7 +306,13 @@ export async function liveStream(
   title = 'Trading the open',
 ): Promise<{ streamer: { token: string; id: string; username: string }; streamId: string }> {
   const streamer = await registerUser(baseUrl, 'streamer');
-  const created = await gql<{ createStream: { id: string } }>(baseUrl, CREATE_STREAM, { input: { title } }, streamer.token);
-  if (!created.data?.createStream) throw new Error(`createStream failed: ${JSON.stringify(created.errors)}`);
+  const created = await gql<{ createStream: { id: string } }>(
+    baseUrl,
+    CREATE_STREAM,
+    { input: { title } },
+    streamer.token,
+  );
+  if (!created.data?.createStream)
+    throw new Error(`createStream failed: ${JSON.stringify(created.errors)}`);
   return { streamer, streamId: created.data.createStream.id };
 }

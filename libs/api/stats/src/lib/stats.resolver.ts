@@ -1,7 +1,13 @@
 import { Args, Context, Float, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 
 import { UserLoader } from '@finserve/api/auth';
-import { Clock, IntRangePipe, NotFoundError, Public, type GraphQLContext } from '@finserve/api/core';
+import {
+  Clock,
+  IntRangePipe,
+  NotFoundError,
+  Public,
+  type GraphQLContext,
+} from '@finserve/api/core';
 import { StreamEntity, StreamModel } from '@finserve/api/streams';
 import { streamDurationSeconds } from '@finserve/shared';
 
@@ -40,9 +46,13 @@ export class StreamStatsResolver {
   }
 
   @ResolveField(() => Int, {
-    description: 'Distinct viewers over the stream\'s life (signed-in users once; anonymous per connection).',
+    description:
+      "Distinct viewers over the stream's life (signed-in users once; anonymous per connection).",
   })
-  async uniqueViewers(@Parent() parent: StreamStatsModel, @Context() context: GraphQLContext): Promise<number> {
+  async uniqueViewers(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<number> {
     return (await this.aggregate(parent, context)).uniqueViewers;
   }
 
@@ -51,17 +61,24 @@ export class StreamStatsResolver {
     return parent.stream.peakViewers;
   }
 
-  @ResolveField(() => Float, { description: 'totalWatchSeconds / durationSeconds (0 before start).' })
+  @ResolveField(() => Float, {
+    description: 'totalWatchSeconds / durationSeconds (0 before start).',
+  })
   async averageConcurrentViewers(
     @Parent() parent: StreamStatsModel,
     @Context() context: GraphQLContext,
   ): Promise<number> {
     const duration = this.duration(parent);
-    return duration > 0 ? round2((await this.aggregate(parent, context)).totalWatchSeconds / duration) : 0;
+    return duration > 0
+      ? round2((await this.aggregate(parent, context)).totalWatchSeconds / duration)
+      : 0;
   }
 
   @ResolveField(() => Float, { description: 'totalWatchSeconds / number of viewing sessions.' })
-  async averageWatchSeconds(@Parent() parent: StreamStatsModel, @Context() context: GraphQLContext): Promise<number> {
+  async averageWatchSeconds(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<number> {
     const { sessions, totalWatchSeconds } = await this.aggregate(parent, context);
     return sessions > 0 ? round2(totalWatchSeconds / sessions) : 0;
   }
@@ -69,7 +86,10 @@ export class StreamStatsResolver {
   @ResolveField(() => Int, {
     description: "Sum of every viewing session's length (the streamer's own excluded).",
   })
-  async totalWatchSeconds(@Parent() parent: StreamStatsModel, @Context() context: GraphQLContext): Promise<number> {
+  async totalWatchSeconds(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<number> {
     return (await this.aggregate(parent, context)).totalWatchSeconds;
   }
 
@@ -85,7 +105,9 @@ export class StreamStatsResolver {
     return 0; // tips arrive with the tips module (issue 5)
   }
 
-  @ResolveField(() => [MoneyTotalModel], { description: 'Gross tips received, one row per currency.' })
+  @ResolveField(() => [MoneyTotalModel], {
+    description: 'Gross tips received, one row per currency.',
+  })
   tipTotals(): MoneyTotalModel[] {
     return [];
   }
@@ -98,7 +120,10 @@ export class StreamStatsResolver {
   @ResolveField(() => [ViewerSampleModel], {
     description: "Concurrent viewers sampled over the stream's life, oldest first.",
   })
-  viewerTimeline(@Parent() parent: StreamStatsModel, @Context() context: GraphQLContext): Promise<ViewerSampleModel[]> {
+  viewerTimeline(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<ViewerSampleModel[]> {
     return this.stats.timelines.for(context).load(parent.stream.id);
   }
 }
@@ -116,7 +141,9 @@ export class PlatformStatsResolver {
     return { ...(await this.stats.platform()), tipTotals: [], platformFeeTotals: [] };
   }
 
-  @ResolveField(() => [StreamerRankingModel], { description: 'Ranked by watch hours, highest first.' })
+  @ResolveField(() => [StreamerRankingModel], {
+    description: 'Ranked by watch hours, highest first.',
+  })
   async topStreamers(
     @Args('limit', { type: () => Int, nullable: true, defaultValue: 10 }, new IntRangePipe(1, 100))
     limit: number,
@@ -127,7 +154,12 @@ export class PlatformStatsResolver {
       ranking.map(async (row) => {
         const streamer = await this.users.for(context).load(row.streamerId);
         if (!streamer) throw new NotFoundError('Streamer');
-        return { streamer, streams: row.streams, watchHours: Math.round(row.watchHours * 10_000) / 10_000, tipTotals: [] };
+        return {
+          streamer,
+          streams: row.streams,
+          watchHours: Math.round(row.watchHours * 10_000) / 10_000,
+          tipTotals: [],
+        };
       }),
     );
   }

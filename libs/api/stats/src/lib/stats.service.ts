@@ -23,7 +23,9 @@ const EMPTY: SessionAggregate = { uniqueViewers: 0, sessions: 0, totalWatchSecon
  */
 @Injectable()
 export class StatsService {
-  readonly aggregates = new ContextLoader<string, SessionAggregate>((ids) => this.aggregatesOf(ids));
+  readonly aggregates = new ContextLoader<string, SessionAggregate>((ids) =>
+    this.aggregatesOf(ids),
+  );
   readonly timelines = new ContextLoader<string, Sample[]>((ids) => this.timelinesOf(ids));
 
   constructor(
@@ -45,11 +47,17 @@ export class StatsService {
         GROUP BY stream_id`,
       [streamIds, this.clock.now()],
     );
-    return byKeys(streamIds, rows, (row) => row.stream_id, () => EMPTY, (row) => ({
-      uniqueViewers: row.unique_viewers,
-      sessions: row.sessions,
-      totalWatchSeconds: Number(row.total_watch_seconds),
-    }));
+    return byKeys(
+      streamIds,
+      rows,
+      (row) => row.stream_id,
+      () => EMPTY,
+      (row) => ({
+        uniqueViewers: row.unique_viewers,
+        sessions: row.sessions,
+        totalWatchSeconds: Number(row.total_watch_seconds),
+      }),
+    );
   }
 
   async timelinesOf(streamIds: readonly string[]): Promise<Sample[][]> {
@@ -99,8 +107,12 @@ export class StatsService {
   }
 
   /** Streamers ranked by watch hours of their streams, highest first. */
-  async topStreamers(limit: number): Promise<{ streamerId: string; streams: number; watchHours: number }[]> {
-    const rows = await this.dataSource.query<{ streamer_id: string; streams: number; seconds: string }[]>(
+  async topStreamers(
+    limit: number,
+  ): Promise<{ streamerId: string; streams: number; watchHours: number }[]> {
+    const rows = await this.dataSource.query<
+      { streamer_id: string; streams: number; seconds: string }[]
+    >(
       `SELECT s.streamer_id,
               count(DISTINCT s.id) FILTER (WHERE s.started_at IS NOT NULL)::int AS streams,
               COALESCE(sum(COALESCE(v.watch_duration_seconds,

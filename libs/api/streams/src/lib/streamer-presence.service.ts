@@ -43,7 +43,10 @@ export class StreamerPresenceService implements OnApplicationBootstrap, OnApplic
     const sweepEvery = Math.min(10_000, Math.max(250, Math.floor(graceMs / 4)));
     const heartbeatEvery = Math.min(this.config.INSTANCE_HEARTBEAT_SECONDS * 1000, sweepEvery);
     this.timers = [
-      setInterval(() => void this.heartbeat().catch((e: unknown) => this.warn('heartbeat', e)), heartbeatEvery),
+      setInterval(
+        () => void this.heartbeat().catch((e: unknown) => this.warn('heartbeat', e)),
+        heartbeatEvery,
+      ),
       setInterval(() => void this.sweep().catch((e: unknown) => this.warn('sweep', e)), sweepEvery),
     ];
     this.timers.forEach((timer) => timer.unref());
@@ -79,7 +82,10 @@ export class StreamerPresenceService implements OnApplicationBootstrap, OnApplic
   async heartbeat(): Promise<void> {
     const ids = [...this.consoles.keys()];
     if (ids.length) {
-      await this.streams.update({ id: In(ids), status: StreamStatus.LIVE }, { streamerSeenAt: this.clock.now() });
+      await this.streams.update(
+        { id: In(ids), status: StreamStatus.LIVE },
+        { streamerSeenAt: this.clock.now() },
+      );
     }
   }
 
@@ -107,7 +113,9 @@ export class StreamerPresenceService implements OnApplicationBootstrap, OnApplic
       const result = await this.streamsService.endAt(stream.id, stream.streamerSeenAt);
       if (result) {
         ended.push(stream.id);
-        this.logger.log(`stream ${stream.id} ended: the streamer left at ${stream.streamerSeenAt.toISOString()}`);
+        this.logger.log(
+          `stream ${stream.id} ended: the streamer left at ${stream.streamerSeenAt.toISOString()}`,
+        );
       }
     }
     return ended;

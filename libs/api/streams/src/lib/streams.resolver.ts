@@ -18,8 +18,8 @@ import {
   CurrentUser,
   ForbiddenError,
   NotFoundError,
-  Public,
   PUB_SUB,
+  Public,
   subscriptionIterator,
   UuidPipe,
   type AuthUser,
@@ -30,7 +30,12 @@ import { streamDurationSeconds, StreamStatus } from '@finserve/shared';
 
 import { CreateStreamInput } from './dto/create-stream.input';
 import { LiveStreamsArgs, UserStreamsArgs } from './dto/streams.args';
-import { fromStreamEvent, LIVE_STREAMS_CHANNEL, streamChannel, type StreamEvent } from './stream-events';
+import {
+  fromStreamEvent,
+  LIVE_STREAMS_CHANNEL,
+  streamChannel,
+  type StreamEvent,
+} from './stream-events';
 import type { StreamEntity } from './stream.entity';
 import { StreamModel } from './stream.model';
 import { StreamerPresenceService } from './streamer-presence.service';
@@ -98,7 +103,8 @@ export class StreamsResolver {
   @Public()
   @Subscription(() => StreamModel, {
     resolve: identity,
-    description: 'A stream that went live, ended, or changed viewer count (coalesced as above): for the list view.',
+    description:
+      'A stream that went live, ended, or changed viewer count (coalesced as above): for the list view.',
   })
   liveStreamsChanged(): AsyncIterableIterator<StreamEntity> {
     return subscriptionIterator<StreamEvent, StreamEntity>({
@@ -138,14 +144,18 @@ export class StreamsResolver {
   }
 
   @ResolveField(() => UserModel)
-  async streamer(@Parent() stream: StreamEntity, @Context() context: GraphQLContext): Promise<UserModel> {
+  async streamer(
+    @Parent() stream: StreamEntity,
+    @Context() context: GraphQLContext,
+  ): Promise<UserModel> {
     const user = await this.users.for(context).load(stream.streamerId);
     if (!user) throw new NotFoundError('Streamer');
     return user;
   }
 
   @ResolveField(() => Int, {
-    description: 'Seconds live: up to now while LIVE, endedAt - startedAt once ENDED, 0 before start.',
+    description:
+      'Seconds live: up to now while LIVE, endedAt - startedAt once ENDED, 0 before start.',
   })
   durationSeconds(@Parent() stream: StreamEntity): number {
     return streamDurationSeconds(stream, this.clock.now());

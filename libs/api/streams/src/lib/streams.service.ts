@@ -87,7 +87,8 @@ export class StreamsService {
   /** SCHEDULED -> LIVE; only the streamer (contract: "Only the stream's streamer"). */
   async start(user: AuthUser, streamId: string): Promise<StreamEntity> {
     const stream = await this.getById(streamId);
-    if (stream.streamerId !== user.id) throw new ForbiddenError('Only the streamer can start this stream');
+    if (stream.streamerId !== user.id)
+      throw new ForbiddenError('Only the streamer can start this stream');
     const now = this.clock.now();
     return this.transition(stream, 'start', { startedAt: now, streamerSeenAt: now });
   }

@@ -6,7 +6,14 @@ describe('Coalescer', () => {
 
   it('flushes a quiet key at once, merges a burst into one trailing flush per second, per key', async () => {
     const flushed: string[] = [];
-    const coalescer = new Coalescer(1000, async (key) => void flushed.push(key), () => undefined);
+    const coalescer = new Coalescer(
+      1000,
+      (key) => {
+        flushed.push(key);
+        return Promise.resolve();
+      },
+      () => undefined,
+    );
     coalescer.touch('a');
     expect(flushed).toEqual(['a']);
     for (let i = 0; i < 5000; i++) coalescer.touch(i % 2 ? 'a' : 'b');

@@ -42,7 +42,9 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
     await this.recoverDeadInstances();
     this.timer = setInterval(() => {
       this.beat().catch((error: unknown) =>
-        this.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`),
+        this.logger.warn(
+          `heartbeat failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     }, this.config.INSTANCE_HEARTBEAT_SECONDS * 1000);
     this.timer.unref();
@@ -74,7 +76,7 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
     const cutoff = new Date(
       this.clock.now().getTime() - DEAD_AFTER_BEATS * this.config.INSTANCE_HEARTBEAT_SECONDS * 1000,
     );
-    const [rows] = (await this.dataSource.query(
+    const [rows] = await this.dataSource.query<[unknown[], number]>(
       `WITH dead AS (
          DELETE FROM api_instances WHERE heartbeat_at < $1 AND id <> $2 RETURNING id, heartbeat_at
        )
@@ -86,8 +88,9 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
         WHERE v.instance_id = d.id AND v.left_at IS NULL
        RETURNING v.id`,
       [cutoff, this.id],
-    )) as [unknown[], number];
-    if (rows.length) this.logger.warn(`closed ${rows.length} viewing session(s) of dead API instances`);
+    );
+    if (rows.length)
+      this.logger.warn(`closed ${rows.length} viewing session(s) of dead API instances`);
     return rows.length;
   }
 }

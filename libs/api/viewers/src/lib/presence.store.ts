@@ -18,7 +18,7 @@ export class PresenceStore {
 
   join(streamId: string, viewerKey: string): PresenceChange {
     let viewers = this.streams.get(streamId);
-    if (!viewers) this.streams.set(streamId, (viewers = new Map()));
+    if (!viewers) this.streams.set(streamId, (viewers = new Map<string, number>()));
     const refs = (viewers.get(viewerKey) ?? 0) + 1;
     viewers.set(viewerKey, refs);
     return { count: viewers.size, edge: refs === 1 };

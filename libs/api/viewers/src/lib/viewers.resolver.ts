@@ -1,11 +1,20 @@
 import { Inject } from '@nestjs/common';
-import { Args, Context, ID, Int, Parent, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Context,
+  ID,
+  Int,
+  Parent,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 
 import {
   CurrentUser,
   NotFoundError,
-  Public,
   PUB_SUB,
+  Public,
   subscriptionIterator,
   UuidPipe,
   type AuthUser,
@@ -71,7 +80,11 @@ export class ViewersResolver {
       last: (current) => current.status === StreamStatus.ENDED,
       onClose: () =>
         joined && viewer
-          ? this.viewers.leave(streamId, viewer.key, latest.status === StreamStatus.ENDED ? latest.endedAt : null)
+          ? this.viewers.leave(
+              streamId,
+              viewer.key,
+              latest.status === StreamStatus.ENDED ? latest.endedAt : null,
+            )
           : undefined,
     });
   }
@@ -85,8 +98,13 @@ export class ViewersResolver {
   }
 
   /** The streamer is never a viewer; a user counts once; an anonymous viewer once per connection. */
-  private viewerOf(stream: StreamEntity, user: AuthUser | null, context: GraphQLContext): Viewer | null {
-    if (user) return user.id === stream.streamerId ? null : { userId: user.id, key: `user:${user.id}` };
+  private viewerOf(
+    stream: StreamEntity,
+    user: AuthUser | null,
+    context: GraphQLContext,
+  ): Viewer | null {
+    if (user)
+      return user.id === stream.streamerId ? null : { userId: user.id, key: `user:${user.id}` };
     return { userId: null, key: `conn:${context.connection?.id ?? 'unknown'}` };
   }
 }

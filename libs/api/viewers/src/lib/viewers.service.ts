@@ -78,7 +78,8 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
       this.sessions.set(`${stream.id} ${viewer.key}`, opened);
     }
     this.coalescer.touch(stream.id);
-    if (change.count > (this.knownPeak.get(stream.id) ?? 0)) await this.raisePeak(stream.id, change.count);
+    if (change.count > (this.knownPeak.get(stream.id) ?? 0))
+      await this.raisePeak(stream.id, change.count);
   }
 
   /** `at`: when the viewing ended (the stream's end time when it ended); now by default. */
@@ -88,7 +89,8 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
       const key = `${streamId} ${viewerKey}`;
       const opened = this.sessions.get(key);
       this.sessions.delete(key);
-      if (opened && !this.closing) await this.track(this.closeSession(opened, at ?? this.clock.now()));
+      if (opened && !this.closing)
+        await this.track(this.closeSession(opened, at ?? this.clock.now()));
     }
     if (!this.closing) this.coalescer.touch(streamId);
   }

@@ -11,8 +11,15 @@ export class IntRangePipe implements PipeTransform<unknown, number> {
   ) {}
 
   transform(value: unknown, metadata: ArgumentMetadata): number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < this.min || value > this.max) {
-      throw new BadUserInputError(`${metadata.data ?? 'value'} must be between ${this.min} and ${this.max}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < this.min ||
+      value > this.max
+    ) {
+      throw new BadUserInputError(
+        `${metadata.data ?? 'value'} must be between ${this.min} and ${this.max}`,
+      );
     }
     return value;
   }

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-streams',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

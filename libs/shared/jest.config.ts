@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared',
+  preset: '../../jest.preset.js',
+  testEnvironment: 'node',
+};
