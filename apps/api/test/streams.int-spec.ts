@@ -204,20 +204,25 @@ describe('streams: lifecycle, rules and errors', () => {
   it('tells liveStreamsChanged subscribers about a stream going live, its viewers and its end', async () => {
     const list = wsConnect(url);
     try {
-      const changes = subscribe<{ liveStreamsChanged: { id: string; status: string; viewerCount: number } }>(
-        list,
-        `subscription { liveStreamsChanged { id status viewerCount } }`,
-      );
+      const changes = subscribe<{
+        liveStreamsChanged: { id: string; status: string; viewerCount: number };
+      }>(list, `subscription { liveStreamsChanged { id status viewerCount } }`);
       await new Promise((resolve) => setTimeout(resolve, 100));
       const streamer = await registerUser(url, 'listed');
       const created = await gql(url, CREATE_STREAM, { input: { title: 'listed' } }, streamer.token);
       const id = created.data?.['createStream'].id as string;
-      await changes.waitFor((c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.status === 'LIVE');
+      await changes.waitFor(
+        (c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.status === 'LIVE',
+      );
       const viewer = wsConnect(url);
       await subscribe(viewer, WATCH_STREAM, { id }).waitFor(() => true);
-      await changes.waitFor((c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.viewerCount === 1);
+      await changes.waitFor(
+        (c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.viewerCount === 1,
+      );
       await gql(url, END_STREAM, { id }, streamer.token);
-      await changes.waitFor((c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.status === 'ENDED');
+      await changes.waitFor(
+        (c) => c.liveStreamsChanged.id === id && c.liveStreamsChanged.status === 'ENDED',
+      );
       await viewer.dispose();
     } finally {
       await list.dispose();
