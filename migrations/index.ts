@@ -2,5 +2,10 @@
 // that each file of this folder is listed.
 import { CreateUsers1764000000000 } from './1764000000000-CreateUsers';
 import { CreateStreamsAndViewers1764100000000 } from './1764100000000-CreateStreamsAndViewers';
+import { CreateChat1764200000000 } from './1764200000000-CreateChat';
 
-export const MIGRATIONS = [CreateUsers1764000000000, CreateStreamsAndViewers1764100000000];
+export const MIGRATIONS = [
+  CreateUsers1764000000000,
+  CreateStreamsAndViewers1764100000000,
+  CreateChat1764200000000,
+];

@@ -10,6 +10,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 
 import { AuthModule } from '@finserve/api/auth';
+import { ChatModule } from '@finserve/api/chat';
 import { AppConfig, Clock, CoreModule } from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
 import { DemoModule } from '@finserve/api/demo';
@@ -53,6 +54,7 @@ export class AppModule {
         StreamsModule,
         ViewersModule,
         StatsModule,
+        ChatModule,
         DemoModule,
         HealthModule,
         // The built web app, same origin as the API, once it exists.

@@ -2,3 +2,4 @@ export * from './lib/error-codes';
 export * from './lib/roles';
 export * from './lib/username';
 export * from './lib/stream-status';
+export * from './lib/chat';

@@ -12,3 +12,5 @@ export * from './lib/pubsub/pubsub';
 export * from './lib/graphql/subscription-iterator';
 export * from './lib/graphql/uuid.pipe';
 export * from './lib/graphql/int-range.pipe';
+export * from './lib/rate-limit/rate-limiter';
+export * from './lib/rate-limit/rate-limit.providers';

@@ -5,3 +5,5 @@ export * from './lib/stream.model';
 export * from './lib/streamer-presence.service';
 export * from './lib/streams.module';
 export * from './lib/streams.service';
+export * from './lib/stream-lifecycle';
+export * from './lib/dto/streams.args';

@@ -96,8 +96,11 @@ export class StreamStatsResolver {
   @ResolveField(() => Int, {
     description: 'Messages sent by users (TEXT and EMOJI); TIP and ALERT messages are not counted.',
   })
-  messageCount(): number {
-    return 0; // chat arrives with the chat module (issue 4)
+  messageCount(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<number> {
+    return this.stats.messageCounts.for(context).load(parent.stream.id);
   }
 
   @ResolveField(() => Int)

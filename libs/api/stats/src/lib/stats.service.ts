@@ -27,6 +27,7 @@ export class StatsService {
     this.aggregatesOf(ids),
   );
   readonly timelines = new ContextLoader<string, Sample[]>((ids) => this.timelinesOf(ids));
+  readonly messageCounts = new ContextLoader<string, number>((ids) => this.messageCountsOf(ids));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,6 +58,22 @@ export class StatsService {
         sessions: row.sessions,
         totalWatchSeconds: Number(row.total_watch_seconds),
       }),
+    );
+  }
+
+  /** Messages sent by users (TEXT and EMOJI), per stream. */
+  async messageCountsOf(streamIds: readonly string[]): Promise<number[]> {
+    const rows = await this.dataSource.query<{ stream_id: string; count: number }[]>(
+      `SELECT stream_id, count(*)::int AS count FROM chat_messages
+        WHERE stream_id = ANY($1::uuid[]) AND type IN ('TEXT', 'EMOJI') GROUP BY stream_id`,
+      [streamIds],
+    );
+    return byKeys(
+      streamIds,
+      rows,
+      (row) => row.stream_id,
+      () => 0,
+      (row) => row.count,
     );
   }
 

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '@finserve/api/auth';
 
 import { StreamEventsPublisher } from './stream-events';
+import { StreamLifecycle } from './stream-lifecycle';
 import { StreamEntity } from './stream.entity';
 import { StreamerPresenceService } from './streamer-presence.service';
 import { StreamsResolver } from './streams.resolver';
@@ -11,7 +12,13 @@ import { StreamsService } from './streams.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([StreamEntity]), AuthModule],
-  providers: [StreamsService, StreamsResolver, StreamEventsPublisher, StreamerPresenceService],
-  exports: [StreamsService, StreamEventsPublisher, StreamerPresenceService],
+  providers: [
+    StreamsService,
+    StreamsResolver,
+    StreamEventsPublisher,
+    StreamerPresenceService,
+    StreamLifecycle,
+  ],
+  exports: [StreamsService, StreamEventsPublisher, StreamerPresenceService, StreamLifecycle],
 })
 export class StreamsModule {}

@@ -14,6 +14,7 @@ import { Role, StreamStatus } from '@finserve/shared';
 
 import type { CreateStreamInput } from './dto/create-stream.input';
 import { StreamEventsPublisher } from './stream-events';
+import { StreamLifecycle } from './stream-lifecycle';
 import { nextStatus, requiredStatus, type StreamAction } from './stream-state';
 import { StreamEntity } from './stream.entity';
 
@@ -24,6 +25,7 @@ export class StreamsService {
   constructor(
     @InjectRepository(StreamEntity) private readonly streams: Repository<StreamEntity>,
     private readonly events: StreamEventsPublisher,
+    private readonly lifecycle: StreamLifecycle,
     private readonly clock: Clock,
   ) {}
 
@@ -80,7 +82,10 @@ export class StreamsService {
       throw this.liveConflictOr(error);
     }
     const created = await this.getById(stream.id);
-    if (created.status === StreamStatus.LIVE) await this.events.changed(created);
+    if (created.status === StreamStatus.LIVE) {
+      await this.events.changed(created);
+      await this.lifecycle.emit({ stream: created, from: null, to: StreamStatus.LIVE });
+    }
     return created;
   }
 
@@ -135,6 +140,7 @@ export class StreamsService {
     const updated = await this.getById(stream.id);
     if (!affected) nextStatus(updated.status, action); // lost a race: CONFLICT with the real state
     await this.events.changed(updated);
+    await this.lifecycle.emit({ stream: updated, from: stream.status, to: status });
     return updated;
   }
 

@@ -3,6 +3,8 @@ import { PubSub } from 'graphql-subscriptions';
 
 import { Clock } from '../clock/clock';
 import { PUB_SUB, type EventBus } from '../pubsub/pubsub';
+import { rateLimitProviders, REDIS } from '../rate-limit/rate-limit.providers';
+import { RATE_LIMITER } from '../rate-limit/rate-limiter';
 import { AppConfig } from './app-config';
 
 export interface CoreOptions {
@@ -13,7 +15,10 @@ export interface CoreOptions {
   bus?: EventBus;
 }
 
-/** Makes the validated AppConfig, the Clock and the event bus (PUB_SUB) injectable everywhere. */
+/**
+ * Makes the validated AppConfig, the Clock, the event bus (PUB_SUB), the rate limiter
+ * (RATE_LIMITER) and the Redis connection (REDIS, null without REDIS_URL) injectable everywhere.
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -24,8 +29,9 @@ export class CoreModule {
         { provide: AppConfig, useValue: config },
         { provide: Clock, useValue: clock ?? new Clock() },
         { provide: PUB_SUB, useFactory: () => bus ?? new PubSub() },
+        ...rateLimitProviders,
       ],
-      exports: [AppConfig, Clock, PUB_SUB],
+      exports: [AppConfig, Clock, PUB_SUB, RATE_LIMITER, REDIS],
     };
   }
 }

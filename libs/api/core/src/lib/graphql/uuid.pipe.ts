@@ -18,3 +18,14 @@ export class UuidPipe implements PipeTransform<unknown, string> {
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** A numeric id (bigserial, e.g. a chat message): digits only, else BAD_USER_INPUT. */
+@Injectable()
+export class NumericIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    if (typeof value !== 'string' || !/^[1-9]\d{0,17}$/.test(value)) {
+      throw new BadUserInputError(`${metadata.data ?? 'id'} must be a message id`);
+    }
+    return value;
+  }
+}

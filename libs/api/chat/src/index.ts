@@ -1,0 +1,3 @@
+export * from './lib/chat.model';
+export * from './lib/chat.module';
+export * from './lib/chat.service';

@@ -1,0 +1,92 @@
+import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
+import {
+  ArrayMaxSize,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+
+import {
+  CHAT_BLOCKED_TERM_MAX_LENGTH,
+  CHAT_BLOCKED_TERMS_MAX,
+  CHAT_SLOW_MODE_MAX_SECONDS,
+  CHAT_TIMEOUT_MAX_SECONDS,
+} from '@finserve/shared';
+
+@ArgsType()
+export class ChatMessagesArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'streamId must be an id (UUID)' })
+  streamId!: string;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'after must be a chat message id' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 50 })
+  @IsInt()
+  @Min(1, { message: 'limit must be between 1 and 200' })
+  @Max(200, { message: 'limit must be between 1 and 200' })
+  limit = 50;
+}
+
+@ArgsType()
+export class StreamUserArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'streamId must be an id (UUID)' })
+  streamId!: string;
+
+  @Field(() => ID)
+  @IsUUID('all', { message: 'userId must be an id (UUID)' })
+  userId!: string;
+}
+
+@ArgsType()
+export class TimeoutArgs extends StreamUserArgs {
+  @Field(() => Int)
+  @IsInt()
+  @Min(1, { message: `seconds must be between 1 and ${CHAT_TIMEOUT_MAX_SECONDS}` })
+  @Max(CHAT_TIMEOUT_MAX_SECONDS, {
+    message: `seconds must be between 1 and ${CHAT_TIMEOUT_MAX_SECONDS}`,
+  })
+  seconds!: number;
+}
+
+@ArgsType()
+export class SlowModeArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'streamId must be an id (UUID)' })
+  streamId!: string;
+
+  @Field(() => Int, { description: '0 turns slow mode off.' })
+  @IsInt()
+  @Min(0, { message: `seconds must be between 0 and ${CHAT_SLOW_MODE_MAX_SECONDS}` })
+  @Max(CHAT_SLOW_MODE_MAX_SECONDS, {
+    message: `seconds must be between 0 and ${CHAT_SLOW_MODE_MAX_SECONDS}`,
+  })
+  seconds!: number;
+}
+
+@ArgsType()
+export class BlockedTermsArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'streamId must be an id (UUID)' })
+  streamId!: string;
+
+  @Field(() => [String])
+  @ArrayMaxSize(CHAT_BLOCKED_TERMS_MAX, {
+    message: `at most ${CHAT_BLOCKED_TERMS_MAX} blocked terms`,
+  })
+  @IsString({ each: true })
+  @Length(1, CHAT_BLOCKED_TERM_MAX_LENGTH, {
+    each: true,
+    message: `each blocked term must be 1..${CHAT_BLOCKED_TERM_MAX_LENGTH} characters`,
+  })
+  terms!: string[];
+}
