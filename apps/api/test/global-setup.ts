@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
 // Global setup runs outside jest's module map, so the library is imported by path.
@@ -12,7 +13,32 @@ import { EmbeddedPostgres } from '../../../libs/api/database/src/lib/embedded-po
  * first test starts it. With DATABASE_URL (CI, or your own server) a new database is created on
  * that server; without it an embedded PostgreSQL is started under .data/test-postgres.
  */
+/** True when a Redis answers PING at `url` within a second. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
+  // Tests of what crosses instances through Redis need a real Redis: TEST_REDIS_URL (CI sets it,
+  // and then they must pass), else a local one if it answers; without Redis they are skipped.
+  if (!process.env['TEST_REDIS_URL'] && (await redisAnswers('redis://127.0.0.1:6379'))) {
+    process.env['TEST_REDIS_URL'] = 'redis://127.0.0.1:6379';
+  }
+
   const serverUrl = process.env['DATABASE_URL'];
   const name = `finserve_test_${Date.now()}_${process.pid}`;
   if (serverUrl) {
