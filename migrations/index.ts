@@ -3,9 +3,11 @@
 import { CreateUsers1764000000000 } from './1764000000000-CreateUsers';
 import { CreateStreamsAndViewers1764100000000 } from './1764100000000-CreateStreamsAndViewers';
 import { CreateChat1764200000000 } from './1764200000000-CreateChat';
+import { CreateLedgerAndTips1764300000000 } from './1764300000000-CreateLedgerAndTips';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
   CreateStreamsAndViewers1764100000000,
   CreateChat1764200000000,
+  CreateLedgerAndTips1764300000000,
 ];

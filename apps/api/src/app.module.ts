@@ -17,6 +17,7 @@ import { DemoModule } from '@finserve/api/demo';
 import { HealthModule } from '@finserve/api/health';
 import { StatsModule } from '@finserve/api/stats';
 import { StreamsModule } from '@finserve/api/streams';
+import { TipsModule } from '@finserve/api/tips';
 import { ViewersModule } from '@finserve/api/viewers';
 
 import { ENTITIES } from './entities';
@@ -55,6 +56,7 @@ export class AppModule {
         ViewersModule,
         StatsModule,
         ChatModule,
+        TipsModule,
         DemoModule,
         HealthModule,
         // The built web app, same origin as the API, once it exists.

@@ -1,6 +1,6 @@
 /**
- * Database maintenance: `node dist/apps/api/db.js <migrate|revert|reset>` (Nx targets
- * api:db:migrate, api:db:revert, api:db:reset). Uses DATABASE_URL, or starts the embedded
+ * Database maintenance: `node dist/apps/api/db.js <migrate|revert|reset|verify>` (Nx targets
+ * api:db:migrate, api:db:revert, api:db:reset, api:db:verify). Uses DATABASE_URL, or starts the embedded
  * PostgreSQL under DATA_DIR like the app does.
  */
 import 'reflect-metadata';
@@ -15,11 +15,12 @@ import {
   revertLastMigration,
   runMigrations,
 } from '@finserve/api/database';
+import { verifyLedger } from '@finserve/api/tips';
 import { MIGRATIONS } from '@finserve/migrations';
 
 import { ENTITIES } from './entities';
 
-const COMMANDS = ['migrate', 'revert', 'reset'] as const;
+const COMMANDS = ['migrate', 'revert', 'reset', 'verify'] as const;
 
 async function main(command: string | undefined): Promise<void> {
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number])) {
@@ -43,6 +44,15 @@ async function main(command: string | undefined): Promise<void> {
     } else if (command === 'revert') {
       await revertLastMigration(dataSource);
       console.log('last migration reverted');
+    } else if (command === 'verify') {
+      const problems = await verifyLedger(dataSource);
+      problems.forEach((problem) => console.error(`ledger: ${problem}`));
+      console.log(
+        problems.length
+          ? `${problems.length} ledger problem(s)`
+          : 'ledger OK: every invariant holds',
+      );
+      if (problems.length) process.exitCode = 1;
     } else {
       const applied = await resetDatabase(dataSource);
       console.log(`database reset; ${applied.length} migration(s) applied`);

@@ -3,3 +3,4 @@ export * from './lib/roles';
 export * from './lib/username';
 export * from './lib/stream-status';
 export * from './lib/chat';
+export * from './lib/money';

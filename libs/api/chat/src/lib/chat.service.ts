@@ -141,6 +141,28 @@ export class ChatService implements OnModuleInit {
     return record;
   }
 
+  /** The TIP message announcing a tip (posted by the tips module after the money moved). */
+  async postTip(
+    streamId: string,
+    fromUserId: string,
+    tipId: string,
+    body: string,
+  ): Promise<ChatMessageRecord> {
+    const record = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        lockKey(streamId),
+      ]);
+      const [row] = await manager.query<MessageRow[]>(
+        `INSERT INTO chat_messages (stream_id, author_id, type, body, tip_id, created_at)
+         VALUES ($1, $2, 'TIP', $3, $4, $5) RETURNING ${MESSAGE_COLUMNS}`,
+        [streamId, fromUserId, body, tipId, this.clock.now()],
+      );
+      return toRecord(row);
+    });
+    await this.publish(record);
+    return record;
+  }
+
   /** Without `after`: the newest `limit`. With `after`: up to `limit` that follow it. Oldest first. */
   async assertStreamExists(streamId: string): Promise<void> {
     const [exists] = await this.dataSource.query<unknown[]>('SELECT 1 FROM streams WHERE id = $1', [

@@ -104,15 +104,32 @@ export class StreamStatsResolver {
   }
 
   @ResolveField(() => Int)
-  tipCount(): number {
-    return 0; // tips arrive with the tips module (issue 5)
+  async tipCount(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<number> {
+    return (await this.stats.tipFigures.for(context).load(parent.stream.id)).count;
   }
 
   @ResolveField(() => [MoneyTotalModel], {
     description: 'Gross tips received, one row per currency.',
   })
-  tipTotals(): MoneyTotalModel[] {
-    return [];
+  async tipTotals(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<MoneyTotalModel[]> {
+    return (await this.stats.tipFigures.for(context).load(parent.stream.id)).gross;
+  }
+
+  @ResolveField(() => [MoneyTotalModel], {
+    description:
+      "Tips after the platform fee, one row per currency: the streamer's earnings from this stream.",
+  })
+  async tipNetTotals(
+    @Parent() parent: StreamStatsModel,
+    @Context() context: GraphQLContext,
+  ): Promise<MoneyTotalModel[]> {
+    return (await this.stats.tipFigures.for(context).load(parent.stream.id)).net;
   }
 
   @ResolveField(() => Int)
@@ -141,7 +158,11 @@ export class PlatformStatsResolver {
   @Public()
   @Query(() => PlatformStatsModel)
   async platformStats(): Promise<PlatformStatsModel> {
-    return { ...(await this.stats.platform()), tipTotals: [], platformFeeTotals: [] };
+    const [figures, tips] = await Promise.all([
+      this.stats.platform(),
+      this.stats.platformTipTotals(),
+    ]);
+    return { ...figures, tipTotals: tips.gross, platformFeeTotals: tips.fees };
   }
 
   @ResolveField(() => [StreamerRankingModel], {
@@ -153,6 +174,7 @@ export class PlatformStatsResolver {
     @Context() context: GraphQLContext,
   ): Promise<StreamerRankingModel[]> {
     const ranking = await this.stats.topStreamers(limit);
+    const tips = await this.stats.streamerTipTotals(ranking.map((row) => row.streamerId));
     return Promise.all(
       ranking.map(async (row) => {
         const streamer = await this.users.for(context).load(row.streamerId);
@@ -161,7 +183,7 @@ export class PlatformStatsResolver {
           streamer,
           streams: row.streams,
           watchHours: Math.round(row.watchHours * 10_000) / 10_000,
-          tipTotals: [],
+          tipTotals: tips.get(row.streamerId) ?? [],
         };
       }),
     );

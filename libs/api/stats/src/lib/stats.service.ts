@@ -9,6 +9,17 @@ export interface SessionAggregate {
   totalWatchSeconds: number;
 }
 
+export interface MoneyTotal {
+  currency: string;
+  amountCents: number;
+}
+
+export interface TipFigures {
+  count: number;
+  gross: MoneyTotal[];
+  net: MoneyTotal[];
+}
+
 export interface Sample {
   at: Date;
   viewers: number;
@@ -28,6 +39,7 @@ export class StatsService {
   );
   readonly timelines = new ContextLoader<string, Sample[]>((ids) => this.timelinesOf(ids));
   readonly messageCounts = new ContextLoader<string, number>((ids) => this.messageCountsOf(ids));
+  readonly tipFigures = new ContextLoader<string, TipFigures>((ids) => this.tipFiguresOf(ids));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -75,6 +87,57 @@ export class StatsService {
       () => 0,
       (row) => row.count,
     );
+  }
+
+  /** Tips per stream: count, gross and net (after the platform fee) per currency. */
+  async tipFiguresOf(streamIds: readonly string[]): Promise<TipFigures[]> {
+    const rows = await this.dataSource.query<
+      { stream_id: string; currency: string; count: number; gross: string; net: string }[]
+    >(
+      `SELECT stream_id, currency, count(*)::int AS count, sum(amount_cents)::text AS gross, sum(net_cents)::text AS net
+         FROM tips WHERE stream_id = ANY($1::uuid[]) GROUP BY stream_id, currency ORDER BY stream_id, currency`,
+      [streamIds],
+    );
+    const figures = new Map<string, TipFigures>();
+    for (const row of rows) {
+      const entry = figures.get(row.stream_id) ?? { count: 0, gross: [], net: [] };
+      entry.count += row.count;
+      entry.gross.push({ currency: row.currency.trim(), amountCents: Number(row.gross) });
+      entry.net.push({ currency: row.currency.trim(), amountCents: Number(row.net) });
+      figures.set(row.stream_id, entry);
+    }
+    return streamIds.map((id) => figures.get(id) ?? { count: 0, gross: [], net: [] });
+  }
+
+  /** Platform-wide gross tips and fees per currency. */
+  async platformTipTotals(): Promise<{ gross: MoneyTotal[]; fees: MoneyTotal[] }> {
+    const rows = await this.dataSource.query<{ currency: string; gross: string; fees: string }[]>(
+      `SELECT currency, sum(amount_cents)::text AS gross, sum(platform_fee_cents)::text AS fees
+         FROM tips GROUP BY currency ORDER BY currency`,
+    );
+    return {
+      gross: rows.map((r) => ({ currency: r.currency.trim(), amountCents: Number(r.gross) })),
+      fees: rows.map((r) => ({ currency: r.currency.trim(), amountCents: Number(r.fees) })),
+    };
+  }
+
+  /** Gross tips received per streamer and currency. */
+  async streamerTipTotals(streamerIds: readonly string[]): Promise<Map<string, MoneyTotal[]>> {
+    const rows = await this.dataSource.query<
+      { to_user_id: string; currency: string; gross: string }[]
+    >(
+      `SELECT to_user_id, currency, sum(amount_cents)::text AS gross FROM tips
+        WHERE to_user_id = ANY($1::uuid[]) GROUP BY to_user_id, currency ORDER BY currency`,
+      [streamerIds],
+    );
+    const totals = new Map<string, MoneyTotal[]>();
+    for (const row of rows) {
+      totals.set(row.to_user_id, [
+        ...(totals.get(row.to_user_id) ?? []),
+        { currency: row.currency.trim(), amountCents: Number(row.gross) },
+      ]);
+    }
+    return totals;
   }
 
   async timelinesOf(streamIds: readonly string[]): Promise<Sample[][]> {
