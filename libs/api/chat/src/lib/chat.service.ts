@@ -148,17 +148,14 @@ export class ChatService implements OnModuleInit {
     tipId: string,
     body: string,
   ): Promise<ChatMessageRecord> {
-    const record = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        lockKey(streamId),
-      ]);
-      const [row] = await manager.query<MessageRow[]>(
-        `INSERT INTO chat_messages (stream_id, author_id, type, body, tip_id, created_at)
-         VALUES ($1, $2, 'TIP', $3, $4, $5) RETURNING ${MESSAGE_COLUMNS}`,
-        [streamId, fromUserId, body, tipId, this.clock.now()],
-      );
-      return toRecord(row);
-    });
+    // One statement: the stream's chat lock is taken before the id is drawn and held to its end.
+    const [row] = await this.dataSource.query<MessageRow[]>(
+      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($6, 0)))
+       INSERT INTO chat_messages (stream_id, author_id, type, body, tip_id, created_at)
+       SELECT $1, $2, 'TIP', $3, $4, $5 FROM locked RETURNING ${MESSAGE_COLUMNS}`,
+      [streamId, fromUserId, body, tipId, this.clock.now(), lockKey(streamId)],
+    );
+    const record = toRecord(row);
     await this.publish(record);
     return record;
   }

@@ -138,11 +138,7 @@ export class TipsService {
     if (!tip) throw new Error(`tip ${result.tip_id} vanished`);
     if (!result.created) return this.sameRequestOrConflict(tip, input);
 
-    const sender = await this.dataSource.query<{ username: string }[]>(
-      'SELECT username FROM users WHERE id = $1',
-      [user.id],
-    );
-    const body = `${sender[0]?.username ?? 'someone'} tipped ${formatMoney(tip.amountCents, tip.currency)}${tip.message ? `: ${tip.message}` : ''}`;
+    const body = `${user.username} tipped ${formatMoney(tip.amountCents, tip.currency)}${tip.message ? `: ${tip.message}` : ''}`;
     await this.chat.postTip(tip.streamId, tip.fromUserId, tip.id, body);
     await this.bus.publish(tipChannel(tip.streamId), {
       ...tip,
