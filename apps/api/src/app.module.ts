@@ -15,6 +15,7 @@ import { AppConfig, Clock, CoreModule } from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
 import { DemoModule } from '@finserve/api/demo';
 import { HealthModule } from '@finserve/api/health';
+import { SignalingModule } from '@finserve/api/signaling';
 import { StatsModule } from '@finserve/api/stats';
 import { StreamsModule } from '@finserve/api/streams';
 import { TipsModule } from '@finserve/api/tips';
@@ -57,6 +58,7 @@ export class AppModule {
         StatsModule,
         ChatModule,
         TipsModule,
+        SignalingModule,
         DemoModule,
         HealthModule,
         // The built web app, same origin as the API, once it exists.

@@ -174,6 +174,28 @@ export class AppConfig {
   @IsBoolean({ message: 'must be true or false' })
   SEED_DEMO = true;
 
+  /** STUN servers handed to clients (iceServers query), comma separated `stun:` URLs. */
+  @Transform(toList)
+  @Matches(/^stuns?:\S+$/, { each: true, message: 'must be a comma-separated list of stun: URLs' })
+  STUN_URLS: string[] = [];
+
+  /** TURN servers (e.g. coturn with use-auth-secret), comma separated `turn:`/`turns:` URLs. */
+  @Transform(toList)
+  @Matches(/^turns?:\S+$/, { each: true, message: 'must be a comma-separated list of turn: URLs' })
+  TURN_URLS: string[] = [];
+
+  /** Shared secret for TURN REST credentials (coturn `static-auth-secret`). */
+  @IsOptional()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  TURN_SECRET?: string = undefined;
+
+  /** Lifetime of TURN credentials. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 86400 (seconds)' })
+  @Min(60, { message: 'must be an integer between 60 and 86400 (seconds)' })
+  @Max(86_400, { message: 'must be an integer between 60 and 86400 (seconds)' })
+  TURN_TTL_SECONDS = 3600;
+
   /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
   jwtSecret = '';
 

@@ -17,7 +17,13 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_KEYS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+const SECRET_KEYS = new Set([
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TURN_SECRET',
+]);
 
 function describe(error: ValidationError): string {
   const reasons = Object.values(error.constraints ?? {});

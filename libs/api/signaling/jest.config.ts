@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-signaling',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

@@ -1,0 +1,2 @@
+export * from './lib/signaling.module';
+export * from './lib/turn-credentials';
