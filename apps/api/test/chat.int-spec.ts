@@ -6,7 +6,7 @@ import {
   errorCode,
   gql,
   liveStream,
-  LOGIN,
+  loginAdmin,
   registerUser,
   subscribe,
   wsConnect,
@@ -99,10 +99,7 @@ describe('chat', () => {
   beforeAll(async () => {
     running = await startTestApp();
     url = running.url;
-    const login = await gql(url, LOGIN, {
-      input: { username: 'admin', password: 'admin-password-for-tests' },
-    });
-    adminToken = login.data?.['login'].accessToken as string;
+    adminToken = await loginAdmin(url);
   });
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((c) => c.dispose()));

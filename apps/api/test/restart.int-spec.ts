@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,18 +12,8 @@ import {
   WATCH_STREAM,
   wsConnect,
 } from './support/graphql-client';
-import { spawnServer, waitForHealth } from './support/process';
+import { freePort, spawnServer, waitForHealth } from './support/process';
 import { startTestApp, TEST_JWT_SECRET } from './support/test-app';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a crashed API process', () => {
   let survivor: RunningApp | undefined;

@@ -1,20 +1,9 @@
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { errorCode, gql, ME, REGISTER, uniqueUsername, wsConnect } from './support/graphql-client';
-import { isAlive, spawnServer, waitForHealth } from './support/process';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+import { freePort, isAlive, spawnServer, waitForHealth } from './support/process';
 
 function postmasterPid(dataDir: string): number {
   return Number(

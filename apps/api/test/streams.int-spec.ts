@@ -6,7 +6,7 @@ import {
   END_STREAM,
   errorCode,
   gql,
-  LOGIN,
+  loginAdmin,
   registerUser,
   START_STREAM,
   STREAM,
@@ -26,10 +26,7 @@ describe('streams: lifecycle, rules and errors', () => {
   beforeAll(async () => {
     running = await startTestApp();
     url = running.url;
-    const login = await gql(url, LOGIN, {
-      input: { username: 'admin', password: 'admin-password-for-tests' },
-    });
-    adminToken = login.data?.['login'].accessToken as string;
+    adminToken = await loginAdmin(url);
   });
   afterAll(() => running?.close());
 

@@ -10,7 +10,7 @@ import {
   errorCode,
   gql,
   liveStream,
-  LOGIN,
+  loginAdmin,
   registerUser,
   subscribe,
   wsConnect,
@@ -98,10 +98,7 @@ describe('tips and wallets', () => {
   beforeAll(async () => {
     running = await startTestApp({ TIP_RATE_LIMIT_PER_MINUTE: '1000' });
     url = running.url;
-    const login = await gql(url, LOGIN, {
-      input: { username: 'admin', password: 'admin-password-for-tests' },
-    });
-    adminToken = login.data?.['login'].accessToken as string;
+    adminToken = await loginAdmin(url);
   });
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((c) => c.dispose()));

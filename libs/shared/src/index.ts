@@ -4,3 +4,4 @@ export * from './lib/username';
 export * from './lib/stream-status';
 export * from './lib/chat';
 export * from './lib/money';
+export * from './lib/text';

@@ -316,3 +316,13 @@ export async function liveStream(
     throw new Error(`createStream failed: ${JSON.stringify(created.errors)}`);
   return { streamer, streamId: created.data.createStream.id };
 }
+
+/** The access token of the admin every test app ensures (see test-app.ts). */
+export async function loginAdmin(baseUrl: string): Promise<string> {
+  const response = await gql<{ login: { accessToken: string } }>(baseUrl, LOGIN, {
+    input: { username: 'admin', password: 'admin-password-for-tests' },
+  });
+  if (!response.data?.login)
+    throw new Error(`admin login failed: ${JSON.stringify(response.errors)}`);
+  return response.data.login.accessToken;
+}

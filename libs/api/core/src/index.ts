@@ -14,3 +14,4 @@ export * from './lib/graphql/uuid.pipe';
 export * from './lib/graphql/int-range.pipe';
 export * from './lib/rate-limit/rate-limiter';
 export * from './lib/rate-limit/rate-limit.providers';
+export * from './lib/graphql/transforms';

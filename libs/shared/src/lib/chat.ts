@@ -1,3 +1,5 @@
+import { CONTROL_CHARACTERS } from './text';
+
 export enum MessageType {
   TEXT = 'TEXT',
   EMOJI = 'EMOJI',
@@ -14,9 +16,6 @@ export const CHAT_BLOCKED_TERM_MAX_LENGTH = 50;
 /** The quick reactions every client offers; each is sent as an EMOJI message. */
 export const CHAT_REACTIONS = ['👍', '🔥', '🚀', '📈', '📉', '💰', '😂', '❤️'] as const;
 
-// Control characters other than newline (C0, DEL, C1).
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u;
 // Characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen,
 // invisible operators, variation selectors, Hangul fillers. Each is matched as a single code point.
 const INVISIBLE =
@@ -38,7 +37,7 @@ export type ChatBodyCheck =
 export function checkChatBody(raw: string): ChatBodyCheck {
   if (!raw.isWellFormed()) return { ok: false, reason: 'body is not valid Unicode text' };
   const body = raw.trim();
-  if (FORBIDDEN_CONTROL.test(body)) {
+  if (CONTROL_CHARACTERS.test(body)) {
     return { ok: false, reason: 'body must not contain control characters (newline is allowed)' };
   }
   const length = [...body].length;

@@ -20,10 +20,12 @@ import {
   Min,
 } from 'class-validator';
 
+import { trimString } from '@finserve/api/core';
 import {
   CURRENCY_PATTERN,
   IDEMPOTENCY_KEY_MAX_LENGTH,
   TIP_MESSAGE_MAX_LENGTH,
+  WITHOUT_CONTROL_CHARACTERS,
 } from '@finserve/shared';
 
 export interface TipRecord {
@@ -85,10 +87,6 @@ export enum TipDirection {
 }
 registerEnumType(TipDirection, { name: 'TipDirection' });
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL = /^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$/u;
-
 @InputType('SendTipInput')
 export class SendTipInput {
   @Field(() => ID)
@@ -105,12 +103,12 @@ export class SendTipInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @MaxLength(TIP_MESSAGE_MAX_LENGTH, {
     message: `message must be at most ${TIP_MESSAGE_MAX_LENGTH} characters`,
   })
-  @Matches(NO_CONTROL, { message: 'message must not contain control characters' })
+  @Matches(WITHOUT_CONTROL_CHARACTERS, { message: 'message must not contain control characters' })
   message?: string | null;
 
   @Field(() => String, {

@@ -2,18 +2,14 @@ import { Field, InputType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 
+import { trimString } from '@finserve/api/core';
 import {
   DISPLAY_NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  SINGLE_LINE_TEXT,
   USERNAME_PATTERN,
 } from '@finserve/shared';
-
-/** No control characters in names: they break every UI that shows them. */
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 @InputType('RegisterInput')
 export class RegisterInput {
@@ -34,24 +30,24 @@ export class RegisterInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
+  @Matches(SINGLE_LINE_TEXT, { message: 'displayName must not contain control characters' })
   displayName?: string | null;
 }
 
 @InputType('UpdateProfileInput')
 export class UpdateProfileInput {
   @Field(() => String)
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'displayName must not contain control characters' })
+  @Matches(SINGLE_LINE_TEXT, { message: 'displayName must not contain control characters' })
   displayName!: string;
 }
 

@@ -2,14 +2,13 @@ import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsDate, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
+import { trimString } from '@finserve/api/core';
 import { STREAM_DESCRIPTION_MAX_LENGTH, STREAM_TITLE_MAX_LENGTH } from '@finserve/shared';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 @InputType('CreateStreamInput')
 export class CreateStreamInput {
   @Field(() => String)
-  @Transform(trim)
+  @Transform(trimString)
   @IsString()
   @Length(1, STREAM_TITLE_MAX_LENGTH, {
     message: `title must be 1..${STREAM_TITLE_MAX_LENGTH} characters after trimming`,
