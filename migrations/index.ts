@@ -4,10 +4,12 @@ import { CreateUsers1764000000000 } from './1764000000000-CreateUsers';
 import { CreateStreamsAndViewers1764100000000 } from './1764100000000-CreateStreamsAndViewers';
 import { CreateChat1764200000000 } from './1764200000000-CreateChat';
 import { CreateLedgerAndTips1764300000000 } from './1764300000000-CreateLedgerAndTips';
+import { CreateStreamKeys1764400000000 } from './1764400000000-CreateStreamKeys';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
   CreateStreamsAndViewers1764100000000,
   CreateChat1764200000000,
   CreateLedgerAndTips1764300000000,
+  CreateStreamKeys1764400000000,
 ];

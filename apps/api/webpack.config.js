@@ -20,6 +20,7 @@ module.exports = {
       additionalEntryPoints: [
         { entryName: 'db', entryPath: './src/db.ts' },
         { entryName: 'data-source', entryPath: './src/data-source.ts' },
+        { entryName: 'media-worker', entryPath: './src/media-worker.ts' },
       ],
       tsConfig: './tsconfig.app.json',
       outputHashing: 'none',

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -11,7 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 
 import { AuthModule } from '@finserve/api/auth';
 import { ChatModule } from '@finserve/api/chat';
-import { AppConfig, Clock, CoreModule } from '@finserve/api/core';
+import { AppConfig, Clock, CoreModule, DomainErrorHttpFilter } from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
 import { DemoModule } from '@finserve/api/demo';
 import { HealthModule } from '@finserve/api/health';
@@ -71,7 +71,7 @@ export class AppModule {
             ]
           : []),
       ],
-      providers: [GraphqlWsServer],
+      providers: [GraphqlWsServer, { provide: APP_FILTER, useClass: DomainErrorHttpFilter }],
     };
   }
 }

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, text, type NextFunction, type Request, type Response } from 'express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 
@@ -113,6 +113,12 @@ export async function startApp(
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
     app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
+    // WHIP/WHEP bodies are SDP text.
+    app.use(
+      ['/whip', '/whep'],
+      text({ type: 'application/sdp', limit: 64 * 1024 }),
+      bodyParserErrorHandler,
+    );
     app.useLogger(app.get(PinoLogger));
     app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');

@@ -15,3 +15,4 @@ export * from './lib/graphql/int-range.pipe';
 export * from './lib/rate-limit/rate-limiter';
 export * from './lib/rate-limit/rate-limit.providers';
 export * from './lib/graphql/transforms';
+export * from './lib/errors/domain-error.filter';

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from '@nestjs/graphql';
+import { Field, ID, ObjectType } from '@nestjs/graphql';
 
 @ObjectType('IceServer', { description: 'An RTCIceServer for RTCPeerConnection({ iceServers }).' })
 export class IceServerModel {
@@ -16,4 +16,32 @@ export class IceServerModel {
     description: 'TURN REST credential: base64 HMAC-SHA1 of the username.',
   })
   credential?: string;
+}
+
+@ObjectType('MediaSession', {
+  description: 'A WebRTC session with the SFU: its id and the SDP answer.',
+})
+export class MediaSessionModel {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => String, {
+    description: "The SFU's SDP answer (non-trickle: it carries every candidate).",
+  })
+  sdp!: string;
+}
+
+@ObjectType('MediaEvent', { description: 'What happens on the media path of a stream.' })
+export class MediaEventModel {
+  @Field(() => String, {
+    description:
+      'PUBLISHER_CONNECTED, PUBLISHER_RESTARTED, PUBLISHER_GONE, SESSION_CONNECTED, SESSION_CLOSED, KEYFRAME_REQUESTED or STREAM_ENDED.',
+  })
+  type!: string;
+
+  @Field(() => ID)
+  streamId!: string;
+
+  @Field(() => ID, { nullable: true })
+  sessionId?: string;
 }

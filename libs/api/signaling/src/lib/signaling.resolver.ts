@@ -1,8 +1,22 @@
-import { Query, Resolver } from '@nestjs/graphql';
+import { Inject } from '@nestjs/common';
+import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 
-import { AppConfig, Clock, CurrentUser, Public, type AuthUser } from '@finserve/api/core';
+import {
+  AppConfig,
+  Clock,
+  CurrentUser,
+  PUB_SUB,
+  Public,
+  subscriptionIterator,
+  UuidPipe,
+  type AuthUser,
+  type EventBus,
+} from '@finserve/api/core';
+import type { MediaEvent } from '@finserve/api/media';
 
-import { IceServerModel } from './signaling.model';
+import { mediaChannel } from './media-workers.service';
+import { IceServerModel, MediaEventModel, MediaSessionModel } from './signaling.model';
+import { SignalingService } from './signaling.service';
 import { iceServersFor } from './turn-credentials';
 
 @Resolver()
@@ -10,6 +24,8 @@ export class SignalingResolver {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly signaling: SignalingService,
+    @Inject(PUB_SUB) private readonly bus: EventBus,
   ) {}
 
   @Public()
@@ -27,5 +43,86 @@ export class SignalingResolver {
       user?.id ?? 'anonymous',
       this.clock.now().getTime(),
     );
+  }
+
+  @Mutation(() => MediaSessionModel, {
+    description:
+      "The streamer's console publishes: SDP offer (sendonly audio/video) -> SFU answer. Only the stream's streamer, only while LIVE. Publishing again replaces the previous publisher under the viewers.",
+  })
+  async publishStream(
+    @CurrentUser() user: AuthUser,
+    @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
+    @Args('sdp', { type: () => String }) sdp: string,
+  ): Promise<MediaSessionModel> {
+    const { session, sdp: answer } = await this.signaling.publish(user, streamId, sdp);
+    return { sessionId: session.sessionId, sdp: answer };
+  }
+
+  @Public()
+  @Mutation(() => MediaSessionModel, {
+    description: 'A viewer plays a LIVE stream: SDP offer (recvonly audio/video) -> SFU answer.',
+  })
+  async playStream(
+    @CurrentUser() user: AuthUser | null,
+    @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
+    @Args('sdp', { type: () => String }) sdp: string,
+  ): Promise<MediaSessionModel> {
+    const { session, sdp: answer } = await this.signaling.play(user, streamId, sdp);
+    return { sessionId: session.sessionId, sdp: answer };
+  }
+
+  @Public()
+  @Mutation(() => Boolean, { description: 'Trickle ICE from the client (only the session owner).' })
+  async addIceCandidate(
+    @CurrentUser() user: AuthUser | null,
+    @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
+    @Args('candidate', { type: () => String }) candidate: string,
+    @Args('sdpMid', { type: () => String, nullable: true }) sdpMid: string | null,
+  ): Promise<boolean> {
+    await this.signaling.addCandidate(user, sessionId, candidate, sdpMid);
+    return true;
+  }
+
+  @Public()
+  @Mutation(() => Boolean, { description: 'Ends a media session (only its owner).' })
+  async closeMediaSession(
+    @CurrentUser() user: AuthUser | null,
+    @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
+  ): Promise<boolean> {
+    await this.signaling.close(user, sessionId);
+    return true;
+  }
+
+  @Mutation(() => String, {
+    description:
+      'A new stream key for WHIP publishing (OBS: Bearer token); shown once, the previous one stops working.',
+  })
+  rotateStreamKey(@CurrentUser() user: AuthUser): Promise<string> {
+    return this.signaling.rotateStreamKey(user);
+  }
+
+  @Public()
+  @Subscription(() => MediaEventModel, {
+    resolve: (event: MediaEvent) => event,
+    description:
+      "Server-side media events of a session's stream (publisher restarted, keyframe requested, stream ended...). Only the session owner.",
+  })
+  mediaEvents(
+    @CurrentUser() user: AuthUser | null,
+    @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
+  ): AsyncIterableIterator<MediaEvent> {
+    const session = this.signaling.owned(user, sessionId);
+    return subscriptionIterator<MediaEvent, MediaEvent>({
+      source: this.bus.asyncIterableIterator<MediaEvent>(mediaChannel(session.streamId)),
+      map: (event) =>
+        event.sessionId === undefined ||
+        event.sessionId === sessionId ||
+        event.type.startsWith('PUBLISHER')
+          ? event
+          : undefined,
+      last: (event) =>
+        event.type === 'STREAM_ENDED' ||
+        (event.type === 'SESSION_CLOSED' && event.sessionId === sessionId),
+    });
   }
 }

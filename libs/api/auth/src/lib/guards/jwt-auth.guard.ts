@@ -39,6 +39,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       return true;
     }
 
+    // Public REST endpoints (health, WHIP/WHEP) do not take access tokens: WHIP's Bearer is a
+    // stream key, checked by its controller.
+    if (!gql && isPublic) return true;
+
     const request = this.getRequest(context);
     if (!request.headers.authorization) {
       if (gql) gql.user = null;

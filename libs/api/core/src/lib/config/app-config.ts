@@ -196,6 +196,26 @@ export class AppConfig {
   @Max(86_400, { message: 'must be an integer between 60 and 86400 (seconds)' })
   TURN_TTL_SECONDS = 3600;
 
+  /** Media worker threads running the SFU (a stream is pinned to one). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 64' })
+  @Min(1, { message: 'must be an integer between 1 and 64' })
+  @Max(64, { message: 'must be an integer between 1 and 64' })
+  MEDIA_WORKERS = 1;
+
+  /** Extra ICE host addresses the SFU announces (its public IP behind NAT; 127.0.0.1 in tests). */
+  @Transform(toList)
+  @Matches(/^[0-9a-fA-F.:]+$/, {
+    each: true,
+    message: 'must be a comma-separated list of IP addresses',
+  })
+  MEDIA_HOST_ADDRESSES: string[] = [];
+
+  /** The built media worker script; defaults to media-worker.js beside the API bundle. */
+  @IsOptional()
+  @IsString()
+  MEDIA_WORKER_SCRIPT?: string = undefined;
+
   /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
   jwtSecret = '';
 

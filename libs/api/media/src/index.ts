@@ -1,0 +1,3 @@
+export * from './lib/peer-config';
+export * from './lib/protocol';
+export * from './lib/worker-main';

@@ -1,0 +1,79 @@
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useFIR,
+  useH264,
+  useNACK,
+  useOPUS,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  useTransportWideCC,
+  useTWCC,
+  useVP8,
+  type RTCPeerConnectionConfig,
+} from 'werift';
+
+export interface PeerOptions {
+  /** Extra host addresses to offer as ICE candidates (e.g. 127.0.0.1, a public IP behind NAT). */
+  additionalHostAddresses: string[];
+  /** STUN/TURN servers the SFU itself uses (none by default: it is the public end). */
+  iceServers?: { urls: string; username?: string; credential?: string }[];
+}
+
+/**
+ * Codecs the SFU negotiates: VP8 and H.264 (each with NACK, PLI, FIR, REMB, TWCC feedback and
+ * RTX), and Opus. Fresh objects per peer connection: werift fills payload types in place.
+ */
+function codecs(): NonNullable<RTCPeerConnectionConfig['codecs']> {
+  const feedback = () => [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()];
+  return {
+    audio: [useOPUS({ payloadType: 111, parameters: 'minptime=10;useinbandfec=1' })],
+    video: [
+      useVP8({ payloadType: 96, rtcpFeedback: feedback() }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/rtx',
+        clockRate: 90000,
+        payloadType: 97,
+        parameters: 'apt=96',
+      }),
+      useH264({ payloadType: 102, rtcpFeedback: feedback() }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/rtx',
+        clockRate: 90000,
+        payloadType: 103,
+        parameters: 'apt=102',
+      }),
+    ],
+  };
+}
+
+export function createPeer(options: PeerOptions): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: options.iceServers ?? [],
+    iceAdditionalHostAddresses: options.additionalHostAddresses,
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    codecs: codecs(),
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime()],
+    },
+  });
+}
+
+/** Non-trickle answers: wait until every local candidate is in the description (bounded). */
+export async function gatheringComplete(pc: RTCPeerConnection, timeoutMs = 5000): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      }
+    });
+  });
+}

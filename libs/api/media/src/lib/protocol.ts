@@ -1,0 +1,57 @@
+/** Messages between the API thread and a media worker (structured-clone safe: strings and numbers). */
+export type MediaRequest =
+  | { op: 'publish'; streamId: string; sessionId: string; sdp: string }
+  | { op: 'play'; streamId: string; sessionId: string; sdp: string }
+  | { op: 'candidate'; sessionId: string; candidate: string; sdpMid: string | null }
+  | { op: 'close'; sessionId: string }
+  | { op: 'endStream'; streamId: string }
+  | { op: 'stats' };
+
+export type MediaEventType =
+  | 'PUBLISHER_CONNECTED'
+  | 'PUBLISHER_RESTARTED'
+  | 'PUBLISHER_GONE'
+  | 'SESSION_CONNECTED'
+  | 'SESSION_CLOSED'
+  | 'KEYFRAME_REQUESTED'
+  | 'STREAM_ENDED';
+
+export interface MediaEvent {
+  type: MediaEventType;
+  streamId: string;
+  /** The session concerned (for SESSION_*); absent for stream-wide events. */
+  sessionId?: string;
+  detail?: string;
+}
+
+export interface RoomStats {
+  streamId: string;
+  publisher: boolean;
+  subscribers: number;
+  videoPacketsIn: number;
+  keyframeRequests: number;
+  nacksFromSubscribers: number;
+}
+
+export interface WorkerStats {
+  rooms: RoomStats[];
+  rssBytes: number;
+  cpuMicros: number;
+}
+
+export type WorkerToMain =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string; code?: string }
+  | { kind: 'event'; event: MediaEvent };
+
+export type MainToWorker = { id: number; request: MediaRequest };
+
+/** Errors the worker reports with a code the API maps to GraphQL/HTTP errors. */
+export class MediaError extends Error {
+  constructor(
+    readonly code: 'NO_SESSION' | 'BAD_SDP' | 'NOT_LIVE',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,81 @@
+import type { PeerOptions } from './peer-config';
+import { MediaError, type MediaEvent, type MediaRequest, type WorkerStats } from './protocol';
+import { StreamRoom } from './stream-room';
+
+/** The rooms of one media worker, and the requests the API sends it. */
+export class Sfu {
+  private readonly rooms = new Map<string, StreamRoom>();
+  private readonly sessions = new Map<string, string>();
+
+  constructor(
+    private readonly options: PeerOptions,
+    private readonly emit: (event: MediaEvent) => void,
+  ) {}
+
+  async handle(request: MediaRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'publish':
+      case 'play': {
+        const room = this.room(request.streamId);
+        const answer =
+          request.op === 'publish'
+            ? await room.publish(request.sessionId, request.sdp)
+            : await room.play(request.sessionId, request.sdp);
+        this.sessions.set(request.sessionId, request.streamId);
+        return answer;
+      }
+      case 'candidate':
+        return this.sessionRoom(request.sessionId).addCandidate(
+          request.sessionId,
+          request.candidate,
+          request.sdpMid,
+        );
+      case 'close': {
+        const streamId = this.sessions.get(request.sessionId);
+        if (!streamId) return false;
+        this.sessions.delete(request.sessionId);
+        const room = this.rooms.get(streamId);
+        await room?.close(request.sessionId);
+        if (room?.isEmpty) this.rooms.delete(streamId);
+        return true;
+      }
+      case 'endStream': {
+        const room = this.rooms.get(request.streamId);
+        if (!room) return false;
+        this.rooms.delete(request.streamId);
+        for (const [sessionId, streamId] of this.sessions)
+          if (streamId === request.streamId) this.sessions.delete(sessionId);
+        await room.end();
+        return true;
+      }
+      case 'stats':
+        return {
+          rooms: [...this.rooms.values()].map((room) => room.stats()),
+          rssBytes: process.memoryUsage().rss,
+          cpuMicros: process.cpuUsage().user + process.cpuUsage().system,
+        } satisfies WorkerStats;
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.rooms.values()].map((room) => room.end()));
+    this.rooms.clear();
+    this.sessions.clear();
+  }
+
+  private room(streamId: string): StreamRoom {
+    let room = this.rooms.get(streamId);
+    if (!room) {
+      room = new StreamRoom(streamId, this.options, this.emit);
+      this.rooms.set(streamId, room);
+    }
+    return room;
+  }
+
+  private sessionRoom(sessionId: string): StreamRoom {
+    const streamId = this.sessions.get(sessionId);
+    const room = streamId ? this.rooms.get(streamId) : undefined;
+    if (!room) throw new MediaError('NO_SESSION', 'no such media session');
+    return room;
+  }
+}

@@ -1,0 +1,31 @@
+import type { MessagePort } from 'node:worker_threads';
+
+import type { PeerOptions } from './peer-config';
+import { MediaError, type MainToWorker, type WorkerToMain } from './protocol';
+import { Sfu } from './sfu';
+
+/**
+ * The media worker's loop: requests from the API thread in, replies and events out. All
+ * WebRTC work (DTLS, SRTP, RTP forwarding) happens on this thread, never on the API's.
+ */
+export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
+  const send = (message: WorkerToMain) => port.postMessage(message);
+  const sfu = new Sfu(options, (event) => send({ kind: 'event', event }));
+  port.on('message', (message: MainToWorker | 'shutdown') => {
+    if (message === 'shutdown') {
+      void sfu.closeAll().finally(() => port.close());
+      return;
+    }
+    sfu.handle(message.request).then(
+      (result) => send({ kind: 'reply', id: message.id, ok: true, result }),
+      (error: unknown) =>
+        send({
+          kind: 'reply',
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+          code: error instanceof MediaError ? error.code : undefined,
+        }),
+    );
+  });
+}
