@@ -5,6 +5,7 @@ import { CreateStreamsAndViewers1764100000000 } from './1764100000000-CreateStre
 import { CreateChat1764200000000 } from './1764200000000-CreateChat';
 import { CreateLedgerAndTips1764300000000 } from './1764300000000-CreateLedgerAndTips';
 import { CreateStreamKeys1764400000000 } from './1764400000000-CreateStreamKeys';
+import { CreateRecordings1764500000000 } from './1764500000000-CreateRecordings';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   CreateChat1764200000000,
   CreateLedgerAndTips1764300000000,
   CreateStreamKeys1764400000000,
+  CreateRecordings1764500000000,
 ];

@@ -116,6 +116,42 @@ describe('live video through the SFU (werift clients)', () => {
     const atEnd = viewers.map(({ viewer }) => viewer.stats.video);
     await sleep(1000);
     expect(viewers.map(({ viewer }) => viewer.stats.video)).toEqual(atEnd); // video stopped
+
+    // The recording is READY, with the stream's duration, and served with Range support.
+    const recorded = await eventually(
+      async () => {
+        const r = await gql(
+          url,
+          `query($id: ID!) { stream(id: $id) { durationSeconds recording { status durationSeconds sizeBytes url } } }`,
+          { id: streamId },
+        );
+        return r.data?.['stream'].recording?.status === 'READY' ? r.data?.['stream'] : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(recorded.recording.durationSeconds).toBeGreaterThan(3);
+    expect(recorded.recording.durationSeconds).toBeLessThanOrEqual(recorded.durationSeconds + 1);
+    expect(recorded.recording.sizeBytes).toBeGreaterThan(1000);
+    const full = await fetch(`${url}${recorded.recording.url}`);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toBe('video/webm');
+    const bytes = Buffer.from(await full.arrayBuffer());
+    expect(bytes.length).toBe(recorded.recording.sizeBytes);
+    const ranged = await fetch(`${url}${recorded.recording.url}`, {
+      headers: { range: 'bytes=100-199' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`);
+    const { ALL_FORMATS, BufferSource, Input } = await import('mediabunny');
+    const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
+    expect(await input.getDurationFromMetadata()).toBeCloseTo(
+      recorded.recording.durationSeconds,
+      1,
+    );
+    expect(
+      (await fetch(`${url}/recordings/00000000-0000-4000-8000-000000000000.webm`)).status,
+    ).toBe(404);
   }, 60_000);
 
   it('accepts a WHIP publish with the stream key, watchable via WHEP and GraphQL; refuses a bad key', async () => {

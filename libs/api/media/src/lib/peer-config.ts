@@ -18,6 +18,8 @@ import {
 export interface PeerOptions {
   /** Extra host addresses to offer as ICE candidates (e.g. 127.0.0.1, a public IP behind NAT). */
   additionalHostAddresses: string[];
+  /** Folder for recordings (each LIVE stream is recorded there); none = no recording. */
+  recordingDirectory?: string;
   /** STUN/TURN servers the SFU itself uses (none by default: it is the public end). */
   iceServers?: { urls: string; username?: string; credential?: string }[];
 }

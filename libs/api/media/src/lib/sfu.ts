@@ -41,12 +41,18 @@ export class Sfu {
       }
       case 'endStream': {
         const room = this.rooms.get(request.streamId);
-        if (!room) return false;
+        if (!room) return { recording: null };
         this.rooms.delete(request.streamId);
         for (const [sessionId, streamId] of this.sessions)
           if (streamId === request.streamId) this.sessions.delete(sessionId);
-        await room.end();
-        return true;
+        try {
+          return { recording: await room.end() };
+        } catch (error) {
+          return {
+            recording: null,
+            recordingError: error instanceof Error ? error.message : String(error),
+          };
+        }
       }
       case 'stats':
         return {

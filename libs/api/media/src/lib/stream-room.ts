@@ -10,6 +10,7 @@ import {
 
 import { createPeer, gatheringComplete, type PeerOptions } from './peer-config';
 import { MediaError, type MediaEvent, type RoomStats } from './protocol';
+import { StreamRecording, type RecordingResult } from './recording';
 
 type Kind = 'audio' | 'video';
 
@@ -45,12 +46,16 @@ export class StreamRoom {
   private lastKeyframeRequest = 0;
   private keyframeTimer?: NodeJS.Timeout;
   private readonly counters = { videoPacketsIn: 0, keyframeRequests: 0, nacksFromSubscribers: 0 };
+  private readonly recording?: StreamRecording;
 
   constructor(
     readonly streamId: string,
     private readonly options: PeerOptions,
     private readonly emit: (event: MediaEvent) => void,
-  ) {}
+  ) {
+    if (options.recordingDirectory)
+      this.recording = new StreamRecording(options.recordingDirectory, streamId);
+  }
 
   get isEmpty(): boolean {
     return !this.publisher && this.subscribers.size === 0;
@@ -68,7 +73,12 @@ export class StreamRoom {
     pc.ontrack = ({ track, receiver }) => {
       const kind = track.kind as Kind;
       tracks.set(kind, { track, receiver });
-      if (kind === 'video') track.onReceiveRtp.subscribe(() => this.counters.videoPacketsIn++);
+      track.onReceiveRtp.subscribe((rtp) => {
+        if (kind === 'video') this.counters.videoPacketsIn++;
+        if (this.publisher?.pc === pc) {
+          this.recording?.write(kind, rtp, new Map([...tracks].map(([k, t]) => [k, t.track])));
+        }
+      });
     };
     await this.negotiate(pc, sdp);
     const previous = this.publisher;
@@ -147,8 +157,8 @@ export class StreamRoom {
     this.emit({ type: 'SESSION_CLOSED', streamId: this.streamId, sessionId });
   }
 
-  /** The stream ended: every connection closes; viewers' video stops. */
-  async end(): Promise<void> {
+  /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */
+  async end(): Promise<RecordingResult | null> {
     clearTimeout(this.keyframeTimer);
     const peers = [...[...this.subscribers.values()].map((s) => s.pc)];
     if (this.publisher) peers.push(this.publisher.pc);
@@ -156,6 +166,7 @@ export class StreamRoom {
     this.subscribers.clear();
     await Promise.allSettled(peers.map((pc) => pc.close()));
     this.emit({ type: 'STREAM_ENDED', streamId: this.streamId });
+    return (await this.recording?.finish()) ?? null;
   }
 
   stats(): RoomStats {

@@ -16,7 +16,7 @@ import type { MediaEvent, MediaRequest, PeerOptions, WorkerToMain } from '@finse
 /** Channel of a stream's media events (publisher restarted, keyframe requested, ended...). */
 export const mediaChannel = (streamId: string): string => `media.${streamId}`;
 
-const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 60_000; // ending a stream finalizes its recording
 
 export class MediaRequestError extends Error {
   constructor(
@@ -60,7 +60,10 @@ export class MediaWorkers implements OnModuleInit, OnApplicationShutdown {
         `media worker script not found at ${script}: build the API (nx run api:build) or set MEDIA_WORKER_SCRIPT`,
       );
     }
-    const options: PeerOptions = { additionalHostAddresses: this.config.MEDIA_HOST_ADDRESSES };
+    const options: PeerOptions = {
+      additionalHostAddresses: this.config.MEDIA_HOST_ADDRESSES,
+      recordingDirectory: join(this.config.DATA_DIR, 'recordings'),
+    };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) {
       const worker: MediaWorker = {
         worker: new Worker(script, { workerData: options }),
@@ -93,12 +96,12 @@ export class MediaWorkers implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Forgets a stream after it ended (its worker is free for others). */
-  async endStream(streamId: string): Promise<void> {
+  async endStream(streamId: string): Promise<unknown> {
     const worker = this.pinned.get(streamId);
-    if (!worker) return;
+    if (!worker) return undefined;
     this.pinned.delete(streamId);
     worker.streams--;
-    await this.send(worker, { op: 'endStream', streamId });
+    return this.send(worker, { op: 'endStream', streamId });
   }
 
   async stats(): Promise<unknown[]> {

@@ -10,10 +10,17 @@ import {
   NotFoundError,
   type AuthUser,
 } from '@finserve/api/core';
+import type { RecordingResult } from '@finserve/api/media';
 import { StreamLifecycle, StreamsService } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
 import { MediaRequestError, MediaWorkers } from './media-workers.service';
+import { RecordingsService } from './recordings';
+
+interface EndStreamResult {
+  recording: RecordingResult | null;
+  recordingError?: string;
+}
 
 export type MediaRole = 'PUBLISH' | 'PLAY';
 
@@ -40,6 +47,7 @@ export class SignalingService implements OnModuleInit {
     private readonly streams: StreamsService,
     private readonly lifecycle: StreamLifecycle,
     private readonly dataSource: DataSource,
+    private readonly recordings: RecordingsService,
   ) {}
 
   onModuleInit(): void {
@@ -48,7 +56,8 @@ export class SignalingService implements OnModuleInit {
       if (to !== StreamStatus.ENDED) return;
       for (const [id, session] of this.sessions)
         if (session.streamId === stream.id) this.sessions.delete(id);
-      await this.media.endStream(stream.id);
+      const ended = (await this.media.endStream(stream.id)) as EndStreamResult | undefined;
+      if (ended) await this.recordings.finished(stream.id, ended.recording, ended.recordingError);
     });
   }
 
@@ -154,6 +163,7 @@ export class SignalingService implements OnModuleInit {
       })
       .catch(this.mapError)) as string;
     this.sessions.set(session.sessionId, session);
+    if (session.role === 'PUBLISH') await this.recordings.started(session.streamId);
     return { session, sdp: answer };
   }
 
