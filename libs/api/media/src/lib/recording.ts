@@ -2,6 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import {
+  ALL_FORMATS,
+  BufferSource,
+  BufferTarget,
+  Conversion,
+  Input,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny';
 import { MediaStreamTrack, type RtpPacket } from 'werift';
 import { MediaRecorder } from 'werift/nonstandard';
 
@@ -104,8 +113,6 @@ export class StreamRecording {
     if (!this.recorder) return null;
     await this.recorder.stop();
     this.recorder = undefined;
-    const { ALL_FORMATS, BufferSource, BufferTarget, Conversion, Input, Output, WebMOutputFormat } =
-      await import(/* webpackIgnore: true */ 'mediabunny');
     const input = new Input({
       source: new BufferSource(await readFile(this.livePath)),
       formats: ALL_FORMATS,
