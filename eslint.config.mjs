@@ -18,6 +18,7 @@ export default [
       '**/webpack.config.js',
       'jest.preset.js',
       '**/jest.config.ts',
+      '**/browser-fixtures/**',
     ],
   },
   // Type-aware rules, as errors, for all TypeScript.

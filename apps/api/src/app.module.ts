@@ -66,7 +66,13 @@ export class AppModule {
           ? [
               ServeStaticModule.forRoot({
                 rootPath: webDist,
-                exclude: ['/graphql{*path}', '/health{*path}'],
+                exclude: [
+                  '/graphql{*path}',
+                  '/health{*path}',
+                  '/whip{*path}',
+                  '/whep{*path}',
+                  '/recordings{*path}',
+                ],
               }),
             ]
           : []),

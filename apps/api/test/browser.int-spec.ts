@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+import type { RunningApp } from '../src/bootstrap';
+import { END_STREAM, eventually, gql, liveStream } from './support/graphql-client';
+import { startTestApp } from './support/test-app';
+import { SyntheticPublisher } from './support/webrtc-clients';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+// Chromium from Debian; CI installs it and sets REQUIRE_BROWSER=1 (then this suite must run).
+const haveBrowser = existsSync(CHROMIUM) || process.env['REQUIRE_BROWSER'] === '1';
+const describeBrowser = haveBrowser ? describe : describe.skip;
+
+// Playwright's own --disable-features list, repeated behind ours: Chromium keeps only the last one.
+const DISABLED_FEATURES = [
+  'WebRtcHideLocalIpsWithMdns',
+  'AcceptCHFrame',
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'DialMediaRouteProvider',
+  'GlobalMediaControls',
+  'HttpsUpgrades',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'Translate',
+  'AutoDeElevate',
+  'RenderDocument',
+  'OptimizationHints',
+].join(',');
+
+type VideoStats = {
+  videoWidth: number;
+  framesDecoded: number;
+  keyFramesDecoded: number;
+  firstFrameMs?: number;
+};
+
+describeBrowser('live video in Chromium (fake camera)', () => {
+  let running: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    running = await startTestApp({ WEB_DIST_DIR: join(__dirname, 'browser-fixtures') });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required',
+        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+        `--disable-features=${DISABLED_FEATURES}`,
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+  });
+
+  const open = async (): Promise<Page> => {
+    const page = await browser.newPage();
+    await page.goto(`${running.url}/media.html`);
+    return page;
+  };
+  const stats = (page: Page) =>
+    page.evaluate(() => (window as unknown as { videoStats(): Promise<VideoStats> }).videoStats());
+  const decoding = async (page: Page) => {
+    const first = await eventually(
+      async () => {
+        const s = await stats(page);
+        return s.videoWidth > 0 && s.framesDecoded > 0 ? s : undefined;
+      },
+      15_000,
+      200,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const later = await stats(page);
+    expect(later.videoWidth).toBeGreaterThan(0);
+    expect(later.framesDecoded - first.framesDecoded).toBeGreaterThan(10); // rising (fake camera: 20 fps)
+    return later;
+  };
+
+  it("plays the streamer's camera on three viewer pages, resumes after the streamer reloads, stops at the end, and replays the recording", async () => {
+    const { streamer, streamId } = await liveStream(running.url, 'browser');
+    const studio = await open();
+    await studio.evaluate(
+      ([id, token]) =>
+        (window as unknown as { publish(a: string, b: string): Promise<string> }).publish(
+          id,
+          token,
+        ),
+      [streamId, streamer.token],
+    );
+
+    const viewers = await Promise.all([open(), open(), open()]);
+    await Promise.all(
+      viewers.map((page) =>
+        page.evaluate(
+          (id) => (window as unknown as { play(a: string): Promise<string> }).play(id),
+          streamId,
+        ),
+      ),
+    );
+    for (const page of viewers) await decoding(page);
+
+    // A viewer joining later (over 10 s after the publish) decodes its first frame within 1 s.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const late = await open();
+    await late.evaluate(
+      (id) => (window as unknown as { play(a: string): Promise<string> }).play(id),
+      streamId,
+    );
+    const lateStats = await eventually(
+      async () => {
+        const s = await stats(late);
+        return s.firstFrameMs !== undefined ? s : undefined;
+      },
+      15_000,
+      100,
+    );
+    expect(lateStats.firstFrameMs).toBeLessThan(1000);
+
+    // The streamer's page reloads and publishes again; viewers resume without reloading.
+    await studio.reload();
+    await studio.evaluate(
+      ([id, token]) =>
+        (window as unknown as { publish(a: string, b: string): Promise<string> }).publish(
+          id,
+          token,
+        ),
+      [streamId, streamer.token],
+    );
+    const before = await Promise.all(viewers.map(stats));
+    await eventually(
+      async () => {
+        const now = await Promise.all(viewers.map(stats));
+        return now.every((s, i) => s.framesDecoded > before[i].framesDecoded + 20)
+          ? true
+          : undefined;
+      },
+      20_000,
+      250,
+    );
+
+    // Ending the stream stops the viewers' video.
+    await gql(running.url, END_STREAM, { id: streamId }, streamer.token);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const atEnd = await Promise.all(viewers.map(stats));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = await Promise.all(viewers.map(stats));
+    after.forEach((s, i) =>
+      expect(s.framesDecoded - atEnd[i].framesDecoded).toBeLessThanOrEqual(2),
+    );
+
+    // The recording plays and seeks in Chromium with its duration.
+    const recording = await eventually(
+      async () => {
+        const r = await gql(
+          running.url,
+          `query($id: ID!) { stream(id: $id) { recording { status durationSeconds url } } }`,
+          { id: streamId },
+        );
+        return r.data?.['stream'].recording?.status === 'READY'
+          ? r.data?.['stream'].recording
+          : undefined;
+      },
+      30_000,
+      250,
+    );
+    const player = await open();
+    const played = await player.evaluate(async (src: string) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = src;
+      document.body.append(video);
+      await new Promise((resolve, reject) => {
+        video.onloadedmetadata = resolve;
+        video.onerror = () => reject(new Error(`media error ${video.error?.code}`));
+      });
+      const duration = video.duration;
+      await video.play();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const target = duration / 2;
+      video.currentTime = target;
+      await new Promise((resolve) => (video.onseeked = resolve));
+      return { duration, seekedTo: video.currentTime, target, playing: !video.paused };
+    }, recording.url as string);
+    expect(played.duration).toBeCloseTo(recording.durationSeconds as number, 0);
+    expect(Math.abs(played.seekedTo - played.target)).toBeLessThan(1.5);
+  }, 120_000);
+
+  it('shows a WHIP publish (a werift encoder with the stream key) on the viewer page', async () => {
+    const { streamer, streamId } = await liveStream(running.url, 'whip-page');
+    const key = (await gql(running.url, 'mutation { rotateStreamKey }', {}, streamer.token)).data?.[
+      'rotateStreamKey'
+    ] as string;
+    const encoder = new SyntheticPublisher();
+    try {
+      const response = await fetch(`${running.url}/whip/${streamId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp', authorization: `Bearer ${key}` },
+        body: await encoder.offer(),
+      });
+      expect(response.status).toBe(201);
+      await encoder.answer(await response.text());
+      encoder.start();
+      const page = await open();
+      await page.evaluate(
+        (id) => (window as unknown as { play(a: string): Promise<string> }).play(id),
+        streamId,
+      );
+      const decoded = await decoding(page);
+      expect(decoded.videoWidth).toBe(16); // the encoder's 16x16 VP8 frames
+    } finally {
+      await encoder.close();
+    }
+  }, 60_000);
+});
