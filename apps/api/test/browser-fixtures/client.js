@@ -42,7 +42,35 @@ window.publish = async (streamId, token) => {
   return publishStream.sessionId;
 };
 
+/** The stream's state over graphql-ws (protocol graphql-transport-ws): the page shows "ended". */
+function watchStatus(streamId) {
+  const socket = new WebSocket(`ws://${location.host}/graphql`, 'graphql-transport-ws');
+  socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+  socket.onmessage = ({ data }) => {
+    const message = JSON.parse(data);
+    if (message.type === 'connection_ack') {
+      socket.send(
+        JSON.stringify({
+          id: 'watch',
+          type: 'subscribe',
+          payload: {
+            query: 'subscription($id: ID!) { watchStream(streamId: $id) { status } }',
+            variables: { id: streamId },
+          },
+        }),
+      );
+    }
+    if (message.type === 'next') {
+      const { status } = message.payload.data.watchStream;
+      document.body.dataset.status = status;
+      document.querySelector('#status').textContent =
+        status === 'ENDED' ? 'The stream has ended' : status;
+    }
+  };
+}
+
 window.play = async (streamId) => {
+  watchStatus(streamId);
   const video = document.querySelector('video');
   const pc = new RTCPeerConnection();
   pc.addTransceiver('video', { direction: 'recvonly' });
@@ -89,5 +117,77 @@ window.videoStats = async () => {
     framesDecoded,
     keyFramesDecoded,
     firstFrameMs: window.firstFrameMs,
+  };
+};
+
+// Glass-to-glass latency: the publisher paints the wall-clock time into each frame as 32 black or
+// white blocks; the viewer reads the blocks back from every decoded frame and compares with its
+// own clock (both pages run in one browser on one machine: one clock).
+const BITS = 32;
+const BLOCK = 20;
+
+window.publishClock = async (streamId, token) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = BITS * BLOCK;
+  canvas.height = 120;
+  const context = canvas.getContext('2d');
+  const paint = () => {
+    const now = Math.floor(Date.now()) % 2 ** BITS;
+    for (let bit = 0; bit < BITS; bit++) {
+      context.fillStyle = (now >>> (BITS - 1 - bit)) & 1 ? '#fff' : '#000';
+      context.fillRect(bit * BLOCK, 0, BLOCK, canvas.height);
+    }
+    requestAnimationFrame(paint);
+  };
+  paint();
+  const stream = canvas.captureStream(30);
+  const pc = new RTCPeerConnection();
+  for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+  const { publishStream } = await gql(
+    'mutation($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId sdp } }',
+    { s: streamId, sdp: await gathered(pc) },
+    token,
+  );
+  await pc.setRemoteDescription({ type: 'answer', sdp: publishStream.sdp });
+  window.pc = pc;
+};
+
+window.measureLatency = async (durationMs) => {
+  const video = document.querySelector('video');
+  const canvas = document.createElement('canvas');
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  const samples = [];
+  await new Promise((resolve) => {
+    const deadline = performance.now() + durationMs;
+    const onFrame = () => {
+      if (video.videoWidth) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        context.drawImage(video, 0, 0);
+        const block = canvas.width / BITS;
+        let value = 0;
+        for (let bit = 0; bit < BITS; bit++) {
+          const [r, g, b] = context.getImageData(
+            Math.floor(bit * block + block / 2),
+            Math.floor(canvas.height / 2),
+            1,
+            1,
+          ).data;
+          value = ((value << 1) | (r + g + b > 382 ? 1 : 0)) >>> 0;
+        }
+        const latency = (Math.floor(Date.now()) % 2 ** BITS) - value;
+        if (latency >= 0 && latency < 5000) samples.push(latency);
+      }
+      if (performance.now() < deadline) video.requestVideoFrameCallback(onFrame);
+      else resolve();
+    };
+    video.requestVideoFrameCallback(onFrame);
+  });
+  samples.sort((a, b) => a - b);
+  return {
+    frames: samples.length,
+    p50: samples[Math.floor(samples.length / 2)],
+    p95: samples[Math.floor(samples.length * 0.95)],
+    max: samples.at(-1),
   };
 };
