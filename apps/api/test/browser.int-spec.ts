@@ -34,6 +34,7 @@ const DISABLED_FEATURES = [
 
 type VideoStats = {
   videoWidth: number;
+  codec?: string;
   framesDecoded: number;
   keyFramesDecoded: number;
   firstFrameMs?: number;
@@ -92,6 +93,49 @@ describeBrowser('live video in Chromium (fake camera)', () => {
     expect(later.framesDecoded - first.framesDecoded).toBeGreaterThanOrEqual(5); // rising (20 fps sent; 2 busy cores decode fewer)
     return later;
   };
+
+  /** Plays a recording in the page, seeks to its middle; what the element reports. */
+  const playRecording = async (src: string) => {
+    const player = await open();
+    return player.evaluate(async (url: string) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = url;
+      document.body.append(video);
+      await new Promise((resolve, reject) => {
+        video.onloadedmetadata = resolve;
+        video.onerror = () => reject(new Error(`media error ${video.error?.code}`));
+      });
+      const duration = video.duration;
+      await video.play();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const target = duration / 2;
+      video.currentTime = target;
+      await new Promise((resolve) => (video.onseeked = resolve));
+      return {
+        duration,
+        seekedTo: video.currentTime,
+        target,
+        playing: !video.paused,
+        videoWidth: video.videoWidth,
+      };
+    }, src);
+  };
+  const readyRecording = (streamId: string) =>
+    eventually(
+      async () => {
+        const r = await gql(
+          running.url,
+          `query($id: ID!) { stream(id: $id) { recording { status durationSeconds url } } }`,
+          { id: streamId },
+        );
+        return r.data?.['stream'].recording?.status === 'READY'
+          ? (r.data['stream'].recording as { durationSeconds: number; url: string })
+          : undefined;
+      },
+      30_000,
+      250,
+    );
 
   it("plays the streamer's camera on three viewer pages, resumes after the streamer reloads, stops at the end, and replays the recording", async () => {
     const { streamer, streamId } = await liveStream(running.url, 'browser');
@@ -180,39 +224,43 @@ describeBrowser('live video in Chromium (fake camera)', () => {
     );
 
     // The recording plays and seeks in Chromium with its duration.
-    const recording = await eventually(
-      async () => {
-        const r = await gql(
-          running.url,
-          `query($id: ID!) { stream(id: $id) { recording { status durationSeconds url } } }`,
-          { id: streamId },
-        );
-        return r.data?.['stream'].recording?.status === 'READY'
-          ? r.data?.['stream'].recording
-          : undefined;
-      },
-      30_000,
-      250,
+    const recording = await readyRecording(streamId);
+    expect(recording.url).toMatch(/\.webm$/);
+    const played = await playRecording(recording.url);
+    expect(played.duration).toBeCloseTo(recording.durationSeconds, 0);
+    expect(Math.abs(played.seekedTo - played.target)).toBeLessThan(1.5);
+  }, 120_000);
+
+  it('forwards H.264 from Chromium to a viewer page and records it as a seekable MP4', async () => {
+    const { streamer, streamId } = await liveStream(running.url, 'h264');
+    const studio = await open();
+    await studio.evaluate(
+      ([id, token]) =>
+        (
+          window as unknown as { publish(a: string, b: string, codec: string): Promise<string> }
+        ).publish(id, token, 'video/H264'),
+      [streamId, streamer.token],
     );
-    const player = await open();
-    const played = await player.evaluate(async (src: string) => {
-      const video = document.createElement('video');
-      video.muted = true;
-      video.src = src;
-      document.body.append(video);
-      await new Promise((resolve, reject) => {
-        video.onloadedmetadata = resolve;
-        video.onerror = () => reject(new Error(`media error ${video.error?.code}`));
-      });
-      const duration = video.duration;
-      await video.play();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const target = duration / 2;
-      video.currentTime = target;
-      await new Promise((resolve) => (video.onseeked = resolve));
-      return { duration, seekedTo: video.currentTime, target, playing: !video.paused };
-    }, recording.url as string);
-    expect(played.duration).toBeCloseTo(recording.durationSeconds as number, 0);
+    const viewer = await open();
+    await viewer.evaluate(
+      (id) => (window as unknown as { play(a: string): Promise<string> }).play(id),
+      streamId,
+    );
+    const decoded = await decoding(viewer);
+    expect(decoded.codec).toBe('video/H264');
+    expect(decoded.videoWidth).toBe(640);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(
+      (await gql(running.url, END_STREAM, { id: streamId }, streamer.token)).errors,
+    ).toBeUndefined();
+
+    const recording = await readyRecording(streamId);
+    expect(recording.url).toMatch(/\.mp4$/);
+    const head = await fetch(`${running.url}${recording.url}`, { method: 'HEAD' });
+    expect(head.headers.get('content-type')).toMatch(/^video\/mp4/);
+    const played = await playRecording(recording.url);
+    expect(played.videoWidth).toBe(640);
+    expect(played.duration).toBeCloseTo(recording.durationSeconds, 0);
     expect(Math.abs(played.seekedTo - played.target)).toBeLessThan(1.5);
   }, 120_000);
 

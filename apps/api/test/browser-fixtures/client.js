@@ -27,11 +27,21 @@ async function gathered(pc) {
   return pc.localDescription.sdp;
 }
 
-window.publish = async (streamId, token) => {
+/** Publishes the camera; `videoCodec` ('video/H264', ...) puts that codec first in the offer. */
+window.publish = async (streamId, token, videoCodec) => {
   const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   document.querySelector('video').srcObject = media;
   const pc = new RTCPeerConnection();
-  for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+  for (const track of media.getTracks()) {
+    const transceiver = pc.addTransceiver(track, { direction: 'sendonly' });
+    if (videoCodec && track.kind === 'video') {
+      const { codecs } = RTCRtpSender.getCapabilities('video');
+      transceiver.setCodecPreferences([
+        ...codecs.filter((c) => c.mimeType === videoCodec),
+        ...codecs.filter((c) => c.mimeType !== videoCodec),
+      ]);
+    }
+  }
   const { publishStream } = await gql(
     'mutation($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId sdp } }',
     { s: streamId, sdp: await gathered(pc) },
@@ -104,11 +114,14 @@ window.videoStats = async () => {
   const video = document.querySelector('video');
   let framesDecoded = 0;
   let keyFramesDecoded = 0;
+  let codec;
   if (window.pc) {
-    (await window.pc.getStats()).forEach((report) => {
+    const reports = await window.pc.getStats();
+    reports.forEach((report) => {
       if (report.type === 'inbound-rtp' && report.kind === 'video') {
         framesDecoded = report.framesDecoded ?? 0;
         keyFramesDecoded = report.keyFramesDecoded ?? 0;
+        codec = reports.get(report.codecId)?.mimeType;
       }
     });
   }
@@ -116,6 +129,7 @@ window.videoStats = async () => {
     videoWidth: video.videoWidth,
     framesDecoded,
     keyFramesDecoded,
+    codec,
     firstFrameMs: window.firstFrameMs,
   };
 };

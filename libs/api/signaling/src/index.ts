@@ -1,3 +1,4 @@
+export * from './lib/media-backend';
 export * from './lib/media-workers.service';
 export * from './lib/signaling.module';
 export * from './lib/signaling.service';

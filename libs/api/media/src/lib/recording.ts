@@ -8,6 +8,7 @@ import {
   BufferTarget,
   Conversion,
   Input,
+  Mp4OutputFormat,
   Output,
   WebMOutputFormat,
 } from 'mediabunny';
@@ -21,6 +22,23 @@ export interface RecordingResult {
 }
 
 type Kind = 'audio' | 'video';
+
+const NAL_SPS = 7;
+const NAL_STAP_A = 24;
+
+/** Whether an H.264 RTP payload holds a sequence parameter set (alone or in a STAP-A). */
+export function carriesH264ParameterSets(payload: Buffer): boolean {
+  if (payload.length === 0) return false;
+  const type = payload[0] & 0x1f;
+  if (type === NAL_SPS) return true;
+  if (type !== NAL_STAP_A) return false;
+  for (let offset = 1; offset + 2 < payload.length;) {
+    const size = payload.readUInt16BE(offset);
+    if ((payload[offset + 2] & 0x1f) === NAL_SPS) return true;
+    offset += 2 + size;
+  }
+  return false;
+}
 
 /**
  * Keeps RTP sequence numbers and timestamps continuous when the source changes (the publisher
@@ -58,22 +76,24 @@ class RtpContinuity {
 
 /**
  * Server-side recording of a stream, from the SFU: the publisher's RTP, made continuous across
- * publisher restarts, goes to werift's WebM writer (RTP-time based); at the end the file is
- * remuxed (stream copy, mediabunny) into a finalized WebM with sized clusters, a SeekHead and
- * Cues, so browsers get the duration and can seek.
+ * publisher restarts, goes to werift's Matroska writer (RTP-time based); at the end the file is
+ * remuxed (stream copy, mediabunny) into a finalized WebM (VP8) with sized clusters, a SeekHead
+ * and Cues, or a fast-start MP4 (H.264), so browsers get the duration and can seek.
  */
 export class StreamRecording {
   private relays = new Map<Kind, { track: MediaStreamTrack; continuity: RtpContinuity }>();
   private recorder?: MediaRecorder;
+  private fault?: Error;
+  /** Packets that arrived while the writer was starting. */
+  private queued?: [MediaStreamTrack, RtpPacket][];
+  private ready?: Promise<void>;
   private readonly livePath: string;
-  private readonly finalPath: string;
 
   constructor(
     private readonly directory: string,
-    streamId: string,
+    private readonly streamId: string,
   ) {
     this.livePath = join(directory, `${streamId}.live.webm`);
-    this.finalPath = join(directory, `${streamId}.webm`);
   }
 
   /** Starts recording on the publisher's tracks, at its first video packet (codecs are final by then). */
@@ -91,25 +111,56 @@ export class StreamRecording {
       const relay = this.relays.get(kind);
       return relay ? [relay.track] : [];
     });
-    this.recorder = new MediaRecorder({
+    const recorder = new MediaRecorder({
       path: this.livePath,
-      tracks: ordered,
+      numOfTracks: ordered.length,
       width: 640,
       height: 480,
       disableNtp: true,
     });
+    this.recorder = recorder;
+    // The writer subscribes to the tracks only once it has started (after an async file step):
+    // packets until then wait in `queued`, so the first frame (with H.264's SPS/PPS) is kept.
+    this.queued = [];
+    this.ready = (async () => {
+      for (const track of ordered) await recorder.addTrack(track);
+      for (const [track, packet] of this.queued ?? []) track.writeRtp(packet);
+      this.queued = undefined;
+    })().catch((error: unknown) => {
+      this.fault = error instanceof Error ? error : new Error(String(error));
+    });
   }
 
-  /** Feeds one received packet (any publisher session) into the recording. */
+  /**
+   * Feeds one received packet (any publisher session) into the recording. A recording fault never
+   * reaches the forwarding path: the recording stops and `finish` reports the fault.
+   */
   write(kind: Kind, rtp: RtpPacket, tracks: Map<Kind, MediaStreamTrack>): void {
-    if (!this.recorder && kind === 'video') this.start(tracks);
-    const relay = this.relays.get(kind);
-    if (!this.recorder || !relay) return;
-    relay.track.writeRtp(relay.continuity.rewrite(rtp));
+    if (this.fault) return;
+    try {
+      if (!this.recorder && kind === 'video') {
+        // H.264 needs its parameter sets up front (the decoder configuration of the file):
+        // the recording starts at a keyframe that carries SPS/PPS.
+        const h264 = tracks.get('video')?.codec?.mimeType.toLowerCase() === 'video/h264';
+        if (h264 && !carriesH264ParameterSets(rtp.payload)) return;
+        this.start(tracks);
+      }
+      const relay = this.relays.get(kind);
+      if (!this.recorder || !relay) return;
+      const packet = relay.continuity.rewrite(rtp);
+      if (this.queued) this.queued.push([relay.track, packet]);
+      else relay.track.writeRtp(packet);
+    } catch (error) {
+      this.fault = error instanceof Error ? error : new Error(String(error));
+      this.recorder?.stop().catch(() => undefined);
+      this.recorder = undefined;
+    }
   }
 
   /** Stops the writer and produces the final, seekable file. */
   async finish(): Promise<RecordingResult | null> {
+    await this.ready;
+    if (this.fault) throw new Error(`recording failed: ${this.fault.message}`);
     if (!this.recorder) return null;
     await this.recorder.stop();
     this.recorder = undefined;
@@ -117,18 +168,25 @@ export class StreamRecording {
       source: new BufferSource(await readFile(this.livePath)),
       formats: ALL_FORMATS,
     });
+    // VP8 (and VP9/AV1) stay in WebM; H.264 is not allowed in WebM, so it goes to MP4 (moov up
+    // front, so players can seek before the whole file is there).
+    const h264 = this.relays.get('video')?.track.codec?.mimeType.toLowerCase() === 'video/h264';
+    const finalPath = join(this.directory, `${this.streamId}.${h264 ? 'mp4' : 'webm'}`);
     const target = new BufferTarget();
-    const output = new Output({ format: new WebMOutputFormat(), target });
+    const output = new Output({
+      format: h264 ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new WebMOutputFormat(),
+      target,
+    });
     const conversion = await Conversion.init({ input, output });
     await conversion.execute();
     if (!target.buffer) throw new Error('remux produced nothing');
-    await writeFile(this.finalPath, Buffer.from(target.buffer));
+    await writeFile(finalPath, Buffer.from(target.buffer));
     await rm(this.livePath, { force: true });
     const check = new Input({
-      source: new BufferSource(await readFile(this.finalPath)),
+      source: new BufferSource(await readFile(finalPath)),
       formats: ALL_FORMATS,
     });
     const durationSeconds = await check.computeDuration();
-    return { path: this.finalPath, durationSeconds, sizeBytes: (await stat(this.finalPath)).size };
+    return { path: finalPath, durationSeconds, sizeBytes: (await stat(finalPath)).size };
   }
 }

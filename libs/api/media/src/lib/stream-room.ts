@@ -119,8 +119,10 @@ export class StreamRoom {
       this.preferPublisherCodec(transceiver, kind);
       this.watchKeyframeRequests(transceiver);
     }
-    await this.attach(subscriber);
     await pc.setLocalDescription(await pc.createAnswer());
+    // After the answer: the senders' codecs are the negotiated ones (H.264 parameters included),
+    // which the publisher's track must match.
+    await this.attach(subscriber);
     await gatheringComplete(pc);
     this.subscribers.set(sessionId, subscriber);
     pc.connectionStateChange.subscribe((state) => {
@@ -204,6 +206,10 @@ export class StreamRoom {
   private async negotiate(pc: RTCPeerConnection, sdp: string): Promise<void> {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
+      // The publisher's preference wins (an encoder offering H.264 first gets H.264).
+      const offered = offeredVideoCodec(sdp);
+      for (const transceiver of pc.getTransceivers())
+        if (offered && transceiver.kind === 'video') preferCodec(transceiver, offered);
       await pc.setLocalDescription(await pc.createAnswer());
     } catch (error) {
       await pc.close();
@@ -223,13 +229,7 @@ export class StreamRoom {
   /** Answer with the publisher's video codec, so what is forwarded is what the viewer decodes. */
   private preferPublisherCodec(transceiver: RTCRtpTransceiver, kind: Kind): void {
     const codec = this.publisher?.tracks.get(kind)?.track.codec;
-    if (!codec || kind !== 'video') return;
-    const all = transceiver.codecs.length ? transceiver.codecs : [];
-    const primary = all.find((c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase());
-    if (!primary) return;
-    transceiver.setCodecPreferences(
-      all.filter((c) => c === primary || c.parameters === `apt=${primary.payloadType}`),
-    );
+    if (codec && kind === 'video') preferCodec(transceiver, codec.mimeType);
   }
 
   /** PLI/FIR from a viewer -> keyframe request to the publisher; NACKs are repaired by werift. */
@@ -248,4 +248,28 @@ export class StreamRoom {
     sender.onRtcp.subscribe(inspect);
     receiver.onRtcp.subscribe(inspect);
   }
+}
+
+/** Narrows a transceiver to one codec (and its RTX), when both sides support it. */
+function preferCodec(transceiver: RTCRtpTransceiver, mimeType: string): void {
+  const all = transceiver.codecs.length ? transceiver.codecs : [];
+  const primary = all.find((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase());
+  if (!primary) return;
+  transceiver.setCodecPreferences(
+    all.filter((c) => c === primary || c.parameters === `apt=${primary.payloadType}`),
+  );
+}
+
+const FORWARDED_VIDEO = new Set(['vp8', 'h264']);
+
+/** The first video codec of an offer that the SFU forwards (offer order = the sender's preference). */
+export function offeredVideoCodec(sdp: string): string | undefined {
+  const section = /^m=video \d+ \S+ ([\d ]+)\r?$/m.exec(sdp);
+  if (!section) return undefined;
+  for (const payloadType of section[1].trim().split(/\s+/)) {
+    const rtpmap = new RegExp(`^a=rtpmap:${payloadType} ([\\w-]+)/`, 'm').exec(sdp);
+    const name = rtpmap?.[1].toLowerCase();
+    if (name && FORWARDED_VIDEO.has(name)) return `video/${rtpmap?.[1] ?? ''}`;
+  }
+  return undefined;
 }

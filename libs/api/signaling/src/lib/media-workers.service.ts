@@ -13,19 +13,12 @@ import {
 import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
 import type { MediaEvent, MediaRequest, PeerOptions, WorkerToMain } from '@finserve/api/media';
 
+import { MediaBackend, MediaRequestError } from './media-backend';
+
 /** Channel of a stream's media events (publisher restarted, keyframe requested, ended...). */
 export const mediaChannel = (streamId: string): string => `media.${streamId}`;
 
 const REQUEST_TIMEOUT_MS = 60_000; // ending a stream finalizes its recording
-
-export class MediaRequestError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-  }
-}
 
 interface MediaWorker {
   worker: Worker;
@@ -42,7 +35,8 @@ interface MediaWorker {
  * on the event bus.
  */
 @Injectable()
-export class MediaWorkers implements OnModuleInit, OnApplicationShutdown {
+export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplicationShutdown {
+  readonly records = true;
   private readonly logger = new Logger(MediaWorkers.name);
   private readonly workers: MediaWorker[] = [];
   private readonly pinned = new Map<string, MediaWorker>();
@@ -51,7 +45,9 @@ export class MediaWorkers implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     @Inject(PUB_SUB) private readonly bus: EventBus,
-  ) {}
+  ) {
+    super();
+  }
 
   onModuleInit(): void {
     const script = this.config.MEDIA_WORKER_SCRIPT ?? join(__dirname, 'media-worker.js');

@@ -1,4 +1,12 @@
-import { Controller, Get, Injectable, Param, ParseUUIDPipe, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Logger,
+  Param,
+  Res,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import {
   Context,
   Field,
@@ -12,6 +20,7 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import { isUUID } from 'class-validator';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 
@@ -24,6 +33,8 @@ import {
 } from '@finserve/api/core';
 import type { RecordingResult } from '@finserve/api/media';
 import { StreamModel, type StreamEntity } from '@finserve/api/streams';
+
+import { RecordingStore } from './recording-store';
 
 export enum RecordingStatus {
   RECORDING = 'RECORDING',
@@ -71,25 +82,46 @@ interface RecordingRow {
   created_at: Date;
 }
 
+/** The container of a kept recording, from its location: WebM (VP8) or MP4 (H.264). */
+export const recordingFormat = (location: string): 'webm' | 'mp4' =>
+  location.endsWith('.mp4') ? 'mp4' : 'webm';
+
 const toModel = (row: RecordingRow): RecordingModel => ({
   id: row.id,
   streamId: row.stream_id,
   status: row.status,
   durationSeconds: row.duration_seconds,
   sizeBytes: Number(row.size_bytes),
-  url: row.status === RecordingStatus.READY ? `/recordings/${row.id}.webm` : null,
+  url:
+    row.status === RecordingStatus.READY && row.path
+      ? `/recordings/${row.id}.${recordingFormat(row.path)}`
+      : null,
   createdAt: row.created_at,
   path: row.path,
 });
 
-/** Recordings on local disk under DATA_DIR/recordings, written by the SFU, served with Range. */
+/**
+ * Recordings of LIVE streams: a row from the first publish (RECORDING), READY with duration,
+ * size and location once the SFU has finalized the file and the store has it (local disk or S3).
+ */
 @Injectable()
-export class RecordingsService {
+export class RecordingsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(RecordingsService.name);
+  /** Hand-overs to the store still running (awaited at shutdown). */
+  private readonly storing = new Set<Promise<void>>();
+
   readonly byStream = new ContextLoader<string, RecordingModel | null>(async (ids) =>
     byKeys(ids, await this.forStreams(ids), (recording) => recording.streamId),
   );
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: RecordingStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.storing]);
+  }
 
   async started(streamId: string): Promise<void> {
     await this.dataSource.query(
@@ -98,19 +130,49 @@ export class RecordingsService {
     );
   }
 
+  /**
+   * The SFU finished the stream's recording (or had nothing to record). The file is handed to the
+   * store in the background (an upload must not hold up ending the stream); the recording stays
+   * RECORDING until the store has it, then READY, or FAILED when storing failed.
+   */
   async finished(streamId: string, result: RecordingResult | null, error?: string): Promise<void> {
-    if (result) {
-      await this.dataSource.query(
-        `UPDATE recordings SET status = 'READY', duration_seconds = $2, size_bytes = $3, path = $4, updated_at = now()
-          WHERE stream_id = $1`,
-        [streamId, result.durationSeconds, result.sizeBytes, result.path],
-      );
-    } else {
-      await this.dataSource.query(
-        `UPDATE recordings SET status = 'FAILED', error = $2, updated_at = now() WHERE stream_id = $1 AND status = 'RECORDING'`,
-        [streamId, error ?? 'nothing was recorded'],
-      );
+    if (!result) {
+      await this.fail(streamId, error ?? 'nothing was recorded');
+      return;
     }
+    const [row] = await this.dataSource.query<{ id: string }[]>(
+      'SELECT id FROM recordings WHERE stream_id = $1',
+      [streamId],
+    );
+    if (!row) return;
+    const storing = this.store
+      .keep(result.path, row.id)
+      .then(async (location) => {
+        await this.dataSource.query(
+          `UPDATE recordings SET status = 'READY', duration_seconds = $2, size_bytes = $3, path = $4, updated_at = now()
+            WHERE stream_id = $1`,
+          [streamId, result.durationSeconds, result.sizeBytes, location],
+        );
+      })
+      .catch(async (failure: unknown) => {
+        const message = failure instanceof Error ? failure.message : String(failure);
+        this.logger.error(`storing the recording of stream ${streamId} failed: ${message}`);
+        await this.fail(streamId, `storage failed: ${message}`).catch(() => undefined);
+      })
+      .finally(() => this.storing.delete(storing));
+    this.storing.add(storing);
+  }
+
+  /** Answers the replay request from wherever the recording is kept. */
+  serve(recording: RecordingModel & { path: string }, res: Response): Promise<void> {
+    return this.store.serve(recording.path, res);
+  }
+
+  private async fail(streamId: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE recordings SET status = 'FAILED', error = $2, updated_at = now() WHERE stream_id = $1 AND status = 'RECORDING'`,
+      [streamId, error],
+    );
   }
 
   async byId(id: string): Promise<RecordingModel | null> {
@@ -143,21 +205,26 @@ export class StreamRecordingResolver {
   }
 }
 
-/** GET /recordings/<id>.webm: the replay file (Range requests, conditional GET, caching). */
+/**
+ * GET /recordings/<id>.webm|mp4: the replay (from disk with Range requests, conditional GET and
+ * caching; from S3 as a redirect to a presigned URL).
+ */
 @Public()
 @Controller('recordings')
 export class RecordingsController {
   constructor(private readonly recordings: RecordingsService) {}
 
-  @Get(':id.webm')
-  async file(@Param('id', ParseUUIDPipe) id: string, @Res() res: Response): Promise<void> {
-    const recording = await this.recordings.byId(id);
-    if (!recording?.path || recording.status !== RecordingStatus.READY)
+  @Get(':file')
+  async file(@Param('file') file: string, @Res() res: Response): Promise<void> {
+    const match = /^([0-9a-f-]{36})\.(webm|mp4)$/i.exec(file);
+    if (!match || !isUUID(match[1])) throw new NotFoundError('Recording');
+    const recording = await this.recordings.byId(match[1]);
+    if (
+      !recording?.path ||
+      recording.status !== RecordingStatus.READY ||
+      recordingFormat(recording.path) !== match[2].toLowerCase()
+    )
       throw new NotFoundError('Recording');
-    res.sendFile(recording.path, {
-      headers: { 'Content-Type': 'video/webm' },
-      maxAge: '1d',
-      acceptRanges: true,
-    });
+    await this.recordings.serve({ ...recording, path: recording.path }, res);
   }
 }

@@ -1,23 +1,38 @@
 import { Module } from '@nestjs/common';
 
+import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
 import { StreamsModule } from '@finserve/api/streams';
 
+import { ExternalMediaBackend } from './external-media.backend';
+import { MediaBackend } from './media-backend';
 import { MediaWorkers } from './media-workers.service';
+import { recordingStoreProvider } from './recording-store';
 import { RecordingsController, RecordingsService, StreamRecordingResolver } from './recordings';
 import { SignalingResolver } from './signaling.resolver';
 import { SignalingService } from './signaling.service';
 import { WhipController } from './whip.controller';
 
+/** The embedded SFU unless MEDIA_BACKEND=external points signaling at a WHIP/WHEP service. */
+const mediaBackendProvider = {
+  provide: MediaBackend,
+  inject: [AppConfig, PUB_SUB],
+  useFactory: (config: AppConfig, bus: EventBus): MediaBackend =>
+    config.MEDIA_BACKEND === 'external'
+      ? new ExternalMediaBackend(config, bus)
+      : new MediaWorkers(config, bus),
+};
+
 @Module({
   imports: [StreamsModule],
   providers: [
-    MediaWorkers,
+    mediaBackendProvider,
     SignalingService,
     SignalingResolver,
+    recordingStoreProvider,
     RecordingsService,
     StreamRecordingResolver,
   ],
   controllers: [WhipController, RecordingsController],
-  exports: [SignalingService, MediaWorkers],
+  exports: [SignalingService, MediaBackend],
 })
 export class SignalingModule {}

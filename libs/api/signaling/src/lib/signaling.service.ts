@@ -14,7 +14,7 @@ import type { RecordingResult } from '@finserve/api/media';
 import { StreamLifecycle, StreamsService } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
-import { MediaRequestError, MediaWorkers } from './media-workers.service';
+import { MediaBackend, MediaRequestError } from './media-backend';
 import { RecordingsService } from './recordings';
 
 interface EndStreamResult {
@@ -43,7 +43,7 @@ export class SignalingService implements OnModuleInit {
   private readonly sessions = new Map<string, MediaSession>();
 
   constructor(
-    private readonly media: MediaWorkers,
+    private readonly media: MediaBackend,
     private readonly streams: StreamsService,
     private readonly lifecycle: StreamLifecycle,
     private readonly dataSource: DataSource,
@@ -163,7 +163,8 @@ export class SignalingService implements OnModuleInit {
       })
       .catch(this.mapError)) as string;
     this.sessions.set(session.sessionId, session);
-    if (session.role === 'PUBLISH') await this.recordings.started(session.streamId);
+    if (session.role === 'PUBLISH' && this.media.records)
+      await this.recordings.started(session.streamId);
     return { session, sdp: answer };
   }
 

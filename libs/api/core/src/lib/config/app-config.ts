@@ -10,10 +10,15 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+export const MEDIA_BACKENDS = ['embedded', 'external'] as const;
+export type MediaBackendKind = (typeof MEDIA_BACKENDS)[number];
+export const RECORDING_STORAGES = ['local', 's3'] as const;
+export type RecordingStorageKind = (typeof RECORDING_STORAGES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -215,6 +220,76 @@ export class AppConfig {
   @IsOptional()
   @IsString()
   MEDIA_WORKER_SCRIPT?: string = undefined;
+
+  /**
+   * Media layer: `embedded` (the SFU in worker threads, the default) or `external` (a WHIP/WHEP
+   * media service; the GraphQL signaling forwards offers to MEDIA_EXTERNAL_WHIP_URL/WHEP_URL).
+   */
+  @IsIn(MEDIA_BACKENDS, { message: 'must be embedded or external' })
+  MEDIA_BACKEND: MediaBackendKind = 'embedded';
+
+  /** External WHIP endpoint, `{streamId}` replaced by the stream's id (MEDIA_BACKEND=external). */
+  @ValidateIf((config: AppConfig) => config.MEDIA_BACKEND === 'external')
+  @Matches(/^https?:\/\/\S*\{streamId\}\S*$/, {
+    message: 'must be an http(s) URL containing {streamId} (required when MEDIA_BACKEND=external)',
+  })
+  MEDIA_EXTERNAL_WHIP_URL?: string = undefined;
+
+  /** External WHEP endpoint, `{streamId}` replaced by the stream's id (MEDIA_BACKEND=external). */
+  @ValidateIf((config: AppConfig) => config.MEDIA_BACKEND === 'external')
+  @Matches(/^https?:\/\/\S*\{streamId\}\S*$/, {
+    message: 'must be an http(s) URL containing {streamId} (required when MEDIA_BACKEND=external)',
+  })
+  MEDIA_EXTERNAL_WHEP_URL?: string = undefined;
+
+  /** Bearer token sent to the external WHIP/WHEP service. */
+  @IsOptional()
+  @IsString()
+  MEDIA_EXTERNAL_TOKEN?: string = undefined;
+
+  /** Where finished recordings are kept: `local` (DATA_DIR/recordings) or `s3`. */
+  @IsIn(RECORDING_STORAGES, { message: 'must be local or s3' })
+  RECORDING_STORAGE: RecordingStorageKind = 'local';
+
+  /** S3-compatible endpoint (MinIO, R2, ...); unset: AWS S3 of S3_REGION. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  S3_ENDPOINT?: string = undefined;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** Bucket of recordings (required when RECORDING_STORAGE=s3). */
+  @ValidateIf((config: AppConfig) => config.RECORDING_STORAGE === 's3')
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be an S3 bucket name (required when RECORDING_STORAGE=s3)',
+  })
+  S3_BUCKET?: string = undefined;
+
+  /** Key prefix of recordings in the bucket. */
+  @Matches(/^[\w./-]*$/, { message: 'must be a key prefix (letters, digits, . _ / -)' })
+  S3_PREFIX = 'recordings/';
+
+  /** Static credentials; unset: the AWS default chain (environment, profile, instance role). */
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string = undefined;
+
+  /** Path-style addressing (http://host/bucket/key), needed by MinIO and most S3-compatibles. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  S3_FORCE_PATH_STYLE = true;
+
+  /** Lifetime of the presigned replay URLs the API redirects to. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 604800 (seconds)' })
+  @Min(60, { message: 'must be an integer between 60 and 604800 (seconds)' })
+  @Max(604_800, { message: 'must be an integer between 60 and 604800 (seconds)' })
+  S3_URL_TTL_SECONDS = 3600;
 
   /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
   jwtSecret = '';

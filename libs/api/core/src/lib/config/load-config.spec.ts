@@ -66,6 +66,44 @@ describe('loadConfig', () => {
     }
   });
 
+  it.each([
+    [{ MEDIA_BACKEND: 'external' }, 'MEDIA_EXTERNAL_WHIP_URL'],
+    [
+      { MEDIA_BACKEND: 'external', MEDIA_EXTERNAL_WHIP_URL: 'http://sfu/whip/{streamId}' },
+      'MEDIA_EXTERNAL_WHEP_URL',
+    ],
+    [
+      {
+        MEDIA_BACKEND: 'external',
+        MEDIA_EXTERNAL_WHIP_URL: 'http://sfu/whip',
+        MEDIA_EXTERNAL_WHEP_URL: 'http://sfu/whep/{streamId}',
+      },
+      'MEDIA_EXTERNAL_WHIP_URL',
+    ],
+    [{ RECORDING_STORAGE: 's3' }, 'S3_BUCKET'],
+    [{ RECORDING_STORAGE: 'gcs' }, 'RECORDING_STORAGE'],
+  ])('refuses an incomplete media or recording setup %j naming %s', (env, name) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(
+      new RegExp(`^Invalid configuration: ${name} `),
+    );
+  });
+
+  it('accepts an external media service and S3 recordings, and bounds the presigned URL lifetime', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      MEDIA_BACKEND: 'external',
+      MEDIA_EXTERNAL_WHIP_URL: 'https://sfu.example/{streamId}/whip',
+      MEDIA_EXTERNAL_WHEP_URL: 'https://sfu.example/{streamId}/whep',
+      RECORDING_STORAGE: 's3',
+      S3_BUCKET: 'replays',
+      S3_FORCE_PATH_STYLE: 'false',
+    });
+    expect(config).toMatchObject({ MEDIA_BACKEND: 'external', S3_FORCE_PATH_STYLE: false });
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), S3_SECRET_ACCESS_KEY: 'x', S3_URL_TTL_SECONDS: '5' }),
+    ).toThrow(/^Invalid configuration: S3_URL_TTL_SECONDS .*\(got 5\)$/);
+  });
+
   it('refuses TIP_MIN_CENTS above TIP_MAX_CENTS', () => {
     expect(() =>
       loadConfig({ DATA_DIR: dataDir(), TIP_MIN_CENTS: '500', TIP_MAX_CENTS: '100' }),

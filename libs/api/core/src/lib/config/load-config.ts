@@ -23,6 +23,9 @@ const SECRET_KEYS = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'TURN_SECRET',
+  'MEDIA_EXTERNAL_TOKEN',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
 ]);
 
 function describe(error: ValidationError): string {

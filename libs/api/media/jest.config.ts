@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-media',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

@@ -1,0 +1,23 @@
+import type { MediaRequest } from '@finserve/api/media';
+
+/**
+ * The media layer behind signaling: the embedded SFU (MediaWorkers, the default) or an external
+ * WHIP/WHEP media service (ExternalMediaBackend), chosen by MEDIA_BACKEND.
+ */
+export abstract class MediaBackend {
+  /** Whether this backend records LIVE streams (the embedded SFU does). */
+  abstract readonly records: boolean;
+  /** Sends a request concerning one stream (publish/play answer with the SDP answer). */
+  abstract request(streamId: string, request: MediaRequest): Promise<unknown>;
+  /** Closes every media session of an ended stream; the embedded SFU returns its recording. */
+  abstract endStream(streamId: string): Promise<unknown>;
+}
+
+export class MediaRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
