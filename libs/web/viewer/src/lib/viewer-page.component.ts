@@ -267,7 +267,9 @@ export class ViewerPageComponent {
   });
   protected readonly missing = computed(() => {
     const result = this.result();
-    return result?.dataState === 'complete' && !result.loading && result.data.stream === null;
+    if (!result || result.loading) return false;
+    // An id that is not a stream id at all is refused by the server (BAD_USER_INPUT).
+    return !!result.error || (result.dataState === 'complete' && result.data.stream === null);
   });
 
   private watch?: Subscription;
