@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
-import { eventually, gql, liveStream, loginAdmin, LOGIN, uniqueUsername } from './support/graphql-client';
+import {
+  eventually,
+  gql,
+  liveStream,
+  LOGIN,
+  loginAdmin,
+  uniqueUsername,
+} from './support/graphql-client';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp } from './support/test-app';
 
@@ -110,7 +117,10 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     for (const size of [DESKTOP, PHONE]) {
       await page.setViewportSize(size);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size.width}.png`), fullPage: true });
+      await page.screenshot({
+        path: join(SCREENSHOTS, `${name}-${size.width}.png`),
+        fullPage: true,
+      });
     }
     await page.setViewportSize(DESKTOP);
   };
@@ -175,7 +185,8 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     expect(fontsLoaded.some((family) => family.includes('Material Symbols'))).toBe(true);
     expect(requests.some((url) => url.endsWith('.woff2'))).toBe(true);
     const foreign = requests.filter(
-      (url) => !url.startsWith(`${running.url}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
+      (url) =>
+        !url.startsWith(`${running.url}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
     );
     expect(foreign).toEqual([]);
   }, 60_000);
@@ -252,7 +263,9 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
         timeout: 20_000,
       });
       const streamId = await eventually(async () => {
-        const href = await studio.getByRole('link', { name: 'Open viewer page' }).getAttribute('href');
+        const href = await studio
+          .getByRole('link', { name: 'Open viewer page' })
+          .getAttribute('href');
         return href?.split('/').pop() || undefined;
       });
 
@@ -260,14 +273,22 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await list.goto(`${running.url}/`);
       const card = list.locator(`[data-stream-id="${streamId}"]`);
       await card.waitFor();
-      await expect(card.locator('[data-testid=live-badge]').textContent()).resolves.toContain('LIVE');
+      await expect(card.locator('[data-testid=live-badge]').textContent()).resolves.toContain(
+        'LIVE',
+      );
       await expect(card.textContent()).resolves.toContain('Opening bell: live');
       expect(await cardCount(list, streamId)).toBe(0);
 
       await viewerA.goto(`${running.url}/streams/${streamId}`);
-      await eventually(async () => ((await cardCount(list, streamId)) === 1 ? true : undefined), 10_000);
+      await eventually(
+        async () => ((await cardCount(list, streamId)) === 1 ? true : undefined),
+        10_000,
+      );
       await viewerB.goto(`${proxied}/streams/${streamId}`);
-      await eventually(async () => ((await cardCount(list, streamId)) === 2 ? true : undefined), 10_000);
+      await eventually(
+        async () => ((await cardCount(list, streamId)) === 2 ? true : undefined),
+        10_000,
+      );
       await viewerA
         .locator('[data-testid=viewer-count][data-count="2"]')
         .waitFor({ timeout: 10_000 });
@@ -287,8 +308,12 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await viewerA.fill('[data-testid=chat-input]', html);
       await viewerA.click('[data-testid=chat-send]');
       await eventually(async () => ((await chatBodies(viewerB)).includes(html) ? true : undefined));
-      expect(await viewerB.locator('[data-testid=chat-log] b, [data-testid=chat-log] img').count()).toBe(0);
-      expect(await viewerB.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(
+        await viewerB.locator('[data-testid=chat-log] b, [data-testid=chat-log] img').count(),
+      ).toBe(0);
+      expect(
+        await viewerB.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+      ).toBeUndefined();
       await viewerB.fill('[data-testid=chat-input]', 'hello from bob');
       await viewerB.click('[data-testid=chat-send]');
       await eventually(async () =>
@@ -352,7 +377,9 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       ]);
       const ids = await viewerB
         .locator('[data-testid=chat-message]')
-        .evaluateAll((elements) => elements.map((element) => element.getAttribute('data-message-id')));
+        .evaluateAll((elements) =>
+          elements.map((element) => element.getAttribute('data-message-id')),
+        );
       expect(new Set(ids).size).toBe(ids.length);
 
       // Screenshots of every view while live.
@@ -372,14 +399,20 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await studio.click('[data-testid=end-stream]');
       await studio.click('[data-testid=confirm]');
       for (const page of [viewerA, viewerB]) {
-        await page.locator('[data-testid=viewer-page][data-status=ENDED]').waitFor({ timeout: 15_000 });
+        await page
+          .locator('[data-testid=viewer-page][data-status=ENDED]')
+          .waitFor({ timeout: 15_000 });
       }
-      await viewerA.locator('[data-testid=ended-state], [data-testid=replay-video]').first().waitFor();
+      await viewerA
+        .locator('[data-testid=ended-state], [data-testid=replay-video]')
+        .first()
+        .waitFor();
       const replay = viewerA.locator('[data-testid=replay-video]');
       await replay.waitFor({ timeout: 40_000 });
       const duration = await replay.evaluate(async (element) => {
         const video = element as HTMLVideoElement;
-        if (video.readyState < 1) await new Promise((resolve) => (video.onloadedmetadata = resolve));
+        if (video.readyState < 1)
+          await new Promise((resolve) => (video.onloadedmetadata = resolve));
         return video.duration;
       });
       expect(duration).toBeGreaterThan(1);

@@ -1,3 +1,0 @@
-const { setupZonelessTestEnv } = require('jest-preset-angular/setup-env/zoneless');
-
-setupZonelessTestEnv();

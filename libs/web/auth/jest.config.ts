@@ -1,4 +1,0 @@
-export default {
-  displayName: 'web-auth',
-  preset: '../../../jest.web-preset.js',
-};

@@ -1,4 +1,0 @@
-export default {
-  displayName: 'web-stats',
-  preset: '../../../jest.web-preset.js',
-};

@@ -1,4 +1,0 @@
-export default {
-  displayName: 'web-studio',
-  preset: '../../../jest.web-preset.js',
-};
