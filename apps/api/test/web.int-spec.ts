@@ -19,8 +19,10 @@ import { startTestApp } from './support/test-app';
 const WEB_DIST = join(__dirname, '..', '..', '..', 'dist', 'apps', 'web', 'browser');
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'dist', 'screenshots');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-// Chromium from Debian; CI installs it and sets REQUIRE_BROWSER=1 (then this suite must run).
-const haveBrowser = existsSync(CHROMIUM) || process.env['REQUIRE_BROWSER'] === '1';
+// Chromium from Debian; CI installs it and sets REQUIRE_BROWSER=1 (then this suite must run, as
+// with CI=true: a missing browser fails instead of skipping).
+const haveBrowser =
+  existsSync(CHROMIUM) || process.env['REQUIRE_BROWSER'] === '1' || process.env['CI'] === 'true';
 if (!haveBrowser) {
   console.warn(
     `\n!!! SKIPPING the web app browser tests: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or REQUIRE_BROWSER=1 to fail instead)\n`,

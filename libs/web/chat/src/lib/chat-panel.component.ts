@@ -30,7 +30,6 @@ import { firstValueFrom, map, type Subscription } from 'rxjs';
 
 import { CHAT_BODY_MAX_CODE_POINTS, CHAT_REACTIONS, checkChatBody } from '@finserve/shared';
 import { AuthService, GraphqlSocket, toUiError } from '@finserve/web/data-access';
-import { MoneyPipe } from '@finserve/web/ui';
 
 import { lastMessageId, mergeMessages } from './chat-timeline';
 import {
@@ -67,7 +66,6 @@ const PAGE = 100;
     MatMenuModule,
     MatSelectModule,
     MatTooltipModule,
-    MoneyPipe,
   ],
   template: `
     <section class="chat" aria-label="Chat">
@@ -115,11 +113,8 @@ const PAGE = 100;
             @if (message.deleted) {
               <span class="body removed" data-testid="chat-removed">message removed</span>
             } @else {
-              @if (message.type === 'TIP' && message.tip; as tip) {
-                <span class="tip-amount">
-                  <mat-icon aria-hidden="true">paid</mat-icon>tipped
-                  {{ tip.amountCents | fsMoney: tip.currency }}
-                </span>
+              @if (message.type === 'TIP') {
+                <mat-icon class="tip-icon" aria-hidden="true">paid</mat-icon>
               }
               <span class="body" data-testid="chat-body">{{ message.body }}</span>
             }
@@ -274,13 +269,10 @@ const PAGE = 100;
       background: color-mix(in srgb, #f9a825 22%, transparent);
       border-left: 3px solid #f9a825;
     }
-    .tip-amount {
-      display: inline-flex;
-      align-items: center;
-      gap: 2px;
-      font-weight: 700;
+    .tip .body {
+      font-weight: 600;
     }
-    .tip-amount mat-icon {
+    .tip-icon {
       font-size: 18px;
       width: 18px;
       height: 18px;

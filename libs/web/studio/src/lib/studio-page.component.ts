@@ -279,6 +279,11 @@ export class StudioPageComponent {
       this.hasPreview.set(true);
       this.previewStream.set(capture.stream);
       await this.listDevices();
+      // Show which devices the browser picked when none was chosen.
+      if (this.source() === 'camera') {
+        this.cameraId.set(capture.stream.getVideoTracks()[0]?.getSettings().deviceId);
+      }
+      this.microphoneId.set(capture.stream.getAudioTracks()[0]?.getSettings().deviceId);
       // Switching devices while live: publish the new tracks (replaces the previous publisher).
       const current = this.current();
       if (this.publishing() && current) await this.publish(current.id);
