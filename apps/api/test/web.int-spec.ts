@@ -154,6 +154,28 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       .getAttribute('data-count')
       .then(Number);
 
+  /** Buttons, inputs and selects without an accessible name (text, label or aria-*). */
+  const unlabelledControls = (page: Page) =>
+    page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>(
+          'button, input, select, textarea, [role=combobox], [role=slider]',
+        ),
+      ]
+        .filter((element) => element.offsetParent !== null || element.getClientRects().length > 0)
+        .filter((element) => {
+          const labels = (element as HTMLInputElement).labels;
+          const named =
+            element.getAttribute('aria-label') ||
+            element.getAttribute('aria-labelledby') ||
+            element.getAttribute('title') ||
+            (labels && labels.length > 0) ||
+            (element.tagName === 'BUTTON' && element.textContent?.trim());
+          return !named && (element as HTMLInputElement).type !== 'hidden';
+        })
+        .map((element) => element.outerHTML.slice(0, 120)),
+    );
+
   const chatBodies = (page: Page) =>
     page.locator('[data-testid=chat-log] [data-testid=chat-body]').allTextContents();
 
@@ -342,6 +364,20 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await studio.locator('[data-testid=studio-tips-net]', { hasText: '$9.50' }).waitFor();
       await viewerB.locator('[data-testid=chat-message].tip').waitFor();
 
+      // Bob has no money: the dialog says so clearly, and nothing moves.
+      await viewerB.click('[data-testid=tip-open]');
+      await viewerB.locator('[data-testid=tip-balance][data-cents="0"]').waitFor();
+      await viewerB.click('[data-testid=tip-preset-5]');
+      await viewerB.click('[data-testid=tip-send]');
+      await expect(viewerB.locator('[data-testid=tip-error]').textContent()).resolves.toContain(
+        'Insufficient funds',
+      );
+      await viewerB.keyboard.press('Escape');
+
+      // Every control on the live pages has an accessible name.
+      for (const page of [viewerA, studio, list])
+        expect(await unlabelledControls(page)).toEqual([]);
+
       // The streamer deletes Bob's message; viewers see it removed.
       const bobs = studio.locator('[data-testid=chat-message]', { hasText: 'hello from bob' });
       await bobs.locator('[data-testid=moderate]').click();
@@ -396,6 +432,13 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await screenshots(list, 'platform-stats');
       await anonymous.goto(`${running.url}/signin`);
       await screenshots(anonymous, 'sign-in');
+
+      // Ending asks first: Cancel keeps the stream live.
+      await studio.click('[data-testid=end-stream]');
+      await studio.getByRole('button', { name: 'Cancel' }).click();
+      await studio.locator('.cdk-overlay-pane').waitFor({ state: 'detached' });
+      expect(await studio.locator('[data-testid=studio][data-live=true]').count()).toBe(1);
+      await viewerA.locator('[data-testid=viewer-page][data-status=LIVE]').waitFor();
 
       // The streamer ends the stream (confirmed); viewers see the end, then the replay.
       await studio.click('[data-testid=end-stream]');
