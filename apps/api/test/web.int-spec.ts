@@ -10,6 +10,7 @@ import {
   liveStream,
   LOGIN,
   loginAdmin,
+  registerUser,
   uniqueUsername,
 } from './support/graphql-client';
 import { TcpProxy } from './support/tcp-proxy';
@@ -213,6 +214,46 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
         !url.startsWith(`${running.url}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
     );
     expect(foreign).toEqual([]);
+  }, 60_000);
+
+  it('follows new chat messages, pauses while the reader scrolls up, and offers a jump back', async () => {
+    const { streamId } = await liveStream(running.url, 'busy chat');
+    const talkers = await Promise.all([0, 1, 2, 3].map(() => registerUser(running.url, 'talk')));
+    const say = (i: number) =>
+      gql(
+        running.url,
+        `mutation($s: ID!, $b: String!) { sendChatMessage(streamId: $s, body: $b) { id } }`,
+        { s: streamId, b: `line ${i}` },
+        talkers[i % talkers.length].token,
+      );
+    for (let i = 0; i < 40; i++) {
+      expect((await say(i)).errors).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const page = await newPage();
+    await page.goto(`${running.url}/streams/${streamId}`);
+    const log = page.locator('[data-testid=chat-log]');
+    await page.getByText('line 39').waitFor();
+    const position = () =>
+      log.evaluate((element) => ({
+        top: element.scrollTop,
+        fromBottom: element.scrollHeight - element.scrollTop - element.clientHeight,
+      }));
+    // At the newest message; a new one is followed.
+    await eventually(async () => ((await position()).fromBottom < 2 ? true : undefined));
+    await say(40);
+    await page.getByText('line 40').waitFor();
+    await eventually(async () => ((await position()).fromBottom < 2 ? true : undefined));
+    // Scrolled up: new messages do not move the view; a button offers to jump to them.
+    await log.evaluate((element) => element.scrollTo({ top: 0 }));
+    await log.dispatchEvent('scroll');
+    await say(41);
+    await page.getByText('line 41').waitFor();
+    const jump = page.getByRole('button', { name: /1 new/ });
+    await jump.waitFor();
+    expect((await position()).top).toBe(0);
+    await jump.click();
+    await eventually(async () => ((await position()).fromBottom < 2 ? true : undefined));
   }, 60_000);
 
   it('signs up, keeps the session across a reload, signs out, and guards /studio', async () => {
