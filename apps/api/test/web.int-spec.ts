@@ -58,6 +58,8 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
   let running: RunningApp;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Every URL any page of this suite requested. */
+  const requested: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
@@ -95,7 +97,9 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
   const newPage = async (): Promise<Page> => {
     const context = await browser.newContext({ viewport: DESKTOP });
     contexts.push(context);
-    return context.newPage();
+    const page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+    return page;
   };
 
   /** Signs up through the UI on `page` (at `origin`), returns the user's id and username. */
@@ -503,6 +507,12 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       });
       expect(duration).toBeGreaterThan(1);
       await screenshots(viewerA, 'replay');
+
+      // Nothing any page did (video, chat, tips, stats, fonts) reached beyond the local servers.
+      const local = [`${running.url}/`, `${proxied}/`, 'data:', 'blob:'];
+      expect(requested.filter((url) => !local.some((prefix) => url.startsWith(prefix)))).toEqual(
+        [],
+      );
     } finally {
       await proxy.stop();
     }
