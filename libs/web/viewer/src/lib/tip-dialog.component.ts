@@ -10,7 +10,7 @@ import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
-import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
+import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
@@ -168,7 +168,6 @@ type Choice = number | 'custom';
 export class TipDialogComponent {
   protected readonly data = inject<TipDialogData>(MAT_DIALOG_DATA);
   private readonly apollo = inject(Apollo);
-  private readonly dialog = inject(MatDialogRef<TipDialogComponent>);
 
   /** One key per dialog: a repeated or concurrent send is the same tip for the server. */
   readonly idempotencyKey = crypto.randomUUID();
@@ -251,7 +250,6 @@ export class TipDialogComponent {
       const tip = result.data?.sendTip;
       if (tip) {
         this.sent.set({ amountCents: tip.amountCents, currency: tip.currency });
-        this.dialog.disableClose = false;
         await this.wallets.refetch();
       }
     } catch (error) {
