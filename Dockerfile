@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of the finserve-live API (and, once it exists, the web app it serves).
+# Multi-stage build of the finserve-live API and the web app it serves (dist/apps/web/browser).
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

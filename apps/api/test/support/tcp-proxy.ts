@@ -33,6 +33,15 @@ export class TcpProxy {
     this.frozen = true;
   }
 
+  /**
+   * Ends every connection made so far (both sides: the client sees its socket close) and lets
+   * new connections through again: a network that was down and came back.
+   */
+  cut(): void {
+    this.sockets.splice(0).forEach((socket) => socket.destroy());
+    this.frozen = false;
+  }
+
   async stop(): Promise<void> {
     this.sockets.forEach((socket) => socket.destroy());
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));

@@ -1,0 +1,19 @@
+import type { Routes } from '@angular/router';
+
+import { authRoutes } from '@finserve/web/auth';
+import { signedInGuard } from '@finserve/web/data-access';
+import { platformStatsRoutes, streamStatsRoutes } from '@finserve/web/stats';
+import { streamListRoutes } from '@finserve/web/stream-list';
+import { studioRoutes } from '@finserve/web/studio';
+import { viewerRoutes } from '@finserve/web/viewer';
+
+/** Each feature brings its own routes; their components load lazily (loadComponent). */
+export const appRoutes: Routes = [
+  { path: '', pathMatch: 'full', children: streamListRoutes },
+  { path: 'streams/:id/stats', children: streamStatsRoutes },
+  { path: 'streams/:id', children: viewerRoutes },
+  { path: 'stats', children: platformStatsRoutes },
+  { path: 'studio', canActivate: [signedInGuard], children: studioRoutes },
+  ...authRoutes,
+  { path: '**', redirectTo: '' },
+];

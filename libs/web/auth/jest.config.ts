@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-auth',
+  preset: '../../../jest.web-preset.js',
+};

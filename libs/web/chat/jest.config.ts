@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-chat',
+  preset: '../../../jest.web-preset.js',
+};

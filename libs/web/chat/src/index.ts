@@ -1,0 +1,2 @@
+export * from './lib/chat-panel.component';
+export * from './lib/chat-timeline';

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-media',
+  preset: '../../../jest.web-preset.js',
+};

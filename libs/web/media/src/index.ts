@@ -1,0 +1,2 @@
+export * from './lib/media.service';
+export * from './lib/rtc-stats';

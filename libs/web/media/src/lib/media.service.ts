@@ -1,0 +1,127 @@
+import { inject, Injectable } from '@angular/core';
+import { Apollo } from 'apollo-angular';
+import { firstValueFrom } from 'rxjs';
+
+import {
+  CloseMediaSessionDocument,
+  IceServersDocument,
+  PlayStreamDocument,
+  PublishStreamDocument,
+} from './graphql.generated';
+
+/** One WebRTC session with the SFU. */
+export interface MediaSessionHandle {
+  readonly pc: RTCPeerConnection;
+  readonly sessionId: string;
+  close(): void;
+}
+
+/** Sets the local offer and waits for ICE gathering (the SFU is non-trickle). */
+async function gatheredOffer(pc: RTCPeerConnection): Promise<string> {
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (pc.iceGatheringState === 'complete') {
+          pc.removeEventListener('icegatheringstatechange', done);
+          resolve();
+        }
+      };
+      pc.addEventListener('icegatheringstatechange', done);
+      // Never wait forever on a slow STUN server: what has been gathered is enough on a LAN.
+      setTimeout(resolve, 3_000);
+    });
+  }
+  return pc.localDescription?.sdp ?? '';
+}
+
+/**
+ * WebRTC signaling over GraphQL (publishStream / playStream / closeMediaSession), with the ICE
+ * servers the API hands out.
+ */
+@Injectable({ providedIn: 'root' })
+export class MediaService {
+  private readonly apollo = inject(Apollo);
+
+  async iceServers(): Promise<RTCIceServer[]> {
+    try {
+      const result = await firstValueFrom(
+        this.apollo.query({ query: IceServersDocument, fetchPolicy: 'network-only' }),
+      );
+      return (result.data?.iceServers ?? []).map((server) => ({
+        urls: server.urls,
+        ...(server.username ? { username: server.username } : {}),
+        ...(server.credential ? { credential: server.credential } : {}),
+      }));
+    } catch {
+      return [];
+    }
+  }
+
+  /** The streamer's console: sends every track of `media` to the SFU. */
+  async publish(streamId: string, media: MediaStream): Promise<MediaSessionHandle> {
+    const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
+    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+    try {
+      const sdp = await gatheredOffer(pc);
+      const result = await firstValueFrom(
+        this.apollo.mutate({ mutation: PublishStreamDocument, variables: { streamId, sdp } }),
+      );
+      const session = result.data?.publishStream;
+      if (!session) throw new Error('No answer from the media server');
+      await pc.setRemoteDescription({ type: 'answer', sdp: session.sdp });
+      return this.handle(pc, session.sessionId);
+    } catch (error) {
+      pc.close();
+      throw error;
+    }
+  }
+
+  /** A viewer: receives the stream's audio and video; `onTrack` gets the remote MediaStream. */
+  async play(
+    streamId: string,
+    onTrack: (stream: MediaStream) => void,
+  ): Promise<MediaSessionHandle> {
+    const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const remote = new MediaStream();
+    pc.addEventListener('track', (event) => {
+      const stream = event.streams[0];
+      if (stream) onTrack(stream);
+      else {
+        remote.addTrack(event.track);
+        onTrack(remote);
+      }
+    });
+    try {
+      const sdp = await gatheredOffer(pc);
+      const result = await firstValueFrom(
+        this.apollo.mutate({ mutation: PlayStreamDocument, variables: { streamId, sdp } }),
+      );
+      const session = result.data?.playStream;
+      if (!session) throw new Error('No answer from the media server');
+      await pc.setRemoteDescription({ type: 'answer', sdp: session.sdp });
+      return this.handle(pc, session.sessionId);
+    } catch (error) {
+      pc.close();
+      throw error;
+    }
+  }
+
+  private handle(pc: RTCPeerConnection, sessionId: string): MediaSessionHandle {
+    let closed = false;
+    return {
+      pc,
+      sessionId,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        pc.close();
+        this.apollo
+          .mutate({ mutation: CloseMediaSessionDocument, variables: { sessionId } })
+          .subscribe({ error: () => undefined });
+      },
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-stream-list',
+  preset: '../../../jest.web-preset.js',
+};

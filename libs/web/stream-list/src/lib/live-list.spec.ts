@@ -1,0 +1,46 @@
+import type { StreamCardFragment } from './graphql.generated';
+import { applyStreamChange, byViewers } from './live-list';
+
+const stream = (
+  id: string,
+  viewerCount: number,
+  status: StreamCardFragment['status'] = 'LIVE',
+): StreamCardFragment => ({
+  id,
+  title: id,
+  status,
+  viewerCount,
+  scheduledFor: null,
+  startedAt: `2026-01-01T00:00:0${id.length}Z`,
+  streamer: { id: `u${id}`, username: `u${id}`, displayName: `U ${id}` },
+});
+
+describe('applyStreamChange', () => {
+  it('adds a stream that went live', () => {
+    expect(applyStreamChange([stream('a', 1)], stream('b', 0)).map((s) => s.id)).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('removes a stream that ended', () => {
+    expect(applyStreamChange([stream('a', 1), stream('b', 2)], stream('a', 0, 'ENDED'))).toEqual([
+      stream('b', 2),
+    ]);
+  });
+
+  it('replaces a stream whose viewer count changed, without duplicating it', () => {
+    const list = applyStreamChange([stream('a', 1), stream('b', 2)], stream('a', 5));
+    expect(list.map((s) => [s.id, s.viewerCount])).toEqual([
+      ['b', 2],
+      ['a', 5],
+    ]);
+  });
+});
+
+describe('byViewers', () => {
+  it('puts the most watched first and keeps ties stable', () => {
+    const sorted = byViewers([stream('a', 1), stream('b', 9), stream('c', 1), stream('d', 3)]);
+    expect(sorted.map((s) => s.id)).toEqual(['b', 'd', 'a', 'c']);
+  });
+});

@@ -1,0 +1,23 @@
+import type { StreamCardFragment } from './graphql.generated';
+
+/**
+ * The live list after a `liveStreamsChanged` event (pure: unit-tested): a stream that went
+ * live joins, one that is no longer LIVE leaves, and a changed one is replaced in place.
+ */
+export function applyStreamChange(
+  list: readonly StreamCardFragment[],
+  changed: StreamCardFragment,
+): StreamCardFragment[] {
+  const rest = list.filter((stream) => stream.id !== changed.id);
+  return changed.status === 'LIVE' ? [...rest, changed] : rest;
+}
+
+/** Most viewers first; ties by the earlier start, then id (stable across updates). */
+export function byViewers(list: readonly StreamCardFragment[]): StreamCardFragment[] {
+  return [...list].sort(
+    (a, b) =>
+      b.viewerCount - a.viewerCount ||
+      (a.startedAt ?? '').localeCompare(b.startedAt ?? '') ||
+      a.id.localeCompare(b.id),
+  );
+}

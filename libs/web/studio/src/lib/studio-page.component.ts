@@ -1,0 +1,416 @@
+import { DatePipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  effect,
+  ElementRef,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MatCardModule } from '@angular/material/card';
+import { MatCheckboxModule } from '@angular/material/checkbox';
+import { MatDialog } from '@angular/material/dialog';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatIconModule } from '@angular/material/icon';
+import { MatInputModule } from '@angular/material/input';
+import { MatSelectModule } from '@angular/material/select';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { RouterLink } from '@angular/router';
+import { Apollo } from 'apollo-angular';
+import {
+  auditTime,
+  EMPTY,
+  filter,
+  firstValueFrom,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  of,
+  Subject,
+  switchMap,
+  type Subscription,
+} from 'rxjs';
+
+import { ChatPanelComponent } from '@finserve/web/chat';
+import { AuthService, toUiError } from '@finserve/web/data-access';
+import {
+  MediaService,
+  readVideoSample,
+  videoHealth,
+  type MediaSessionHandle,
+  type RtcVideoSample,
+} from '@finserve/web/media';
+import { DurationPipe, LiveBadgeComponent, MoneyPipe } from '@finserve/web/ui';
+
+import { openCapture, type Capture } from './capture';
+import { ConfirmDialogComponent, type ConfirmDialogData } from './confirm-dialog.component';
+import {
+  BroadcastStreamDocument,
+  CreateStreamDocument,
+  EndStreamDocument,
+  MyStudioStreamsDocument,
+  StartStreamDocument,
+  StudioChatActivityDocument,
+  StudioStatsDocument,
+  TipReceivedDocument,
+  type StudioStreamFragment,
+  type TipReceivedSubscription,
+} from './graphql.generated';
+
+type ReceivedTip = TipReceivedSubscription['tipReceived'];
+
+interface Health {
+  bitrateKbps: number;
+  fps: number;
+  connection: RTCPeerConnectionState | 'idle';
+}
+
+/**
+ * `/studio`: the broadcast console. Devices and preview, title, Go live / End (confirmed), live
+ * figures, chat with moderation, tips as they arrive, and the health of the outgoing video.
+ */
+@Component({
+  selector: 'fs-studio-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    DatePipe,
+    ReactiveFormsModule,
+    RouterLink,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatCardModule,
+    MatCheckboxModule,
+    MatFormFieldModule,
+    MatIconModule,
+    MatInputModule,
+    MatSelectModule,
+    ChatPanelComponent,
+    DurationPipe,
+    LiveBadgeComponent,
+    MoneyPipe,
+  ],
+  templateUrl: './studio-page.component.html',
+  styleUrl: './studio-page.component.scss',
+})
+export class StudioPageComponent {
+  private readonly apollo = inject(Apollo);
+  private readonly auth = inject(AuthService);
+  private readonly media = inject(MediaService);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    title: ['', [Validators.required, Validators.maxLength(120)]],
+    description: ['', [Validators.maxLength(2000)]],
+  });
+  protected readonly source = signal<'camera' | 'screen'>('camera');
+  protected readonly withCamera = signal(true);
+  protected readonly cameraId = signal<string | undefined>(undefined);
+  protected readonly microphoneId = signal<string | undefined>(undefined);
+  protected readonly cameras = signal<MediaDeviceInfo[]>([]);
+  protected readonly microphones = signal<MediaDeviceInfo[]>([]);
+  protected readonly captureError = signal<string | null>(null);
+  protected readonly error = signal<string | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly publishing = signal(false);
+  protected readonly hasPreview = signal(false);
+  protected readonly tips = signal<ReceivedTip[]>([]);
+  protected readonly health = signal<Health>({ bitrateKbps: 0, fps: 0, connection: 'idle' });
+
+  private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
+  private capture?: Capture;
+  private session?: MediaSessionHandle;
+  private broadcast?: Subscription;
+  private lastSample?: RtcVideoSample;
+  private readonly tipArrived = new Subject<void>();
+  private readonly previewStream = signal<MediaStream | null>(null);
+
+  /** The user's streams (newest first): the console works on the LIVE one, else a SCHEDULED one. */
+  private readonly streams = toSignal(
+    toObservable(this.auth.user).pipe(
+      switchMap((user) =>
+        user
+          ? this.apollo
+              .watchQuery({
+                query: MyStudioStreamsDocument,
+                variables: { userId: user.id },
+                fetchPolicy: 'cache-and-network',
+              })
+              .valueChanges.pipe(
+                map((result) => (result.dataState === 'complete' ? result.data.userStreams : [])),
+              )
+          : of([]),
+      ),
+    ),
+    { initialValue: [] as StudioStreamFragment[] },
+  );
+  protected readonly current = computed<StudioStreamFragment | undefined>(
+    () =>
+      this.streams().find((stream) => stream.status === 'LIVE') ??
+      this.streams().find((stream) => stream.status === 'SCHEDULED'),
+  );
+  protected readonly live = computed(() => this.current()?.status === 'LIVE');
+
+  private readonly now = toSignal(interval(1000).pipe(map(() => Date.now())), {
+    initialValue: Date.now(),
+  });
+  protected readonly durationSeconds = computed(() => {
+    const startedAt = this.current()?.startedAt;
+    return startedAt ? Math.max(0, (this.now() - Date.parse(startedAt)) / 1000) : 0;
+  });
+
+  private readonly liveId = computed(() => (this.live() ? this.current()?.id : undefined));
+  private readonly liveId$ = toObservable(this.liveId);
+
+  /** Figures of the LIVE stream, re-read when something happens (a message, a tip), at most every 2 s. */
+  private readonly stats = toSignal(
+    this.liveId$.pipe(
+      switchMap((id) => {
+        if (!id) return of(undefined);
+        const query = this.apollo.watchQuery({
+          query: StudioStatsDocument,
+          variables: { id },
+          fetchPolicy: 'network-only',
+        });
+        const activity = merge(
+          this.apollo.subscribe({
+            query: StudioChatActivityDocument,
+            variables: { streamId: id },
+            fetchPolicy: 'no-cache',
+          }),
+          this.tipArrived,
+        ).pipe(
+          auditTime(2000),
+          switchMap(() => query.refetch()),
+          ignoreElements(),
+        );
+        return merge(
+          query.valueChanges.pipe(
+            map((result) =>
+              result.dataState === 'complete' ? result.data.stream?.stats : undefined,
+            ),
+          ),
+          activity,
+        );
+      }),
+    ),
+  );
+  protected readonly messageCount = computed(() => this.stats()?.messageCount ?? 0);
+  protected readonly tipTotal = computed(() => this.stats()?.tipTotals[0]);
+  protected readonly tipNetTotal = computed(() => this.stats()?.tipNetTotals[0]);
+
+  constructor() {
+    void this.startPreview();
+    effect(() => {
+      const video = this.preview()?.nativeElement;
+      const stream = this.previewStream();
+      if (video && video.srcObject !== stream) video.srcObject = stream;
+    });
+    // Tips: a snackbar each and a running list.
+    this.liveId$
+      .pipe(
+        switchMap((id) =>
+          id
+            ? this.apollo.subscribe({
+                query: TipReceivedDocument,
+                variables: { streamId: id },
+                fetchPolicy: 'no-cache',
+              })
+            : EMPTY,
+        ),
+        map((result) => result.data?.tipReceived),
+        filter((tip): tip is ReceivedTip => !!tip),
+        takeUntilDestroyed(),
+      )
+      .subscribe((tip) => {
+        if (this.tips().some((known) => known.id === tip.id)) return;
+        this.tips.update((list) => [tip, ...list].slice(0, 50));
+        this.tipArrived.next();
+        const amount = new Intl.NumberFormat('en-US', {
+          style: 'currency',
+          currency: tip.currency,
+        });
+        this.snackBar.open(
+          `${tip.from.displayName} tipped ${amount.format(tip.amountCents / 100)} (you get ${amount.format(tip.netCents / 100)})`,
+          'OK',
+          { duration: 6000 },
+        );
+      });
+    // While a stream is LIVE, the console keeps the streamer present (broadcastStream).
+    effect(() => {
+      const id = this.liveId();
+      this.broadcast?.unsubscribe();
+      this.broadcast = id
+        ? this.apollo
+            .subscribe({ query: BroadcastStreamDocument, variables: { id } })
+            .subscribe({ error: () => undefined })
+        : undefined;
+    });
+    // Health of the outgoing video, every 2 s while publishing.
+    interval(2000)
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => void this.sampleHealth());
+    inject(DestroyRef).onDestroy(() => {
+      this.broadcast?.unsubscribe();
+      this.session?.close();
+      this.capture?.stop();
+    });
+  }
+
+  protected async startPreview(): Promise<void> {
+    this.captureError.set(null);
+    try {
+      const capture = await openCapture({
+        source: this.source(),
+        cameraId: this.cameraId(),
+        microphoneId: this.microphoneId(),
+        withCamera: this.withCamera(),
+      });
+      this.capture?.stop();
+      this.capture = capture;
+      this.hasPreview.set(true);
+      this.previewStream.set(capture.stream);
+      await this.listDevices();
+      // Show which devices the browser picked when none was chosen.
+      if (this.source() === 'camera') {
+        this.cameraId.set(capture.stream.getVideoTracks()[0]?.getSettings().deviceId);
+      }
+      this.microphoneId.set(capture.stream.getAudioTracks()[0]?.getSettings().deviceId);
+      // Switching devices while live: publish the new tracks (replaces the previous publisher).
+      const current = this.current();
+      if (this.publishing() && current) await this.publish(current.id);
+    } catch (error) {
+      this.hasPreview.set(false);
+      this.captureError.set(
+        error instanceof Error && error.name === 'NotAllowedError'
+          ? 'Camera or screen access was refused. Allow it in the browser and try again.'
+          : 'No camera or screen available.',
+      );
+    }
+  }
+
+  protected async goLive(): Promise<void> {
+    this.error.set(null);
+    this.busy.set(true);
+    try {
+      let stream = this.current();
+      if (!stream) {
+        if (this.form.invalid) {
+          this.form.markAllAsTouched();
+          return;
+        }
+        const { title, description } = this.form.getRawValue();
+        const created = await firstValueFrom(
+          this.apollo.mutate({
+            mutation: CreateStreamDocument,
+            variables: { input: { title: title.trim(), description: description.trim() || null } },
+          }),
+        );
+        stream = created.data?.createStream;
+      } else if (stream.status === 'SCHEDULED') {
+        const started = await firstValueFrom(
+          this.apollo.mutate({ mutation: StartStreamDocument, variables: { id: stream.id } }),
+        );
+        stream = started.data?.startStream;
+      }
+      if (!stream) return;
+      await this.refreshStreams();
+      await this.publish(stream.id);
+    } catch (error) {
+      this.error.set(toUiError(error).message);
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async end(): Promise<void> {
+    const stream = this.current();
+    if (!stream) return;
+    const confirmed = await firstValueFrom(
+      this.dialog
+        .open<ConfirmDialogComponent, ConfirmDialogData, boolean>(ConfirmDialogComponent, {
+          data: {
+            title: 'End the stream?',
+            message: 'Viewers will see that the stream has ended. This cannot be undone.',
+            confirm: 'End stream',
+          },
+        })
+        .afterClosed(),
+    );
+    if (!confirmed) return;
+    this.busy.set(true);
+    try {
+      await firstValueFrom(
+        this.apollo.mutate({ mutation: EndStreamDocument, variables: { id: stream.id } }),
+      );
+      this.session?.close();
+      this.session = undefined;
+      this.publishing.set(false);
+      this.form.reset();
+      await this.refreshStreams();
+      this.snackBar.open('The stream has ended', undefined, { duration: 3000 });
+    } catch (error) {
+      this.error.set(toUiError(error).message);
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected setSource(source: 'camera' | 'screen'): void {
+    this.source.set(source);
+    void this.startPreview();
+    effect(() => {
+      const video = this.preview()?.nativeElement;
+      const stream = this.previewStream();
+      if (video && video.srcObject !== stream) video.srcObject = stream;
+    });
+  }
+
+  private async publish(streamId: string): Promise<void> {
+    if (!this.capture) await this.startPreview();
+    if (!this.capture) throw new Error('No camera to publish');
+    this.session?.close();
+    const session = await this.media.publish(streamId, this.capture.stream);
+    this.session = session;
+    this.lastSample = undefined;
+    this.publishing.set(true);
+    session.pc.addEventListener('connectionstatechange', () => {
+      if (this.session !== session) return;
+      this.health.update((health) => ({ ...health, connection: session.pc.connectionState }));
+      // A dropped publisher connection is re-established (publishing again replaces it).
+      if (session.pc.connectionState === 'failed' && this.live()) {
+        setTimeout(() => void this.publish(streamId).catch(() => undefined), 1000);
+      }
+    });
+  }
+
+  private async sampleHealth(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.publishing()) {
+      this.health.set({ bitrateKbps: 0, fps: 0, connection: 'idle' });
+      return;
+    }
+    const sample = await readVideoSample(session.pc, 'outbound');
+    const figures = videoHealth(this.lastSample, sample);
+    this.lastSample = sample;
+    this.health.set({ ...figures, connection: session.pc.connectionState });
+  }
+
+  private async listDevices(): Promise<void> {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    this.cameras.set(devices.filter((device) => device.kind === 'videoinput'));
+    this.microphones.set(devices.filter((device) => device.kind === 'audioinput'));
+  }
+
+  private async refreshStreams(): Promise<void> {
+    await this.apollo.client.refetchQueries({ include: [MyStudioStreamsDocument] });
+  }
+}

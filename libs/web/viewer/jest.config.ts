@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-viewer',
+  preset: '../../../jest.web-preset.js',
+};

@@ -1,0 +1,276 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  inject,
+  signal,
+} from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { FormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatIconModule } from '@angular/material/icon';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { Apollo } from 'apollo-angular';
+import { firstValueFrom, map } from 'rxjs';
+
+import { TIP_MESSAGE_MAX_LENGTH } from '@finserve/shared';
+import { toUiError } from '@finserve/web/data-access';
+import { MoneyPipe } from '@finserve/web/ui';
+
+import { MyWalletsDocument, SendTipDocument } from './graphql.generated';
+import { parseTipAmount, TIP_PRESETS_CENTS } from './tip-amount';
+
+export interface TipDialogData {
+  streamId: string;
+  streamerName: string;
+}
+
+type Choice = number | 'custom';
+
+/**
+ * "Send tip": presets or a custom amount, an optional message, the balance, clear errors. One
+ * idempotency key for the dialog's life: however often Send is pressed, at most one tip.
+ */
+@Component({
+  selector: 'fs-tip-dialog',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    FormsModule,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatIconModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MoneyPipe,
+  ],
+  template: `
+    <h2 mat-dialog-title>Tip {{ data.streamerName }}</h2>
+    @if (sending()) {
+      <mat-progress-bar mode="indeterminate" />
+    }
+    <mat-dialog-content>
+      <p class="balance" data-testid="tip-balance" [attr.data-cents]="balanceCents()">
+        Balance:
+        @if (balanceCents() === null) {
+          …
+        } @else {
+          <strong>{{ balanceCents() | fsMoney }}</strong>
+        }
+      </p>
+      @if (sent(); as tip) {
+        <p class="success" role="status" data-testid="tip-success">
+          <mat-icon aria-hidden="true">check_circle</mat-icon>
+          You tipped {{ tip.amountCents | fsMoney: tip.currency }}. Thank you!
+        </p>
+      } @else {
+        <mat-button-toggle-group
+          class="presets"
+          name="amount"
+          aria-label="Tip amount"
+          [value]="choice()"
+          (change)="choose($event.value)"
+        >
+          @for (cents of presets; track cents) {
+            <mat-button-toggle [value]="cents" [attr.data-testid]="'tip-preset-' + cents / 100">
+              {{ cents | fsMoney }}
+            </mat-button-toggle>
+          }
+          <mat-button-toggle value="custom" data-testid="tip-preset-custom"
+            >Custom</mat-button-toggle
+          >
+        </mat-button-toggle-group>
+        @if (choice() === 'custom') {
+          <mat-form-field appearance="outline" class="wide">
+            <mat-label>Amount in USD</mat-label>
+            <span matTextPrefix>$&nbsp;</span>
+            <input
+              matInput
+              inputmode="decimal"
+              name="custom"
+              [ngModel]="custom()"
+              (ngModelChange)="custom.set($event)"
+              data-testid="tip-custom"
+            />
+            @if (customError(); as message) {
+              <mat-hint class="fs-error">{{ message }}</mat-hint>
+            }
+          </mat-form-field>
+        }
+        <mat-form-field appearance="outline" class="wide">
+          <mat-label>Message (optional)</mat-label>
+          <input
+            matInput
+            name="message"
+            [maxlength]="messageMax"
+            [ngModel]="message()"
+            (ngModelChange)="message.set($event)"
+            data-testid="tip-message"
+          />
+          <mat-hint align="end">{{ message().length }}/{{ messageMax }}</mat-hint>
+        </mat-form-field>
+      }
+      @if (error(); as message) {
+        <p class="fs-error" role="alert" data-testid="tip-error">{{ message }}</p>
+      }
+    </mat-dialog-content>
+    <mat-dialog-actions align="end">
+      @if (sent()) {
+        <button mat-flat-button type="button" mat-dialog-close cdkFocusInitial>Done</button>
+      } @else {
+        <button mat-button type="button" mat-dialog-close>Cancel</button>
+        <button
+          mat-flat-button
+          type="button"
+          (click)="send()"
+          [disabled]="!amountCents() || waitSeconds() > 0 || sending()"
+          data-testid="tip-send"
+        >
+          @if (waitSeconds() > 0) {
+            Wait {{ waitSeconds() }} s
+          } @else {
+            Send {{ amountCents() ?? 0 | fsMoney }}
+          }
+        </button>
+      }
+    </mat-dialog-actions>
+  `,
+  styles: `
+    .balance {
+      margin-top: 0;
+    }
+    .presets {
+      display: flex;
+      flex-wrap: wrap;
+      margin-bottom: 16px;
+    }
+    .presets mat-button-toggle {
+      flex: 1 1 auto;
+    }
+    .wide {
+      width: 100%;
+    }
+    .success {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      color: var(--mat-sys-primary);
+      font: var(--mat-sys-title-medium);
+    }
+  `,
+})
+export class TipDialogComponent {
+  protected readonly data = inject<TipDialogData>(MAT_DIALOG_DATA);
+  private readonly apollo = inject(Apollo);
+
+  /** One key per dialog: a repeated or concurrent send is the same tip for the server. */
+  readonly idempotencyKey = crypto.randomUUID();
+
+  protected readonly presets = TIP_PRESETS_CENTS;
+  protected readonly messageMax = TIP_MESSAGE_MAX_LENGTH;
+  protected readonly choice = signal<Choice>(1000);
+  protected readonly custom = signal('');
+  protected readonly message = signal('');
+  protected readonly sending = signal(false);
+  protected readonly error = signal<string | null>(null);
+  protected readonly waitSeconds = signal(0);
+  protected readonly sent = signal<{ amountCents: number; currency: string } | null>(null);
+
+  private readonly wallets = this.apollo.watchQuery({
+    query: MyWalletsDocument,
+    fetchPolicy: 'network-only',
+  });
+  protected readonly balanceCents = toSignal(
+    this.wallets.valueChanges.pipe(
+      map((result) =>
+        result.dataState === 'complete'
+          ? (result.data.myWallets.find((wallet) => wallet.currency === 'USD')?.balanceCents ?? 0)
+          : null,
+      ),
+    ),
+    { initialValue: null },
+  );
+
+  protected readonly customError = computed(() => {
+    if (this.choice() !== 'custom' || !this.custom().trim()) return null;
+    const parsed = parseTipAmount(this.custom());
+    return 'error' in parsed ? parsed.error : null;
+  });
+  protected readonly amountCents = computed(() => {
+    const choice = this.choice();
+    if (choice !== 'custom') return choice;
+    const parsed = parseTipAmount(this.custom());
+    return 'cents' in parsed ? parsed.cents : null;
+  });
+
+  private timer?: ReturnType<typeof setInterval>;
+  private inFlight?: Promise<void>;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => clearInterval(this.timer));
+  }
+
+  protected choose(value: Choice): void {
+    this.choice.set(value);
+    this.error.set(null);
+  }
+
+  /** Concurrent clicks share the request in flight; the server dedupes by key as well. */
+  protected send(): Promise<void> {
+    this.inFlight ??= this.doSend().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async doSend(): Promise<void> {
+    const amountCents = this.amountCents();
+    if (!amountCents || this.sent()) return;
+    this.sending.set(true);
+    this.error.set(null);
+    try {
+      const result = await firstValueFrom(
+        this.apollo.mutate({
+          mutation: SendTipDocument,
+          variables: {
+            input: {
+              streamId: this.data.streamId,
+              amountCents,
+              currency: 'USD',
+              idempotencyKey: this.idempotencyKey,
+              message: this.message().trim() || undefined,
+            },
+          },
+        }),
+      );
+      const tip = result.data?.sendTip;
+      if (tip) {
+        this.sent.set({ amountCents: tip.amountCents, currency: tip.currency });
+        await this.wallets.refetch();
+      }
+    } catch (error) {
+      const problem = toUiError(error);
+      this.error.set(problem.message);
+      if (problem.retryAfterSeconds) this.countDown(problem.retryAfterSeconds);
+    } finally {
+      this.sending.set(false);
+    }
+  }
+
+  private countDown(seconds: number): void {
+    clearInterval(this.timer);
+    this.waitSeconds.set(seconds);
+    this.timer = setInterval(() => {
+      const left = this.waitSeconds() - 1;
+      this.waitSeconds.set(Math.max(0, left));
+      if (left <= 0) {
+        clearInterval(this.timer);
+        this.error.set(null);
+      }
+    }, 1000);
+  }
+}
