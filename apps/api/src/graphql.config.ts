@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
@@ -8,6 +8,7 @@ import type { Context as WsContext } from 'graphql-ws';
 
 import type { TokenService } from '@finserve/api/auth';
 import {
+  clientIpOf,
   formatGraphQLError,
   type AppConfig,
   type AuthUser,
@@ -18,6 +19,8 @@ import {
 export type WsExtra = {
   user?: AuthUser | null;
   connectionId?: string;
+  /** The client's address (see clientIpOf). */
+  ip?: string;
 };
 
 /** Apollo on POST/GET /graphql; the WebSocket side is GraphqlWsServer. */
@@ -63,7 +66,7 @@ type ApolloPlugin = NonNullable<ApolloDriverConfig['plugins']>[number];
 
 /** The context of a graphql-ws operation: the identity established at connection_init. */
 export function wsContext(extra: WsExtra): GraphQLContext {
-  return { connection: { id: extra.connectionId ?? '' }, user: extra.user ?? null };
+  return { connection: { id: extra.connectionId ?? '', ip: extra.ip }, user: extra.user ?? null };
 }
 
 /** connection_init { authToken }: no token = anonymous; a bad token closes the socket with 4403. */
@@ -73,6 +76,8 @@ export async function wsOnConnect(
 ): Promise<boolean> {
   const { extra } = ctx;
   extra.connectionId = randomUUID();
+  const { request } = extra as { request?: IncomingMessage };
+  if (request) extra.ip = clientIpOf(request);
   const token = ctx.connectionParams?.['authToken'];
   if (token === undefined || token === null || token === '') {
     extra.user = null;

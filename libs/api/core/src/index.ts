@@ -14,5 +14,7 @@ export * from './lib/graphql/uuid.pipe';
 export * from './lib/graphql/int-range.pipe';
 export * from './lib/rate-limit/rate-limiter';
 export * from './lib/rate-limit/rate-limit.providers';
+export * from './lib/rate-limit/http-rate-limit';
 export * from './lib/graphql/transforms';
 export * from './lib/errors/domain-error.filter';
+export * from './lib/http/client-ip';

@@ -1,6 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 
-import { CurrentUser, NotFoundError, Public, type AuthUser } from '@finserve/api/core';
+import { ClientIp, CurrentUser, NotFoundError, Public, type AuthUser } from '@finserve/api/core';
 
 import { AuthService } from './auth.service';
 import { LoginInput, RegisterInput, UpdateProfileInput } from './dto/auth.input';
@@ -18,14 +18,18 @@ export class AuthResolver {
   @Mutation(() => AuthPayloadModel)
   register(
     @Args('input', { type: () => RegisterInput }) input: RegisterInput,
+    @ClientIp() ip: string,
   ): Promise<AuthPayloadModel> {
-    return this.auth.register(input);
+    return this.auth.register(input, ip);
   }
 
   @Public()
   @Mutation(() => AuthPayloadModel)
-  login(@Args('input', { type: () => LoginInput }) input: LoginInput): Promise<AuthPayloadModel> {
-    return this.auth.login(input);
+  login(
+    @Args('input', { type: () => LoginInput }) input: LoginInput,
+    @ClientIp() ip: string,
+  ): Promise<AuthPayloadModel> {
+    return this.auth.login(input, ip);
   }
 
   @Public()

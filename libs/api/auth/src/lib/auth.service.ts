@@ -1,9 +1,17 @@
 import { join } from 'node:path';
 
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
-import { AppConfig, readOrCreateSecret, UnauthenticatedError } from '@finserve/api/core';
-import { Role } from '@finserve/shared';
+import {
+  AppConfig,
+  perMinute,
+  RATE_LIMITER,
+  RateLimitedError,
+  readOrCreateSecret,
+  UnauthenticatedError,
+  type RateLimiter,
+} from '@finserve/api/core';
+import { normalizeUsername, Role } from '@finserve/shared';
 
 import type { LoginInput, RegisterInput } from './dto/auth.input';
 import { PasswordService } from './password.service';
@@ -25,9 +33,35 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
 
-  async register(input: RegisterInput): Promise<AuthResult> {
+  /**
+   * Brute-force guard of login and register, before any password work: one bucket per client IP
+   * (AUTH_RATE_LIMIT_PER_IP_PER_MINUTE) and one per username whatever the IP
+   * (AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR). Either empty: RATE_LIMITED.
+   */
+  async checkAttemptLimits(ip: string, username: string): Promise<void> {
+    const perHour = this.config.AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR;
+    const decisions = await Promise.all([
+      this.limiter.consume(
+        `auth:ip:${ip}`,
+        perMinute(this.config.AUTH_RATE_LIMIT_PER_IP_PER_MINUTE),
+      ),
+      this.limiter.consume(`auth:username:${normalizeUsername(username).slice(0, 64)}`, {
+        capacity: perHour,
+        refillPerSecond: perHour / 3600,
+      }),
+    ]);
+    const refused = decisions.filter((decision) => !decision.allowed);
+    if (refused.length) {
+      const wait = Math.max(...refused.map((decision) => decision.retryAfterSeconds));
+      throw new RateLimitedError(wait, `Too many sign-in attempts; retry in ${wait} s`);
+    }
+  }
+
+  async register(input: RegisterInput, ip: string): Promise<AuthResult> {
+    await this.checkAttemptLimits(ip, input.username);
     const user = await this.users.create({
       username: input.username,
       displayName: input.displayName || input.username,
@@ -37,7 +71,8 @@ export class AuthService {
   }
 
   /** One answer for an unknown user and a wrong password, in the same time. */
-  async login(input: LoginInput): Promise<AuthResult> {
+  async login(input: LoginInput, ip: string): Promise<AuthResult> {
+    await this.checkAttemptLimits(ip, input.username);
     const user = await this.users.findByUsernameWithPassword(input.username);
     const ok = await this.passwords.verify(user?.passwordHash, input.password);
     if (!user || !ok) throw new UnauthenticatedError('Wrong username or password');

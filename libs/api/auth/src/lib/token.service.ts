@@ -29,6 +29,22 @@ export class TokenService {
     return this.jwt.signAsync(claims, { expiresIn: this.config.jwtTtlSeconds });
   }
 
+  /**
+   * The user id of a valid `Authorization: Bearer` access token, checked by signature and expiry
+   * only (no database): the key of the per-user API rate limit. Null for none or a bad one.
+   */
+  subjectOfAuthorization(header: string | string[] | undefined): string | null {
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return null;
+    try {
+      const claims = this.jwt.verify<AccessTokenClaims>(header.slice(7).trim(), {
+        algorithms: ['HS256'],
+      });
+      return claims.typ === 'access' && typeof claims.sub === 'string' ? claims.sub : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Verifies signature and expiry, then the claims (see identify). */
   async authenticate(token: string): Promise<AuthUser> {
     let claims: AccessTokenClaims;

@@ -13,6 +13,6 @@ export interface AuthUser {
  */
 export interface GraphQLContext {
   req?: { headers: Record<string, string | string[] | undefined>; user?: AuthUser; ip?: string };
-  connection?: { id: string };
+  connection?: { id: string; ip?: string };
   user: AuthUser | null;
 }

@@ -45,7 +45,7 @@ class FailOpenRateLimiter implements RateLimiter {
         this.lastWarning = Date.now();
         this.logger.warn(`rate limiter unavailable, letting requests through: ${String(error)}`);
       }
-      return { allowed: true, retryAfterSeconds: 0 };
+      return { allowed: true, retryAfterSeconds: 0, remaining: args[1].capacity, resetSeconds: 0 };
     }
   }
 }
