@@ -13,6 +13,7 @@ import {
   apiRateLimitMiddleware,
   AppConfig,
   Clock,
+  OperationLimits,
   RATE_LIMITER,
   type RateLimiter,
 } from '@finserve/api/core';
@@ -123,6 +124,22 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
 }
 
 /**
+ * Refuses a query text that is too large or nested too deeply before Apollo parses it
+ * (BAD_USER_INPUT, 400).
+ */
+function graphqlSourceLimit(limits: OperationLimits) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const body = req.body as { query?: unknown } | undefined;
+    const query = req.method === 'GET' ? req.query['query'] : body?.query;
+    const refusal = limits.checkSource(query);
+    if (!refusal) return next();
+    res.status(400).json({
+      errors: [{ message: refusal.message, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+    });
+  };
+}
+
+/**
  * Starts the whole API: database (DATABASE_URL or embedded), migrations (unless
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
@@ -173,6 +190,7 @@ export async function startApp(
       }),
     );
     app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
+    app.use('/graphql', graphqlSourceLimit(new OperationLimits(config)));
     // WHIP/WHEP bodies are SDP text.
     app.use(
       ['/whip', '/whep'],

@@ -4,12 +4,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { HttpAdapterHost } from '@nestjs/core';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 
 import type { TokenService } from '@finserve/api/auth';
 import {
   clientIpOf,
   formatGraphQLError,
+  OperationLimits,
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
@@ -25,6 +27,7 @@ export type WsExtra = {
 
 /** Apollo on POST/GET /graphql; the WebSocket side is GraphqlWsServer. */
 export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): ApolloDriverConfig {
+  const limits = new OperationLimits(config);
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -33,7 +36,10 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     graphiql: !config.isProduction,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [drainHttpServerPlugin(adapterHost)],
+    // Depth, aliases and root fields while validating; parsing stops at the token bound.
+    validationRules: limits.validationRules(),
+    parseOptions: { maxTokens: limits.maxTokens },
+    plugins: [drainHttpServerPlugin(adapterHost), operationLimitsPlugin(limits)],
     formatError: (formatted, error) => formatGraphQLError(error, formatted),
     // The user is filled in by the global auth guard.
     context: ({ req }: { req: GraphQLContext['req'] }): GraphQLContext => ({ req, user: null }),
@@ -59,6 +65,33 @@ function drainHttpServerPlugin(adapterHost: HttpAdapterHost): ApolloPlugin {
         ) => ReturnType<NonNullable<ApolloPlugin['serverWillStart']>>
       )(context);
     },
+  } as ApolloPlugin;
+}
+
+/**
+ * The cost (which needs the variables), once the operation is known. (Size and nesting were
+ * checked before parsing, in bootstrap's graphqlSourceLimit.)
+ */
+function operationLimitsPlugin(limits: OperationLimits): ApolloPlugin {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation: (context: {
+          schema: GraphQLSchema;
+          document: DocumentNode;
+          request: { variables?: Record<string, unknown> };
+          operationName: string | null;
+        }) => {
+          const refusal = limits.checkComplexity(
+            context.schema,
+            context.document,
+            context.request.variables,
+            context.operationName,
+          );
+          if (refusal) throw refusal;
+          return Promise.resolve();
+        },
+      }),
   } as ApolloPlugin;
 }
 

@@ -18,3 +18,5 @@ export * from './lib/rate-limit/http-rate-limit';
 export * from './lib/graphql/transforms';
 export * from './lib/errors/domain-error.filter';
 export * from './lib/http/client-ip';
+export * from './lib/graphql/operation-limits';
+export * from './lib/graphql/schema.controller';
