@@ -1,16 +1,49 @@
 import type { IncomingMessage } from 'node:http';
 
-import { Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
-import { AppConfig, clientIpOf, OperationLimits } from '@finserve/api/core';
+import {
+  AUTH_REVOKED_TOPIC,
+  TokenService,
+  type AuthRevokedEvent,
+  type RevokeReason,
+} from '@finserve/api/auth';
+import {
+  AppConfig,
+  clientIpOf,
+  OperationLimits,
+  PUB_SUB,
+  type AuthUser,
+  type EventBus,
+} from '@finserve/api/core';
+import { WS_CLOSE_FORBIDDEN } from '@finserve/shared';
 
 /** Close codes a client over a WebSocket limit sees (graphql-ws uses 4400/4408 for its own). */
 export const WS_CLOSE_TOO_MANY = 4429;
 
-type Ctx = Pick<WsContext, 'subscriptions'> & { extra: { socket?: WebSocket } };
+type Ctx = Pick<WsContext, 'subscriptions'> & {
+  extra: { socket?: WebSocket; user?: AuthUser | null };
+};
+
+const CLOSE_REASONS: Record<RevokeReason, string> = {
+  LOGOUT: 'Signed out',
+  REUSE: 'Session revoked',
+  BANNED: 'Account banned',
+};
+
+interface Tracked {
+  userId: string;
+  sessionId: string;
+}
 
 /**
  * The WebSocket limits of issue 9, kept out of graphql-ws.server.ts so that file only hooks them
@@ -22,12 +55,76 @@ type Ctx = Pick<WsContext, 'subscriptions'> & { extra: { socket?: WebSocket } };
  * the config by the server; a malformed message closes its socket (4400) in graphql-ws itself.
  */
 @Injectable()
-export class WsGuard {
+export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WsGuard.name);
   private readonly perIp = new Map<string, number>();
   private readonly limits: OperationLimits;
+  /** Signed-in sockets and whose they are, to close them when that identity is revoked. */
+  private readonly signedIn = new Map<WebSocket, Tracked>();
+  private sweepTimer?: NodeJS.Timeout;
+  private revokedSubscription?: number;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tokens: TokenService,
+    @Inject(PUB_SUB) private readonly bus: EventBus,
+  ) {
     this.limits = new OperationLimits(config);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // This instance's revocations close sockets at once; the sweep catches the other instances'
+    // (and users deleted from the database) within WS_AUTH_RECHECK_SECONDS.
+    this.revokedSubscription = await this.bus.subscribe(
+      AUTH_REVOKED_TOPIC,
+      (event: AuthRevokedEvent) => this.closeRevoked(event),
+      {},
+    );
+    this.sweepTimer = setInterval(
+      () => void this.sweep(),
+      this.config.WS_AUTH_RECHECK_SECONDS * 1000,
+    );
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+    if (this.revokedSubscription !== undefined) this.bus.unsubscribe(this.revokedSubscription);
+  }
+
+  /** graphql-ws onConnect, after authentication: remembers whose a signed-in socket is. */
+  connected(ctx: Ctx, accepted: boolean): boolean {
+    const { socket, user } = ctx.extra;
+    if (accepted && socket && user?.sessionId) {
+      this.signedIn.set(socket, { userId: user.id, sessionId: user.sessionId });
+      socket.once('close', () => this.signedIn.delete(socket));
+    }
+    return accepted;
+  }
+
+  private closeRevoked({ userId, sessionId, reason }: AuthRevokedEvent): void {
+    for (const [socket, tracked] of this.signedIn) {
+      if (tracked.userId === userId && (sessionId === null || tracked.sessionId === sessionId))
+        socket.close(WS_CLOSE_FORBIDDEN, CLOSE_REASONS[reason]);
+    }
+  }
+
+  /** Closes signed-in sockets whose user is gone or banned, or whose session was revoked. */
+  async sweep(): Promise<void> {
+    if (!this.signedIn.size) return;
+    const unique = new Map<string, Tracked>();
+    for (const tracked of this.signedIn.values())
+      unique.set(`${tracked.userId}:${tracked.sessionId}`, tracked);
+    try {
+      const revoked = await this.tokens.revoked([...unique.values()]);
+      for (const [socket, tracked] of this.signedIn) {
+        if (revoked.has(`${tracked.userId}:${tracked.sessionId}`))
+          socket.close(WS_CLOSE_FORBIDDEN, 'Forbidden: sign in again');
+      }
+    } catch (error) {
+      // The database is unreachable: keep the sockets, try again next time.
+      this.logger.warn(`socket re-check failed: ${String(error)}`);
+    }
   }
 
   /** Counts every socket of the server by client IP; one over the limit is closed at once. */

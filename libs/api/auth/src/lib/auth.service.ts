@@ -4,23 +4,27 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import {
   AppConfig,
+  ForbiddenError,
+  NotFoundError,
   perMinute,
   RATE_LIMITER,
   RateLimitedError,
   readOrCreateSecret,
   UnauthenticatedError,
+  type AuthUser,
   type RateLimiter,
 } from '@finserve/api/core';
 import { normalizeUsername, Role } from '@finserve/shared';
 
 import type { LoginInput, RegisterInput } from './dto/auth.input';
 import { PasswordService } from './password.service';
-import { TokenService } from './token.service';
+import { SessionsService } from './sessions.service';
 import type { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 
 export interface AuthResult {
   accessToken: string;
+  refreshToken: string;
   user: UserEntity;
 }
 
@@ -31,7 +35,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
     private readonly config: AppConfig,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
@@ -67,7 +71,7 @@ export class AuthService {
       displayName: input.displayName || input.username,
       passwordHash: await this.passwords.hash(input.password),
     });
-    return { accessToken: await this.tokens.issueAccessToken(user), user };
+    return { ...(await this.sessions.start(user)), user };
   }
 
   /** One answer for an unknown user and a wrong password, in the same time. */
@@ -76,7 +80,44 @@ export class AuthService {
     const user = await this.users.findByUsernameWithPassword(input.username);
     const ok = await this.passwords.verify(user?.passwordHash, input.password);
     if (!user || !ok) throw new UnauthenticatedError('Wrong username or password');
-    return { accessToken: await this.tokens.issueAccessToken(user), user };
+    // Told only to whoever knows the password.
+    if (user.bannedAt) throw new ForbiddenError('This account is banned');
+    return { ...(await this.sessions.start(user)), user };
+  }
+
+  /** Rotates a refresh token (see SessionsService.refresh). */
+  async refresh(refreshToken: string): Promise<AuthResult> {
+    const issued = await this.sessions.refresh(refreshToken);
+    const user = await this.users.findById(issued.userId);
+    if (!user) throw new UnauthenticatedError('Invalid or expired refresh token');
+    return { accessToken: issued.accessToken, refreshToken: issued.refreshToken, user };
+  }
+
+  /** Ends the caller's session, or all of the user's sessions. */
+  async logout(user: AuthUser, everywhere: boolean): Promise<void> {
+    if (everywhere || !user.sessionId) await this.sessions.revokeAll(user.id, 'LOGOUT');
+    else await this.sessions.revoke(user.id, user.sessionId, 'LOGOUT');
+  }
+
+  /**
+   * Platform-wide ban: every session revoked (tokens refused at once, sockets closed), sign-in
+   * refused, until unbanned. Admins cannot be banned (demote first, outside the API).
+   */
+  async ban(userId: string, reason: string | null): Promise<UserEntity> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('User');
+    if (user.role === Role.ADMIN) throw new ForbiddenError('Admins cannot be banned');
+    await this.users.update(userId, { bannedAt: new Date(), banReason: reason });
+    await this.sessions.revokeAll(userId, 'BANNED');
+    this.logger.log(`user ${userId} banned`);
+    return user;
+  }
+
+  async unban(userId: string): Promise<UserEntity> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('User');
+    await this.users.update(userId, { bannedAt: null, banReason: null });
+    return user;
   }
 
   /**

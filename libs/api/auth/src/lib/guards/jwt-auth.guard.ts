@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 
 import {
+  DomainError,
   gqlContextOf,
   IS_PUBLIC_KEY,
   UnauthenticatedError,
@@ -63,7 +64,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof UnauthenticatedError) throw error;
+    if (error instanceof DomainError) throw error;
     if (error || !user) throw new UnauthenticatedError('Invalid or expired token');
     return user;
   }

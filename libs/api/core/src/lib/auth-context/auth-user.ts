@@ -5,6 +5,8 @@ export interface AuthUser {
   id: string;
   username: string;
   role: Role;
+  /** The sign-in session of the access token (logout revokes it). */
+  sessionId?: string;
 }
 
 /**

@@ -235,6 +235,16 @@ export class AppConfig {
   @Min(1, { message: 'must be a positive integer' })
   WS_MAX_CONNECTIONS_PER_IP = 50;
 
+  /**
+   * Open sockets are re-checked this often: one whose user was deleted or banned, or whose session
+   * was revoked on another instance, is closed (4403). This instance's revocations close at once.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Min(1, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Max(3600, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  WS_AUTH_RECHECK_SECONDS = 30;
+
   /** A LIVE stream whose broadcast console has been gone this long is ended (at the moment it left). */
   @Transform(toInt)
   @IsInt({ message: 'must be a positive integer (seconds)' })
