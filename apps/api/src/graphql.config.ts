@@ -10,6 +10,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import type { TokenService } from '@finserve/api/auth';
 import {
   clientIpOf,
+  DomainError,
   formatGraphQLError,
   OperationLimits,
   type AppConfig,
@@ -102,7 +103,10 @@ export function wsContext(extra: WsExtra): GraphQLContext {
   return { connection: { id: extra.connectionId ?? '', ip: extra.ip }, user: extra.user ?? null };
 }
 
-/** connection_init { authToken }: no token = anonymous; a bad token closes the socket with 4403. */
+/**
+ * connection_init { authToken }: no token = anonymous; a bad token closes the socket with 4403;
+ * a fault while checking it closes with 4500 (the client may retry).
+ */
 export async function wsOnConnect(
   tokens: TokenService,
   ctx: WsContext<Record<string, unknown> | undefined, WsExtra>,
@@ -120,7 +124,9 @@ export async function wsOnConnect(
   try {
     extra.user = await tokens.authenticate(token);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    // Not a bad token but a fault (database down): graphql-ws closes with 4500, no details.
+    throw new Error('Internal server error');
   }
 }
