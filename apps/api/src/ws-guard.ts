@@ -21,9 +21,13 @@ import {
   AppConfig,
   clientIpOf,
   OperationLimits,
+  perMinute,
   PUB_SUB,
+  RATE_LIMITER,
+  RateLimitedError,
   type AuthUser,
   type EventBus,
+  type RateLimiter,
 } from '@finserve/api/core';
 import { WS_CLOSE_FORBIDDEN } from '@finserve/shared';
 
@@ -31,7 +35,7 @@ import { WS_CLOSE_FORBIDDEN } from '@finserve/shared';
 export const WS_CLOSE_TOO_MANY = 4429;
 
 type Ctx = Pick<WsContext, 'subscriptions'> & {
-  extra: { socket?: WebSocket; user?: AuthUser | null };
+  extra: { socket?: WebSocket; request?: IncomingMessage; user?: AuthUser | null };
 };
 
 const CLOSE_REASONS: Record<RevokeReason, string> = {
@@ -47,7 +51,7 @@ interface Tracked {
 
 /**
  * The WebSocket limits of issue 9, kept out of graphql-ws.server.ts so that file only hooks them
- * in: connections per client IP (WS_MAX_CONNECTIONS_PER_IP, then close 4429), concurrent
+ * in: the API rate limit per operation, connections per client IP (WS_MAX_CONNECTIONS_PER_IP, then close 4429), concurrent
  * operations per socket (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, then close 4429), and the GraphQL
  * limits of HTTP (document size, depth, aliases, root fields, cost) on every subscribe message,
  * refused with a BAD_USER_INPUT error for that operation. The message size (maxPayload, close
@@ -68,6 +72,7 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly tokens: TokenService,
     @Inject(PUB_SUB) private readonly bus: EventBus,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {
     this.limits = new OperationLimits(config);
   }
@@ -147,8 +152,35 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** graphql-ws onSubscribe: errors to refuse the operation, nothing to let graphql-ws go on. */
-  onSubscribe(
+  /**
+   * graphql-ws onSubscribe: errors to refuse the operation, nothing to let graphql-ws go on. Each
+   * operation also draws on the caller's API_RATE_LIMIT_PER_MINUTE bucket, the one HTTP uses, so
+   * the socket is no way around the API limit.
+   */
+  async onSubscribe(
+    schema: GraphQLSchema,
+    ctx: Ctx,
+    payload: SubscribePayload,
+  ): Promise<readonly GraphQLError[] | undefined> {
+    const refused = this.checkOperation(schema, ctx, payload);
+    if (refused) return refused;
+    const user = ctx.extra.user;
+    const key = user
+      ? `api:user:${user.id}`
+      : `api:ip:${ctx.extra.request ? clientIpOf(ctx.extra.request) : 'unknown'}`;
+    const decision = await this.limiter.consume(
+      key,
+      perMinute(this.config.API_RATE_LIMIT_PER_MINUTE),
+    );
+    if (decision.allowed) return undefined;
+    const limited = new RateLimitedError(
+      decision.retryAfterSeconds,
+      `Too many requests: at most ${this.config.API_RATE_LIMIT_PER_MINUTE} per minute; retry in ${decision.retryAfterSeconds} s`,
+    );
+    return [new GraphQLError(limited.message, { originalError: limited })];
+  }
+
+  private checkOperation(
     schema: GraphQLSchema,
     ctx: Ctx,
     payload: SubscribePayload,

@@ -7,6 +7,7 @@ import {
   REGISTER,
   registerUser,
   uniqueUsername,
+  wsConnect,
 } from './support/graphql-client';
 import { startTestApp } from './support/test-app';
 
@@ -65,6 +66,29 @@ describe('HTTP API rate limit (API_RATE_LIMIT_PER_MINUTE)', () => {
       expect(errorCode(signedIn[3])).toBe('RATE_LIMITED');
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('the API rate limit over graphql-ws', () => {
+  it('draws graphql-ws operations from the same per-user bucket as HTTP and refuses with RATE_LIMITED', async () => {
+    const app = await startTestApp({ API_RATE_LIMIT_PER_MINUTE: '4' });
+    try {
+      const user = await registerUser(app.url); // anonymous IP bucket, not the user's
+      expect((await gql(app.url, ME, {}, user.token)).status).toBe(200); // 1 of 4
+      const ws = wsConnect(app.url, user.token);
+      await ws.connected;
+      for (let i = 0; i < 3; i++) expect((await ws.execute(ME)).errors).toBeUndefined();
+      const refused = await ws
+        .execute(ME)
+        .then(() => undefined)
+        .catch((errors: { extensions?: Record<string, unknown> }[]) => errors);
+      expect(refused?.[0].extensions?.['code']).toBe('RATE_LIMITED');
+      expect(refused?.[0].extensions?.['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
+      expect((await gql(app.url, ME, {}, user.token)).status).toBe(429);
+      await ws.dispose();
+    } finally {
+      await app.close();
     }
   });
 });
