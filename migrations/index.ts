@@ -6,6 +6,7 @@ import { CreateChat1764200000000 } from './1764200000000-CreateChat';
 import { CreateLedgerAndTips1764300000000 } from './1764300000000-CreateLedgerAndTips';
 import { CreateStreamKeys1764400000000 } from './1764400000000-CreateStreamKeys';
 import { CreateRecordings1764500000000 } from './1764500000000-CreateRecordings';
+import { CreateAuthSessionsAndUserBans1764650000000 } from './1764650000000-CreateAuthSessionsAndUserBans';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateLedgerAndTips1764300000000,
   CreateStreamKeys1764400000000,
   CreateRecordings1764500000000,
+  CreateAuthSessionsAndUserBans1764650000000,
 ];

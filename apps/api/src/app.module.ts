@@ -11,7 +11,13 @@ import { LoggerModule } from 'nestjs-pino';
 
 import { AuthModule } from '@finserve/api/auth';
 import { ChatModule } from '@finserve/api/chat';
-import { AppConfig, Clock, CoreModule, DomainErrorHttpFilter } from '@finserve/api/core';
+import {
+  AppConfig,
+  Clock,
+  CoreModule,
+  DomainErrorHttpFilter,
+  SchemaController,
+} from '@finserve/api/core';
 import { buildDataSourceOptions } from '@finserve/api/database';
 import { DemoModule } from '@finserve/api/demo';
 import { HealthModule } from '@finserve/api/health';
@@ -25,6 +31,7 @@ import { ENTITIES } from './entities';
 import { GraphqlWsServer } from './graphql-ws.server';
 import { graphqlConfig } from './graphql.config';
 import { loggingConfig } from './logging.config';
+import { WsGuard } from './ws-guard';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -72,12 +79,18 @@ export class AppModule {
                   '/whip{*path}',
                   '/whep{*path}',
                   '/recordings{*path}',
+                  '/schema.graphql',
                 ],
               }),
             ]
           : []),
       ],
-      providers: [GraphqlWsServer, { provide: APP_FILTER, useClass: DomainErrorHttpFilter }],
+      controllers: [SchemaController],
+      providers: [
+        GraphqlWsServer,
+        WsGuard,
+        { provide: APP_FILTER, useClass: DomainErrorHttpFilter },
+      ],
     };
   }
 }

@@ -4,10 +4,19 @@ import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, text, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 
-import { AppConfig, Clock } from '@finserve/api/core';
+import { TokenService } from '@finserve/api/auth';
+import {
+  apiRateLimitMiddleware,
+  AppConfig,
+  Clock,
+  OperationLimits,
+  RATE_LIMITER,
+  type RateLimiter,
+} from '@finserve/api/core';
 import {
   buildDataSourceOptions,
   resolveDatabaseServer,
@@ -89,6 +98,48 @@ function bodyParserErrorHandler(
 }
 
 /**
+ * Security headers. The Content-Security-Policy is production-only: in development GraphiQL loads
+ * from a CDN. WebSockets and WebRTC media need ws:/wss: and blob:.
+ */
+function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
+  return {
+    contentSecurityPolicy: config.isProduction
+      ? {
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'"],
+            styleSrc: ["'self'", "'unsafe-inline'"],
+            imgSrc: ["'self'", 'data:', 'blob:'],
+            mediaSrc: ["'self'", 'blob:'],
+            connectSrc: ["'self'", 'ws:', 'wss:'],
+            fontSrc: ["'self'", 'data:'],
+            objectSrc: ["'none'"],
+            frameAncestors: ["'none'"],
+          },
+        }
+      : false,
+    // Replays and the web app's media are same-origin; COEP would only block embeds.
+    crossOriginEmbedderPolicy: false,
+  };
+}
+
+/**
+ * Refuses a query text that is too large or nested too deeply before Apollo parses it
+ * (BAD_USER_INPUT, 400).
+ */
+function graphqlSourceLimit(limits: OperationLimits) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const body = req.body as { query?: unknown } | undefined;
+    const query = req.method === 'GET' ? req.query['query'] : body?.query;
+    const refusal = limits.checkSource(query);
+    if (!refusal) return next();
+    res.status(400).json({
+      errors: [{ message: refusal.message, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+    });
+  };
+}
+
+/**
  * Starts the whole API: database (DATABASE_URL or embedded), migrations (unless
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
@@ -112,7 +163,34 @@ export async function startApp(
       // Body parsing is installed below, with a limit and GraphQL-shaped errors.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
+    app.set('trust proxy', 'loopback');
+    app.use(helmet(helmetOptions(config)));
+    app.enableCors({
+      // No origin listed: no CORS headers at all, so browsers keep other sites out.
+      origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight'],
+      exposedHeaders: [
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+        'Retry-After',
+      ],
+      maxAge: 600,
+    });
+    // Counted before the body is even parsed.
+    const tokens = app.get(TokenService);
+    app.use(
+      '/graphql',
+      apiRateLimitMiddleware({
+        limiter: app.get<RateLimiter>(RATE_LIMITER),
+        perMinute: config.API_RATE_LIMIT_PER_MINUTE,
+        userIdOf: (request) => tokens.subjectOfAuthorization(request.headers['authorization']),
+      }),
+    );
     app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
+    app.use('/graphql', graphqlSourceLimit(new OperationLimits(config)));
     // WHIP/WHEP bodies are SDP text.
     app.use(
       ['/whip', '/whep'],
@@ -120,7 +198,6 @@ export async function startApp(
       bodyParserErrorHandler,
     );
     app.useLogger(app.get(PinoLogger));
-    app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');
     app.useGlobalPipes(
       new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),

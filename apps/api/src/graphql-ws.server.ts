@@ -13,6 +13,7 @@ import { TokenService } from '@finserve/api/auth';
 import { AppConfig, formatGraphQLError } from '@finserve/api/core';
 
 import { wsContext, wsOnConnect, type WsExtra } from './graphql.config';
+import { WsGuard } from './ws-guard';
 
 /**
  * The graphql-ws endpoint (protocol graphql-transport-ws) on /graphql, sharing the HTTP port.
@@ -29,13 +30,15 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly adapterHost: HttpAdapterHost,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
+    private readonly guard: WsGuard,
   ) {}
 
   onApplicationBootstrap(): void {
     const wss = new WebSocketServer({
       noServer: true,
-      maxPayload: this.config.HTTP_BODY_LIMIT_BYTES,
+      maxPayload: this.config.WS_MAX_MESSAGE_BYTES,
     });
+    this.guard.attach(wss);
     const httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -49,7 +52,10 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy 
       {
         schema: this.schemaHost.schema,
         context: (ctx) => wsContext(ctx.extra),
-        onConnect: (ctx) => wsOnConnect(this.tokens, ctx),
+        onConnect: async (ctx) => this.guard.connected(ctx, await wsOnConnect(this.tokens, ctx)),
+        connectionInitWaitTimeout: this.config.WS_CONNECTION_INIT_TIMEOUT_MS,
+        onSubscribe: (ctx, _id, payload) =>
+          this.guard.onSubscribe(this.schemaHost.schema, ctx, payload),
         // Errors over the socket get the same shape and codes as over HTTP.
         onNext: (_ctx, _id, _payload, _args, result) =>
           result.errors?.length

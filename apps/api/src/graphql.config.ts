@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { HttpAdapterHost } from '@nestjs/core';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 
 import type { TokenService } from '@finserve/api/auth';
 import {
+  clientIpOf,
+  DomainError,
   formatGraphQLError,
+  OperationLimits,
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
@@ -18,10 +22,13 @@ import {
 export type WsExtra = {
   user?: AuthUser | null;
   connectionId?: string;
+  /** The client's address (see clientIpOf). */
+  ip?: string;
 };
 
 /** Apollo on POST/GET /graphql; the WebSocket side is GraphqlWsServer. */
 export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): ApolloDriverConfig {
+  const limits = new OperationLimits(config);
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -30,7 +37,10 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     graphiql: !config.isProduction,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [drainHttpServerPlugin(adapterHost)],
+    // Depth, aliases and root fields while validating; parsing stops at the token bound.
+    validationRules: limits.validationRules(),
+    parseOptions: { maxTokens: limits.maxTokens },
+    plugins: [drainHttpServerPlugin(adapterHost), operationLimitsPlugin(limits)],
     formatError: (formatted, error) => formatGraphQLError(error, formatted),
     // The user is filled in by the global auth guard.
     context: ({ req }: { req: GraphQLContext['req'] }): GraphQLContext => ({ req, user: null }),
@@ -59,20 +69,52 @@ function drainHttpServerPlugin(adapterHost: HttpAdapterHost): ApolloPlugin {
   } as ApolloPlugin;
 }
 
+/**
+ * The cost (which needs the variables), once the operation is known. (Size and nesting were
+ * checked before parsing, in bootstrap's graphqlSourceLimit.)
+ */
+function operationLimitsPlugin(limits: OperationLimits): ApolloPlugin {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation: (context: {
+          schema: GraphQLSchema;
+          document: DocumentNode;
+          request: { variables?: Record<string, unknown> };
+          operationName: string | null;
+        }) => {
+          const refusal = limits.checkComplexity(
+            context.schema,
+            context.document,
+            context.request.variables,
+            context.operationName,
+          );
+          if (refusal) throw refusal;
+          return Promise.resolve();
+        },
+      }),
+  } as ApolloPlugin;
+}
+
 type ApolloPlugin = NonNullable<ApolloDriverConfig['plugins']>[number];
 
 /** The context of a graphql-ws operation: the identity established at connection_init. */
 export function wsContext(extra: WsExtra): GraphQLContext {
-  return { connection: { id: extra.connectionId ?? '' }, user: extra.user ?? null };
+  return { connection: { id: extra.connectionId ?? '', ip: extra.ip }, user: extra.user ?? null };
 }
 
-/** connection_init { authToken }: no token = anonymous; a bad token closes the socket with 4403. */
+/**
+ * connection_init { authToken }: no token = anonymous; a bad token closes the socket with 4403;
+ * a fault while checking it closes with 4500 (the client may retry).
+ */
 export async function wsOnConnect(
   tokens: TokenService,
   ctx: WsContext<Record<string, unknown> | undefined, WsExtra>,
 ): Promise<boolean> {
   const { extra } = ctx;
   extra.connectionId = randomUUID();
+  const { request } = extra as { request?: IncomingMessage };
+  if (request) extra.ip = clientIpOf(request);
   const token = ctx.connectionParams?.['authToken'];
   if (token === undefined || token === null || token === '') {
     extra.user = null;
@@ -82,7 +124,9 @@ export async function wsOnConnect(
   try {
     extra.user = await tokens.authenticate(token);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    // Not a bad token but a fault (database down): graphql-ws closes with 4500, no details.
+    throw new Error('Internal server error');
   }
 }

@@ -143,5 +143,6 @@ describe('the built server (what `npm start` runs)', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-  });
+    // Starting a process takes longer than jest's default 5 s on a loaded machine.
+  }, 60_000);
 });

@@ -442,7 +442,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
         await viewerA.click('[data-testid=chat-send]');
         await viewerA.getByText(body).waitFor();
       }
-      proxy.cut();
+      proxy.drop();
       await eventually(
         async () => ((await chatBodies(viewerB)).includes(missed[2]) ? true : undefined),
         20_000,

@@ -9,12 +9,17 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets: Socket[] = [];
   private frozen = false;
+  private refusing = false;
   port = 0;
 
   constructor(private readonly targetPort: number) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
+      if (this.refusing) {
+        client.destroy();
+        return;
+      }
       const upstream = connect(this.targetPort, '127.0.0.1');
       this.sockets.push(client, upstream);
       client.on('data', (chunk) => !this.frozen && upstream.write(chunk));
@@ -33,13 +38,25 @@ export class TcpProxy {
     this.frozen = true;
   }
 
+  /** The target goes away: every open connection is reset and new ones are dropped at once. */
+  cut(): void {
+    this.refusing = true;
+    this.sockets.splice(0).forEach((socket) => socket.destroy());
+  }
+
+  /** The target is back: new connections are forwarded again. */
+  restore(): void {
+    this.refusing = false;
+  }
+
   /**
    * Ends every connection made so far (both sides: the client sees its socket close) and lets
    * new connections through again: a network that was down and came back.
    */
-  cut(): void {
+  drop(): void {
     this.sockets.splice(0).forEach((socket) => socket.destroy());
     this.frozen = false;
+    this.refusing = false;
   }
 
   async stop(): Promise<void> {

@@ -36,6 +36,11 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     ),
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-for-tests',
+    // Suites fire many requests and sockets from one IP; security.int-spec tests the real limits.
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR: '1000000',
+    WS_MAX_CONNECTIONS_PER_IP: '100000',
     ...overrides,
   };
 }

@@ -4,3 +4,4 @@ export * from './lib/user.entity';
 export * from './lib/user.model';
 export * from './lib/users.service';
 export * from './lib/user.loader';
+export * from './lib/sessions.service';

@@ -12,6 +12,7 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordService } from './password.service';
+import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { UserEntity } from './user.entity';
 import { UserLoader } from './user.loader';
@@ -34,6 +35,7 @@ import { UsersService } from './users.service';
     AuthResolver,
     JwtStrategy,
     PasswordService,
+    SessionsService,
     TokenService,
     UsersService,
     UserLoader,

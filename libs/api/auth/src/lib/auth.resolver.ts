@@ -1,9 +1,24 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 
-import { CurrentUser, NotFoundError, Public, type AuthUser } from '@finserve/api/core';
+import {
+  ClientIp,
+  CurrentUser,
+  NotFoundError,
+  Public,
+  Roles,
+  UuidPipe,
+  type AuthUser,
+} from '@finserve/api/core';
+import { Role } from '@finserve/shared';
 
 import { AuthService } from './auth.service';
-import { LoginInput, RegisterInput, UpdateProfileInput } from './dto/auth.input';
+import {
+  BanUserArgs,
+  LoginInput,
+  RefreshTokenArg,
+  RegisterInput,
+  UpdateProfileInput,
+} from './dto/auth.input';
 import { AuthPayloadModel, UserModel } from './user.model';
 import { UsersService } from './users.service';
 
@@ -18,14 +33,54 @@ export class AuthResolver {
   @Mutation(() => AuthPayloadModel)
   register(
     @Args('input', { type: () => RegisterInput }) input: RegisterInput,
+    @ClientIp() ip: string,
   ): Promise<AuthPayloadModel> {
-    return this.auth.register(input);
+    return this.auth.register(input, ip);
   }
 
   @Public()
   @Mutation(() => AuthPayloadModel)
-  login(@Args('input', { type: () => LoginInput }) input: LoginInput): Promise<AuthPayloadModel> {
-    return this.auth.login(input);
+  login(
+    @Args('input', { type: () => LoginInput }) input: LoginInput,
+    @ClientIp() ip: string,
+  ): Promise<AuthPayloadModel> {
+    return this.auth.login(input, ip);
+  }
+
+  @Public()
+  @Mutation(() => AuthPayloadModel, {
+    description:
+      'A new access token and a new refresh token for a refresh token, which is used up. Reusing a used refresh token revokes its session (UNAUTHENTICATED).',
+  })
+  refreshToken(@Args() { refreshToken }: RefreshTokenArg): Promise<AuthPayloadModel> {
+    return this.auth.refresh(refreshToken);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Ends the caller's session (or, with everywhere, all of the user's sessions): its refresh token and access tokens stop working and its sockets are closed.",
+  })
+  async logout(
+    @CurrentUser() user: AuthUser,
+    @Args('everywhere', { type: () => Boolean, defaultValue: false }) everywhere: boolean,
+  ): Promise<boolean> {
+    await this.auth.logout(user, everywhere);
+    return true;
+  }
+
+  @Roles(Role.ADMIN)
+  @Mutation(() => UserModel, {
+    description:
+      "Admins only: bans a user platform-wide: sign-in refused, the user's tokens refused and sockets closed, until unbanUser.",
+  })
+  banUser(@Args() { userId, reason }: BanUserArgs): Promise<UserModel> {
+    return this.auth.ban(userId.toLowerCase(), reason ?? null);
+  }
+
+  @Roles(Role.ADMIN)
+  @Mutation(() => UserModel, { description: 'Admins only: lifts a platform-wide ban.' })
+  unbanUser(@Args('userId', { type: () => ID }, UuidPipe) userId: string): Promise<UserModel> {
+    return this.auth.unban(userId);
   }
 
   @Public()

@@ -1,18 +1,30 @@
 import { join } from 'node:path';
 
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 
-import { AppConfig, readOrCreateSecret, UnauthenticatedError } from '@finserve/api/core';
-import { Role } from '@finserve/shared';
+import {
+  AppConfig,
+  ForbiddenError,
+  NotFoundError,
+  perMinute,
+  RATE_LIMITER,
+  RateLimitedError,
+  readOrCreateSecret,
+  UnauthenticatedError,
+  type AuthUser,
+  type RateLimiter,
+} from '@finserve/api/core';
+import { normalizeUsername, Role } from '@finserve/shared';
 
 import type { LoginInput, RegisterInput } from './dto/auth.input';
 import { PasswordService } from './password.service';
-import { TokenService } from './token.service';
+import { SessionsService } from './sessions.service';
 import type { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 
 export interface AuthResult {
   accessToken: string;
+  refreshToken: string;
   user: UserEntity;
 }
 
@@ -23,25 +35,89 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
     private readonly config: AppConfig,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
 
-  async register(input: RegisterInput): Promise<AuthResult> {
+  /**
+   * Brute-force guard of login and register, before any password work: one bucket per client IP
+   * (AUTH_RATE_LIMIT_PER_IP_PER_MINUTE) and one per username whatever the IP
+   * (AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR). Either empty: RATE_LIMITED.
+   */
+  async checkAttemptLimits(ip: string, username: string): Promise<void> {
+    const perHour = this.config.AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR;
+    const decisions = await Promise.all([
+      this.limiter.consume(
+        `auth:ip:${ip}`,
+        perMinute(this.config.AUTH_RATE_LIMIT_PER_IP_PER_MINUTE),
+      ),
+      this.limiter.consume(`auth:username:${normalizeUsername(username).slice(0, 64)}`, {
+        capacity: perHour,
+        refillPerSecond: perHour / 3600,
+      }),
+    ]);
+    const refused = decisions.filter((decision) => !decision.allowed);
+    if (refused.length) {
+      const wait = Math.max(...refused.map((decision) => decision.retryAfterSeconds));
+      throw new RateLimitedError(wait, `Too many sign-in attempts; retry in ${wait} s`);
+    }
+  }
+
+  async register(input: RegisterInput, ip: string): Promise<AuthResult> {
+    await this.checkAttemptLimits(ip, input.username);
     const user = await this.users.create({
       username: input.username,
       displayName: input.displayName || input.username,
       passwordHash: await this.passwords.hash(input.password),
     });
-    return { accessToken: await this.tokens.issueAccessToken(user), user };
+    return { ...(await this.sessions.start(user)), user };
   }
 
   /** One answer for an unknown user and a wrong password, in the same time. */
-  async login(input: LoginInput): Promise<AuthResult> {
+  async login(input: LoginInput, ip: string): Promise<AuthResult> {
+    await this.checkAttemptLimits(ip, input.username);
     const user = await this.users.findByUsernameWithPassword(input.username);
     const ok = await this.passwords.verify(user?.passwordHash, input.password);
     if (!user || !ok) throw new UnauthenticatedError('Wrong username or password');
-    return { accessToken: await this.tokens.issueAccessToken(user), user };
+    // Told only to whoever knows the password.
+    if (user.bannedAt) throw new ForbiddenError('This account is banned');
+    return { ...(await this.sessions.start(user)), user };
+  }
+
+  /** Rotates a refresh token (see SessionsService.refresh). */
+  async refresh(refreshToken: string): Promise<AuthResult> {
+    const issued = await this.sessions.refresh(refreshToken);
+    const user = await this.users.findById(issued.userId);
+    if (!user) throw new UnauthenticatedError('Invalid or expired refresh token');
+    return { accessToken: issued.accessToken, refreshToken: issued.refreshToken, user };
+  }
+
+  /** Ends the caller's session, or all of the user's sessions. */
+  async logout(user: AuthUser, everywhere: boolean): Promise<void> {
+    if (everywhere || !user.sessionId) await this.sessions.revokeAll(user.id, 'LOGOUT');
+    else await this.sessions.revoke(user.id, user.sessionId, 'LOGOUT');
+  }
+
+  /**
+   * Platform-wide ban: every session revoked (tokens refused at once, sockets closed), sign-in
+   * refused, until unbanned. Admins cannot be banned (demote first, outside the API).
+   */
+  async ban(userId: string, reason: string | null): Promise<UserEntity> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('User');
+    if (user.role === Role.ADMIN) throw new ForbiddenError('Admins cannot be banned');
+    await this.users.update(userId, { bannedAt: new Date(), banReason: reason });
+    await this.sessions.revokeAll(userId, 'BANNED');
+    this.logger.log(`user ${userId} banned`);
+    return user;
+  }
+
+  async unban(userId: string): Promise<UserEntity> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('User');
+    await this.users.update(userId, { bannedAt: null, banReason: null });
+    return user;
   }
 
   /**

@@ -26,6 +26,13 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: Role.USER })
   role!: Role;
 
+  /** Set while the user is banned platform-wide: every token refused, every socket closed. */
+  @Column({ name: 'banned_at', type: 'timestamptz', nullable: true })
+  bannedAt!: Date | null;
+
+  @Column({ name: 'ban_reason', type: 'varchar', length: 200, nullable: true })
+  banReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

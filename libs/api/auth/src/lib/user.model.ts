@@ -14,8 +14,16 @@ export class UserModel {
 
 @ObjectType('AuthPayload')
 export class AuthPayloadModel {
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'Short-lived (JWT_TTL, 15 min by default): renew it with refreshToken.',
+  })
   accessToken!: string;
+
+  @Field(() => String, {
+    description:
+      'Single use: refreshToken(refreshToken) returns a new pair. Presenting a used one again revokes the session.',
+  })
+  refreshToken!: string;
 
   @Field(() => UserModel)
   user!: UserModel;

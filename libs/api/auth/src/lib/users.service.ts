@@ -52,7 +52,9 @@ export class UsersService {
 
   async update(
     id: string,
-    changes: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'displayName'>>,
+    changes: Partial<
+      Pick<UserEntity, 'passwordHash' | 'role' | 'displayName' | 'bannedAt' | 'banReason'>
+    >,
   ): Promise<void> {
     await this.users.update({ id }, changes);
   }

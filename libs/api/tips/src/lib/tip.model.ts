@@ -24,6 +24,7 @@ import { trimString } from '@finserve/api/core';
 import {
   CURRENCY_PATTERN,
   IDEMPOTENCY_KEY_MAX_LENGTH,
+  SINGLE_LINE_TEXT,
   TIP_MESSAGE_MAX_LENGTH,
   WITHOUT_CONTROL_CHARACTERS,
 } from '@finserve/shared';
@@ -144,5 +145,6 @@ export class CreditWalletInput {
   })
   @IsString()
   @Length(1, 200, { message: 'reference must be 1..200 characters' })
+  @Matches(SINGLE_LINE_TEXT, { message: 'reference must not contain control characters' })
   reference!: string;
 }

@@ -1,6 +1,14 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 import { trimString } from '@finserve/api/core';
 import {
@@ -62,4 +70,27 @@ export class LoginInput {
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH, { message: 'password is too long' })
   password!: string;
+}
+
+@ArgsType()
+export class RefreshTokenArg {
+  @Field(() => String)
+  @IsString()
+  @MaxLength(128, { message: 'refreshToken is not a refresh token' })
+  refreshToken!: string;
+}
+
+@ArgsType()
+export class BanUserArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'userId must be an id (UUID)' })
+  userId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Up to 200 characters, kept for admins.' })
+  @IsOptional()
+  @Transform(trimString)
+  @IsString()
+  @MaxLength(200, { message: 'reason must be at most 200 characters' })
+  @Matches(SINGLE_LINE_TEXT, { message: 'reason must not contain control characters' })
+  reason?: string | null;
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 
 import {
+  DomainError,
   gqlContextOf,
   IS_PUBLIC_KEY,
   UnauthenticatedError,
@@ -63,8 +64,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof UnauthenticatedError) throw error;
-    if (error || !user) throw new UnauthenticatedError('Invalid or expired token');
+    if (error instanceof DomainError) throw error;
+    // A fault while checking (the database is down) is ours, not a bad token: clients must not
+    // drop a valid session over it. It leaves as an internal error.
+    if (error) throw error instanceof Error ? error : new Error('Authentication check failed');
+    if (!user) throw new UnauthenticatedError('Invalid or expired token');
     return user;
   }
 }

@@ -5,6 +5,8 @@ export interface AuthUser {
   id: string;
   username: string;
   role: Role;
+  /** The sign-in session of the access token (logout revokes it). */
+  sessionId?: string;
 }
 
 /**
@@ -13,6 +15,6 @@ export interface AuthUser {
  */
 export interface GraphQLContext {
   req?: { headers: Record<string, string | string[] | undefined>; user?: AuthUser; ip?: string };
-  connection?: { id: string };
+  connection?: { id: string; ip?: string };
   user: AuthUser | null;
 }

@@ -33,3 +33,14 @@ export const CurrentUser = createParamDecorator(
       ? (gqlContextOf(context).user ?? null)
       : ((context.switchToHttp().getRequest<{ user?: AuthUser }>().user as AuthUser) ?? null),
 );
+
+/** The client's IP address (behind a trusted proxy: the forwarded one), over HTTP or graphql-ws. */
+export const ClientIp = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string => {
+    if (context.getType<string>() === 'graphql') {
+      const gql = gqlContextOf(context);
+      return gql.req?.ip ?? gql.connection?.ip ?? 'unknown';
+    }
+    return context.switchToHttp().getRequest<{ ip?: string }>().ip ?? 'unknown';
+  },
+);

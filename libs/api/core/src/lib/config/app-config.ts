@@ -90,7 +90,11 @@ export class AppConfig {
 
   /** Access-token lifetime: seconds, or a number with s/m/h/d (e.g. 15m). */
   @Matches(/^\d+[smhd]?$/, { message: 'must be a duration such as 900, 15m, 1h or 1d' })
-  JWT_TTL = '1h';
+  JWT_TTL = '15m';
+
+  /** Refresh-token lifetime (each use rotates it): seconds, or a number with s/m/h/d. */
+  @Matches(/^\d+[smhd]?$/, { message: 'must be a duration such as 3600, 12h or 30d' })
+  REFRESH_TOKEN_TTL = '30d';
 
   @IsOptional()
   @Matches(/^[A-Za-z0-9_]{3,32}$/, { message: 'must be 3..32 characters of [A-Za-z0-9_]' })
@@ -111,6 +115,58 @@ export class AppConfig {
   @IsInt({ message: 'must be a positive integer' })
   @Min(1, { message: 'must be a positive integer' })
   API_RATE_LIMIT_PER_MINUTE = 100;
+
+  /** login/register attempts per client IP per minute (brute force, mass registration). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  AUTH_RATE_LIMIT_PER_IP_PER_MINUTE = 10;
+
+  /** login/register attempts per username per hour, whatever the IP (password guessing). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR = 20;
+
+  /** Deepest selection nesting accepted in a GraphQL operation. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 2 and 100' })
+  @Min(2, { message: 'must be an integer between 2 and 100' })
+  @Max(100, { message: 'must be an integer between 2 and 100' })
+  GRAPHQL_MAX_DEPTH = 10;
+
+  /** Highest cost of an operation: 1 per field, a list field's selection times its `limit`. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  GRAPHQL_MAX_COMPLEXITY = 10_000;
+
+  /** Most aliases in one operation. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a non-negative integer' })
+  @Min(0, { message: 'must be a non-negative integer' })
+  GRAPHQL_MAX_ALIASES = 15;
+
+  /** Most root fields (top-level selections) in one operation. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  GRAPHQL_MAX_ROOT_FIELDS = 10;
+
+  /** Largest GraphQL document (the query text), in bytes. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 256 and 1048576' })
+  @Min(256, { message: 'must be an integer between 256 and 1048576' })
+  @Max(1_048_576, { message: 'must be an integer between 256 and 1048576' })
+  GRAPHQL_MAX_DOCUMENT_BYTES = 20_000;
+
+  /** Browser origins allowed to call the API cross-origin (CORS), comma separated; none by default. */
+  @Transform(toList)
+  @Matches(/^https?:\/\/[^/\s]+$/, {
+    each: true,
+    message: 'must be a comma-separated list of origins such as https://app.example.com',
+  })
+  CORS_ORIGINS: string[] = [];
 
   @Transform(toInt)
   @IsInt({ message: 'must be a positive integer' })
@@ -157,6 +213,42 @@ export class AppConfig {
   @Min(100, { message: 'must be an integer between 100 and 600000 (ms)' })
   @Max(600_000, { message: 'must be an integer between 100 and 600000 (ms)' })
   WS_KEEPALIVE_MS = 12_000;
+
+  /** A socket that has not sent connection_init this long after opening is closed (4408). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 100 and 60000 (ms)' })
+  @Min(100, { message: 'must be an integer between 100 and 60000 (ms)' })
+  @Max(60_000, { message: 'must be an integer between 100 and 60000 (ms)' })
+  WS_CONNECTION_INIT_TIMEOUT_MS = 5_000;
+
+  /** Largest WebSocket message accepted; a bigger one closes the socket (1009). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1024 and 10485760' })
+  @Min(1024, { message: 'must be an integer between 1024 and 10485760' })
+  @Max(10_485_760, { message: 'must be an integer between 1024 and 10485760' })
+  WS_MAX_MESSAGE_BYTES = 65_536;
+
+  /** Most concurrent operations (subscriptions) on one socket; one more closes it (4429). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
+
+  /** Most open WebSockets from one client IP; more are refused at the upgrade (HTTP 429). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  WS_MAX_CONNECTIONS_PER_IP = 50;
+
+  /**
+   * Open sockets are re-checked this often: one whose user was deleted or banned, or whose session
+   * was revoked on another instance, is closed (4403). This instance's revocations close at once.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Min(1, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Max(3600, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  WS_AUTH_RECHECK_SECONDS = 30;
 
   /** A LIVE stream whose broadcast console has been gone this long is ended (at the moment it left). */
   @Transform(toInt)
@@ -301,6 +393,11 @@ export class AppConfig {
   /** JWT_TTL in seconds. */
   get jwtTtlSeconds(): number {
     return parseDurationSeconds(this.JWT_TTL);
+  }
+
+  /** REFRESH_TOKEN_TTL in seconds. */
+  get refreshTokenTtlSeconds(): number {
+    return parseDurationSeconds(this.REFRESH_TOKEN_TTL);
   }
 }
 

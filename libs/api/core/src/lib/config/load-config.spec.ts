@@ -21,7 +21,8 @@ describe('loadConfig', () => {
       DB_MIGRATE_ON_START: true,
       DATABASE_URL: undefined,
     });
-    expect(config.jwtTtlSeconds).toBe(3600);
+    expect(config.jwtTtlSeconds).toBe(900);
+    expect(config.refreshTokenTtlSeconds).toBe(30 * 86400);
   });
 
   it('parses integers, booleans, lists and durations from strings', () => {

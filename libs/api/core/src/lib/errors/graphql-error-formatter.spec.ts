@@ -44,6 +44,22 @@ describe('formatGraphQLError', () => {
     expect(formatted.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
+  it('maps text PostgreSQL cannot store (NUL, SQLSTATE 22021) to BAD_USER_INPUT without the driver message', () => {
+    const pgError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      driverError: { code: '22021' },
+    });
+    const formatted = formatGraphQLError(fromResolver(pgError), {
+      message: pgError.message,
+      path: ['creditWallet'],
+    });
+    expect(formatted).toEqual({
+      message: 'Text contains characters that cannot be stored (such as NUL)',
+      locations: undefined,
+      path: ['creditWallet'],
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
   it('hides unexpected errors: no message, SQL or stack reaches the client', () => {
     const sqlError = new Error(
       'relation "users" does not exist: SELECT * FROM users WHERE secret = 42',

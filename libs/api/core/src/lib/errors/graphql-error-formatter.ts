@@ -4,6 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '@finserve/shared';
 
 import { DomainError } from './domain-error';
+import { isUnstorableText } from './pg-errors';
 
 const logger = new Logger('GraphQLErrors');
 
@@ -59,6 +60,15 @@ export function formatGraphQLError(
     const code = HTTP_STATUS_CODES[cause.getStatus()];
     if (code)
       return { message: httpExceptionMessage(cause), locations, path, extensions: { code } };
+  }
+  // Defence in depth for text that slipped past validation: the caller's input, not our fault.
+  if (isUnstorableText(cause)) {
+    return {
+      message: 'Text contains characters that cannot be stored (such as NUL)',
+      locations,
+      path,
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    };
   }
   // Errors without a path never reached a resolver: parse, validation and variable-coercion
   // errors. They describe the request, so their message is safe and useful to the caller.

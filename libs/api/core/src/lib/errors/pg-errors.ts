@@ -11,3 +11,13 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     (constraint === undefined || pgError.constraint === constraint)
   );
 }
+
+/** Text PostgreSQL cannot store (a NUL character, an invalid byte sequence). */
+const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+/** True when `error` is PostgreSQL refusing a text value it cannot store (e.g. one with NUL). */
+export function isUnstorableText(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string } })?.driverError;
+  const code = (driverError ?? (error as { code?: string }))?.code;
+  return typeof code === 'string' && PG_UNSTORABLE_TEXT.has(code);
+}

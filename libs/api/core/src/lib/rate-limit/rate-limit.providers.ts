@@ -45,7 +45,7 @@ class FailOpenRateLimiter implements RateLimiter {
         this.lastWarning = Date.now();
         this.logger.warn(`rate limiter unavailable, letting requests through: ${String(error)}`);
       }
-      return { allowed: true, retryAfterSeconds: 0 };
+      return { allowed: true, retryAfterSeconds: 0, remaining: args[1].capacity, resetSeconds: 0 };
     }
   }
 }
@@ -54,14 +54,23 @@ export const rateLimitProviders: Provider[] = [
   {
     provide: REDIS,
     inject: [AppConfig],
-    useFactory: (config: AppConfig): Redis | null =>
-      config.REDIS_URL
-        ? new Redis(config.REDIS_URL, {
-            maxRetriesPerRequest: 1,
-            enableOfflineQueue: false,
-            connectionName: 'finserve-api',
-          })
-        : null,
+    useFactory: (config: AppConfig): Redis | null => {
+      if (!config.REDIS_URL) return null;
+      const redis = new Redis(config.REDIS_URL, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectionName: 'finserve-api',
+      });
+      // Reconnects by itself; say so once in a while instead of an unhandled-error dump each time.
+      const logger = new Logger('Redis');
+      let lastWarning = 0;
+      redis.on('error', (error: Error) => {
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        logger.warn(`Redis unavailable, reconnecting: ${error.message}`);
+      });
+      return redis;
+    },
   },
   {
     provide: RATE_LIMITER,

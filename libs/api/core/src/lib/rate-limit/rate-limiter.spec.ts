@@ -8,6 +8,8 @@ describe('InMemoryRateLimiter', () => {
     const burst = await Promise.all(Array.from({ length: 6 }, () => limiter.consume('u', bucket)));
     expect(burst.map((d) => d.allowed)).toEqual([true, true, true, false, false, false]);
     expect(burst[3].retryAfterSeconds).toBe(1);
+    expect(burst.slice(0, 3).map((d) => d.remaining)).toEqual([2, 1, 0]);
+    expect(burst[0].resetSeconds).toBe(1);
     now += 340; // one token (1/3 s)
     expect((await limiter.consume('u', bucket)).allowed).toBe(true);
     expect((await limiter.consume('u', bucket)).allowed).toBe(false);
@@ -18,6 +20,11 @@ describe('InMemoryRateLimiter', () => {
     const limiter = new InMemoryRateLimiter(() => 0);
     const slow = { capacity: 1, refillPerSecond: 1 / 30 };
     await limiter.consume('s', slow);
-    expect(await limiter.consume('s', slow)).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    expect(await limiter.consume('s', slow)).toEqual({
+      allowed: false,
+      retryAfterSeconds: 30,
+      remaining: 0,
+      resetSeconds: 30,
+    });
   });
 });

@@ -11,6 +11,10 @@ export interface RateDecision {
   allowed: boolean;
   /** When refused: seconds until one token is available (rounded up, at least 1). */
   retryAfterSeconds: number;
+  /** Whole tokens left after this call (for RateLimit-Remaining). */
+  remaining: number;
+  /** Seconds until the bucket is full again (for RateLimit-Reset). */
+  resetSeconds: number;
 }
 
 /**
@@ -23,9 +27,16 @@ export interface RateLimiter {
 
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 
-const decision = (allowed: boolean, waitMs: number): RateDecision => ({
+const decision = (
+  allowed: boolean,
+  waitMs: number,
+  tokens: number,
+  { capacity, refillPerSecond }: TokenBucket,
+): RateDecision => ({
   allowed,
   retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(waitMs / 1000)),
+  remaining: Math.max(0, Math.floor(tokens)),
+  resetSeconds: Math.max(0, Math.ceil((capacity - tokens) / refillPerSecond)),
 });
 
 export class InMemoryRateLimiter implements RateLimiter {
@@ -35,7 +46,8 @@ export class InMemoryRateLimiter implements RateLimiter {
     private readonly now: () => number = () => performance.timeOrigin + performance.now(),
   ) {}
 
-  consume(key: string, { capacity, refillPerSecond }: TokenBucket): Promise<RateDecision> {
+  consume(key: string, bucketSpec: TokenBucket): Promise<RateDecision> {
+    const { capacity, refillPerSecond } = bucketSpec;
     const now = this.now();
     const perMs = refillPerSecond / 1000;
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
@@ -43,10 +55,10 @@ export class InMemoryRateLimiter implements RateLimiter {
     if (tokens >= 1) {
       this.buckets.set(key, { tokens: tokens - 1, at: now });
       this.evictFull(now);
-      return Promise.resolve(decision(true, 0));
+      return Promise.resolve(decision(true, 0, tokens - 1, bucketSpec));
     }
     this.buckets.set(key, { tokens, at: now });
-    return Promise.resolve(decision(false, (1 - tokens) / perMs));
+    return Promise.resolve(decision(false, (1 - tokens) / perMs, tokens, bucketSpec));
   }
 
   /** Buckets that refilled completely carry no information: drop them now and then. */
@@ -79,7 +91,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / per_ms) + 1000)
-return { allowed, wait }
+return { allowed, wait, tostring(tokens) }
 `;
 
 export class RedisRateLimiter implements RateLimiter {
@@ -90,16 +102,20 @@ export class RedisRateLimiter implements RateLimiter {
     redis.defineCommand('finserveTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   }
 
-  async consume(key: string, { capacity, refillPerSecond }: TokenBucket): Promise<RateDecision> {
+  async consume(key: string, bucket: TokenBucket): Promise<RateDecision> {
+    const { capacity, refillPerSecond } = bucket;
     const run = (
-      this.redis as unknown as Record<string, (...args: unknown[]) => Promise<[number, number]>>
+      this.redis as unknown as Record<
+        string,
+        (...args: unknown[]) => Promise<[number, number, string]>
+      >
     )['finserveTokenBucket'];
-    const [allowed, waitMs] = await run.call(
+    const [allowed, waitMs, tokens] = await run.call(
       this.redis,
       `${this.prefix}${key}`,
       capacity,
       refillPerSecond / 1000,
     );
-    return decision(allowed === 1, waitMs);
+    return decision(allowed === 1, waitMs, Number(tokens), bucket);
   }
 }

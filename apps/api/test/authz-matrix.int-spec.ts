@@ -1,0 +1,461 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { buildSchema } from 'graphql';
+
+import type { RunningApp } from '../src/bootstrap';
+import {
+  CREATE_STREAM,
+  gql,
+  loginAdmin,
+  registerUser,
+  subscribe,
+  wsConnect,
+  type GqlError,
+} from './support/graphql-client';
+import { ROOT } from './support/process';
+import { startTestApp } from './support/test-app';
+import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
+
+/**
+ * The authorization matrix: every mutation and every subscription of the schema, called as
+ * {anonymous, another user, the owner of the resource, an admin}, each on fresh fixtures, with the
+ * outcome the API promises. 'ok' means the call succeeds (no error at all). The list of operations
+ * is read from the schema: an operation without an entry here fails the first test.
+ */
+type Caller = 'anonymous' | 'other' | 'owner' | 'admin';
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT';
+const CALLERS: Caller[] = ['anonymous', 'other', 'owner', 'admin'];
+
+interface Person {
+  token: string;
+  id: string;
+  username: string;
+}
+
+interface Fixture {
+  url: string;
+  owner: Person;
+  other: Person;
+  admin: Person;
+  /** A LIVE stream of `owner`. */
+  streamId: string;
+}
+
+interface Operation {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+interface Entry {
+  expect: Record<Caller, Outcome>;
+  /** The operation, set up on a fresh fixture (run once per caller). */
+  build(fixture: Fixture): Promise<Operation> | Operation;
+}
+
+const PASSWORD = 'correct horse battery';
+const everyone = (outcome: Outcome): Record<Caller, Outcome> => ({
+  anonymous: outcome,
+  other: outcome,
+  owner: outcome,
+  admin: outcome,
+});
+const signedIn: Record<Caller, Outcome> = { ...everyone('ok'), anonymous: 'UNAUTHENTICATED' };
+const ownerOrAdmin: Record<Caller, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  other: 'FORBIDDEN',
+  owner: 'ok',
+  admin: 'ok',
+};
+const ownerOnly: Record<Caller, Outcome> = { ...ownerOrAdmin, admin: 'FORBIDDEN' };
+const adminOnly: Record<Caller, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  other: 'FORBIDDEN',
+  owner: 'FORBIDDEN',
+  admin: 'ok',
+};
+/** Media sessions: only their owner, whoever else asks (anonymous included) is FORBIDDEN. */
+const sessionOwnerOnly: Record<Caller, Outcome> = {
+  anonymous: 'FORBIDDEN',
+  other: 'FORBIDDEN',
+  owner: 'ok',
+  admin: 'FORBIDDEN',
+};
+
+async function thirdUser(fixture: Fixture): Promise<Person> {
+  return registerUser(fixture.url, 'third');
+}
+
+async function chatMessageBy(fixture: Fixture, author: Person): Promise<string> {
+  const sent = await gql(
+    fixture.url,
+    'mutation M($s: ID!) { sendChatMessage(streamId: $s, body: "hello") { id } }',
+    { s: fixture.streamId },
+    author.token,
+  );
+  return sent.data?.['sendChatMessage'].id as string;
+}
+
+const peers: { close(): Promise<void> }[] = [];
+
+/** A PLAY media session of the owner on their stream (a real SFU session). */
+async function ownersPlaySession(fixture: Fixture): Promise<string> {
+  const publisher = new SyntheticPublisher();
+  const viewer = new CountingSubscriber();
+  peers.push(publisher, viewer);
+  const published = await gql(
+    fixture.url,
+    'mutation P($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId } }',
+    { s: fixture.streamId, sdp: await publisher.offer() },
+    fixture.owner.token,
+  );
+  if (published.errors) throw new Error(JSON.stringify(published.errors));
+  const played = await gql(
+    fixture.url,
+    'mutation P($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sessionId } }',
+    { s: fixture.streamId, sdp: await viewer.offer() },
+    fixture.owner.token,
+  );
+  if (played.errors) throw new Error(JSON.stringify(played.errors));
+  return played.data?.['playStream'].sessionId as string;
+}
+
+const SUBSCRIPTIONS: Record<string, Entry> = {
+  watchStream: {
+    expect: everyone('ok'),
+    build: (f) => ({
+      query: 'subscription W($s: ID!) { watchStream(streamId: $s) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  broadcastStream: {
+    expect: ownerOnly,
+    build: (f) => ({
+      query: 'subscription B($s: ID!) { broadcastStream(streamId: $s) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  chatMessage: {
+    expect: everyone('ok'),
+    build: (f) => ({
+      query: 'subscription C($s: ID!) { chatMessage(streamId: $s) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  tipReceived: {
+    expect: everyone('ok'),
+    build: (f) => ({
+      query: 'subscription T($s: ID!) { tipReceived(streamId: $s) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  liveStreamsChanged: {
+    expect: everyone('ok'),
+    build: () => ({ query: 'subscription { liveStreamsChanged { id } }' }),
+  },
+  mediaEvents: {
+    expect: sessionOwnerOnly,
+    build: async (f) => ({
+      query: 'subscription E($id: ID!) { mediaEvents(sessionId: $id) { type } }',
+      variables: { id: await ownersPlaySession(f) },
+    }),
+  },
+};
+
+const MUTATIONS: Record<string, Entry> = {
+  register: {
+    expect: everyone('ok'),
+    build: () => ({
+      query:
+        'mutation R($u: String!) { register(input: { username: $u, password: "password123" }) { accessToken } }',
+      variables: { u: `r_${Math.random().toString(36).slice(2, 12)}` },
+    }),
+  },
+  login: {
+    expect: everyone('ok'),
+    build: (f) => ({
+      query:
+        'mutation L($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { accessToken } }',
+      variables: { u: f.owner.username, p: PASSWORD },
+    }),
+  },
+  refreshToken: {
+    expect: everyone('ok'),
+    build: async (f) => {
+      const login = await gql(
+        f.url,
+        'mutation L($u: String!, $p: String!) { login(input: { username: $u, password: $p }) { refreshToken } }',
+        { u: f.owner.username, p: PASSWORD },
+      );
+      return {
+        query: 'mutation F($t: String!) { refreshToken(refreshToken: $t) { accessToken } }',
+        variables: { t: login.data?.['login'].refreshToken },
+      };
+    },
+  },
+  logout: { expect: signedIn, build: () => ({ query: 'mutation { logout }' }) },
+  updateProfile: {
+    expect: signedIn,
+    build: () => ({
+      query: 'mutation { updateProfile(input: { displayName: "New name" }) { id } }',
+    }),
+  },
+  banUser: {
+    expect: adminOnly,
+    build: async (f) => ({
+      query: 'mutation B($id: ID!) { banUser(userId: $id, reason: "matrix") { id } }',
+      variables: { id: (await thirdUser(f)).id },
+    }),
+  },
+  unbanUser: {
+    expect: adminOnly,
+    build: async (f) => ({
+      query: 'mutation U($id: ID!) { unbanUser(userId: $id) { id } }',
+      variables: { id: (await thirdUser(f)).id },
+    }),
+  },
+  createStream: {
+    // "owner" and "other" alike: a signed-in user without a LIVE stream
+    expect: signedIn,
+    build: async (f) => {
+      f.owner = await registerUser(f.url, 'new'); // one LIVE stream at a time: a user without one
+      return { query: 'mutation { createStream(input: { title: "Matrix" }) { id } }' };
+    },
+  },
+  startStream: {
+    expect: ownerOnly,
+    build: async (f) => {
+      // the owner's stream is LIVE already: this case's owner is a streamer with a SCHEDULED one
+      f.owner = await registerUser(f.url, 'sched');
+      const scheduled = await gql(
+        f.url,
+        CREATE_STREAM,
+        { input: { title: 'Later', scheduledFor: new Date(Date.now() + 3_600_000).toISOString() } },
+        f.owner.token,
+      );
+      return {
+        query: 'mutation S($s: ID!) { startStream(streamId: $s) { id } }',
+        variables: { s: scheduled.data?.['createStream'].id },
+      };
+    },
+  },
+  endStream: {
+    expect: ownerOrAdmin,
+    build: (f) => ({
+      query: 'mutation E($s: ID!) { endStream(streamId: $s) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  sendChatMessage: {
+    expect: signedIn,
+    build: (f) => ({
+      query: 'mutation M($s: ID!) { sendChatMessage(streamId: $s, body: "hi") { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  sendTip: {
+    // tipping one's own stream is refused
+    expect: { ...signedIn, owner: 'FORBIDDEN' },
+    build: (f) => ({
+      query:
+        'mutation T($s: ID!, $k: String!) { sendTip(input: { streamId: $s, amountCents: 100, idempotencyKey: $k }) { id } }',
+      variables: { s: f.streamId, k: `k-${Math.random()}` },
+    }),
+  },
+  creditWallet: {
+    expect: adminOnly,
+    build: (f) => ({
+      query:
+        'mutation C($id: ID!, $r: String!) { creditWallet(input: { userId: $id, amountCents: 500, reference: $r }) { balanceCents } }',
+      variables: { id: f.other.id, r: `ref-${Math.random()}` },
+    }),
+  },
+  deleteChatMessage: {
+    expect: ownerOrAdmin,
+    build: async (f) => ({
+      query: 'mutation D($id: ID!) { deleteChatMessage(messageId: $id) { id } }',
+      variables: { id: await chatMessageBy(f, await thirdUser(f)) },
+    }),
+  },
+  banChatUser: {
+    expect: ownerOrAdmin,
+    build: async (f) => ({
+      query: 'mutation B($s: ID!, $u: ID!) { banChatUser(streamId: $s, userId: $u) { id } }',
+      variables: { s: f.streamId, u: (await thirdUser(f)).id },
+    }),
+  },
+  unbanChatUser: {
+    expect: ownerOrAdmin,
+    build: async (f) => ({
+      query: 'mutation B($s: ID!, $u: ID!) { unbanChatUser(streamId: $s, userId: $u) { id } }',
+      variables: { s: f.streamId, u: (await thirdUser(f)).id },
+    }),
+  },
+  timeoutChatUser: {
+    expect: ownerOrAdmin,
+    build: async (f) => ({
+      query:
+        'mutation B($s: ID!, $u: ID!) { timeoutChatUser(streamId: $s, userId: $u, seconds: 60) { id } }',
+      variables: { s: f.streamId, u: (await thirdUser(f)).id },
+    }),
+  },
+  setChatBlockedTerms: {
+    expect: ownerOrAdmin,
+    build: (f) => ({
+      query:
+        'mutation S($s: ID!) { setChatBlockedTerms(streamId: $s, terms: ["spam"]) { streamId } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  setChatSlowMode: {
+    expect: ownerOrAdmin,
+    build: (f) => ({
+      query: 'mutation S($s: ID!) { setChatSlowMode(streamId: $s, seconds: 5) { streamId } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  rotateStreamKey: { expect: signedIn, build: () => ({ query: 'mutation { rotateStreamKey }' }) },
+  publishStream: {
+    expect: ownerOnly,
+    build: async (f) => {
+      const publisher = new SyntheticPublisher();
+      peers.push(publisher);
+      return {
+        query:
+          'mutation P($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId } }',
+        variables: { s: f.streamId, sdp: await publisher.offer() },
+      };
+    },
+  },
+  playStream: {
+    expect: everyone('ok'),
+    build: async (f) => {
+      const viewer = new CountingSubscriber();
+      peers.push(viewer);
+      return {
+        query:
+          'mutation P($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sessionId } }',
+        variables: { s: f.streamId, sdp: await viewer.offer() },
+      };
+    },
+  },
+  addIceCandidate: {
+    expect: sessionOwnerOnly,
+    build: async (f) => ({
+      query:
+        'mutation A($id: ID!) { addIceCandidate(sessionId: $id, candidate: "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host", sdpMid: "0") }',
+      variables: { id: await ownersPlaySession(f) },
+    }),
+  },
+  closeMediaSession: {
+    expect: sessionOwnerOnly,
+    build: async (f) => ({
+      query: 'mutation C($id: ID!) { closeMediaSession(sessionId: $id) }',
+      variables: { id: await ownersPlaySession(f) },
+    }),
+  },
+};
+
+const schema = buildSchema(readFileSync(join(ROOT, 'apps', 'api', 'schema.graphql'), 'utf8'));
+const schemaMutations = Object.keys(schema.getMutationType()?.getFields() ?? {}).sort();
+const schemaSubscriptions = Object.keys(schema.getSubscriptionType()?.getFields() ?? {}).sort();
+
+function outcomeOf(errors: readonly GqlError[] | undefined): string {
+  if (!errors?.length) return 'ok';
+  return errors[0].extensions?.code ?? `no code: ${errors[0].message}`;
+}
+
+describe('authorization matrix (generated from the schema)', () => {
+  let running: RunningApp;
+  let url: string;
+  let adminUser: Person;
+
+  beforeAll(async () => {
+    running = await startTestApp({ TIP_RATE_LIMIT_PER_MINUTE: '100000' });
+    url = running.url;
+    const token = await loginAdmin(url);
+    const me = await gql(url, '{ me { id username } }', {}, token);
+    adminUser = { token, ...(me.data?.['me'] as { id: string; username: string }) };
+  });
+  afterAll(async () => {
+    await Promise.all(peers.map((peer) => peer.close().catch(() => undefined)));
+    await running?.close();
+  });
+
+  it('has an entry for every mutation and subscription of the schema, and none for operations that do not exist', () => {
+    expect(Object.keys(MUTATIONS).sort()).toEqual(schemaMutations);
+    expect(Object.keys(SUBSCRIPTIONS).sort()).toEqual(schemaSubscriptions);
+  });
+
+  /** A fresh owner with a LIVE stream, a fresh other user and an admin session, all with money. */
+  async function freshFixture(): Promise<Fixture> {
+    // a session of its own: the logout case must not end the other cases' admin session
+    const admin = { ...adminUser, token: await loginAdmin(url) };
+    const owner = await registerUser(url, 'owner');
+    const other = await registerUser(url, 'other');
+    const created = await gql(url, CREATE_STREAM, { input: { title: 'Matrix' } }, owner.token);
+    const streamId = created.data?.['createStream'].id as string;
+    for (const person of [owner, other, admin]) {
+      await gql(
+        url,
+        'mutation C($id: ID!, $r: String!) { creditWallet(input: { userId: $id, amountCents: 10000, reference: $r }) { balanceCents } }',
+        { id: person.id, r: `seed-${Math.random()}` },
+        admin.token,
+      );
+    }
+    return { url, owner, other, admin, streamId };
+  }
+
+  function tokenOf(fixture: Fixture, caller: Caller): string | undefined {
+    return caller === 'anonymous' ? undefined : fixture[caller].token;
+  }
+
+  const mutationCases = Object.entries(MUTATIONS).flatMap(([name, entry]) =>
+    CALLERS.map((caller) => [name, caller, entry.expect[caller], entry] as const),
+  );
+
+  it.each(mutationCases)('mutation %s as %s -> %s', async (name, caller, expected, entry) => {
+    const fixture = await freshFixture();
+    const operation = await entry.build(fixture);
+    const answer = await gql(url, operation.query, operation.variables, tokenOf(fixture, caller));
+    expect(outcomeOf(answer.errors)).toBe(expected);
+    if (expected === 'ok') expect(answer.data?.[name]).toBeDefined();
+  });
+
+  const subscriptionCases = Object.entries(SUBSCRIPTIONS).flatMap(([name, entry]) =>
+    CALLERS.map((caller) => [name, caller, entry.expect[caller], entry] as const),
+  );
+
+  it.each(subscriptionCases)(
+    'subscription %s as %s -> %s',
+    async (_name, caller, expected, entry) => {
+      const fixture = await freshFixture();
+      const operation = await entry.build(fixture);
+      const socket = wsConnect(url, tokenOf(fixture, caller));
+      try {
+        await socket.connected;
+        const subscription = subscribe(socket, operation.query, operation.variables);
+        // A refusal arrives at once; an accepted subscription either yields or stays open.
+        await Promise.race([
+          subscription.completed,
+          subscription.waitFor(() => true, 1000).catch(() => undefined),
+        ]);
+        const code =
+          subscription.errors.length > 0
+            ? outcomeOf(subscription.errors as GqlError[])
+            : subscription.values.length > 0 || !(await settled(subscription.completed))
+              ? 'ok'
+              : 'completed without a value';
+        expect(code).toBe(expected);
+      } finally {
+        await socket.dispose();
+      }
+    },
+  );
+});
+
+/** True when the promise has already settled. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  return (await Promise.race([promise.then(() => true), Promise.resolve(marker)])) !== marker;
+}
