@@ -7,7 +7,15 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
 import type { SubscribePayload, Context as WsContext } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
@@ -62,6 +70,10 @@ interface Tracked {
 export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WsGuard.name);
   private readonly perIp = new Map<string, number>();
+  private readonly documents = new Map<
+    string,
+    { document?: DocumentNode; errors: readonly GraphQLError[] }
+  >();
   private readonly limits: OperationLimits;
   /** Signed-in sockets and whose they are, to close them when that identity is revoked. */
   private readonly signedIn = new Map<WebSocket, Tracked>();
@@ -161,9 +173,9 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     schema: GraphQLSchema,
     ctx: Ctx,
     payload: SubscribePayload,
-  ): Promise<readonly GraphQLError[] | undefined> {
-    const refused = this.checkOperation(schema, ctx, payload);
-    if (refused) return refused;
+  ): Promise<readonly GraphQLError[] | ExecutionArgs> {
+    const checked = this.checkOperation(schema, ctx, payload);
+    if (!('document' in checked)) return checked;
     const user = ctx.extra.user;
     const key = user
       ? `api:user:${user.id}`
@@ -172,7 +184,15 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
       key,
       perMinute(this.config.API_RATE_LIMIT_PER_MINUTE),
     );
-    if (decision.allowed) return undefined;
+    if (decision.allowed)
+      // The parsed and validated document, shared by every subscriber of the same query: graphql-ws
+      // neither parses nor validates again, and thousands of identical subscriptions hold one AST.
+      return {
+        schema,
+        document: checked.document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+      };
     const limited = new RateLimitedError(
       decision.retryAfterSeconds,
       `Too many requests: at most ${this.config.API_RATE_LIMIT_PER_MINUTE} per minute; retry in ${decision.retryAfterSeconds} s`,
@@ -184,7 +204,7 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     schema: GraphQLSchema,
     ctx: Ctx,
     payload: SubscribePayload,
-  ): readonly GraphQLError[] | undefined {
+  ): readonly GraphQLError[] | { document: DocumentNode } {
     const max = this.config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION;
     if (Object.keys(ctx.subscriptions).length > max) {
       ctx.extra.socket?.close(
@@ -195,21 +215,44 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const tooLarge = this.limits.checkSource(payload.query);
     if (tooLarge) return [tooLarge];
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query, { maxTokens: this.limits.maxTokens });
-    } catch (error) {
-      return error instanceof GraphQLError ? [error] : undefined;
-    }
-    const invalid = validate(schema, document, this.limits.validationRules());
-    if (invalid.length) return invalid;
-    // Anything else wrong with the document is graphql-ws's own validation to report.
+    const prepared = this.prepared(schema, payload.query);
+    if (prepared.errors.length || !prepared.document) return prepared.errors;
+    const { document } = prepared;
     const tooComplex = this.limits.checkComplexity(
       schema,
       document,
       payload.variables ?? undefined,
       payload.operationName,
     );
-    return tooComplex ? [tooComplex] : undefined;
+    return tooComplex ? [tooComplex] : { document };
+  }
+
+  /** Parse and validation (the specified rules and ours) once per distinct query text. */
+  private prepared(
+    schema: GraphQLSchema,
+    query: string,
+  ): { document?: DocumentNode; errors: readonly GraphQLError[] } {
+    const cached = this.documents.get(query);
+    if (cached) return cached;
+    let result: { document?: DocumentNode; errors: readonly GraphQLError[] };
+    try {
+      const document = parse(query, { maxTokens: this.limits.maxTokens });
+      result = {
+        document,
+        errors: validate(schema, document, [...specifiedRules, ...this.limits.validationRules()]),
+      };
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      result = { errors: [error] };
+    }
+    if (this.documents.size >= DOCUMENT_CACHE_SIZE) {
+      const oldest = this.documents.keys().next().value;
+      if (oldest !== undefined) this.documents.delete(oldest);
+    }
+    this.documents.set(query, result);
+    return result;
   }
 }
+
+/** Distinct operation texts kept parsed and validated (oldest out first). */
+const DOCUMENT_CACHE_SIZE = 500;

@@ -26,6 +26,7 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(InstanceService.name);
   private timer?: NodeJS.Timeout;
   private beforeShutdown: (() => Promise<void>)[] = [];
+  private recovered: ((streamIds: string[]) => void)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -48,6 +49,11 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
       );
     }, this.config.INSTANCE_HEARTBEAT_SECONDS * 1000);
     this.timer.unref();
+  }
+
+  /** Told the streams whose viewing sessions were closed because their instance died. */
+  onRecovered(listener: (streamIds: string[]) => void): void {
+    this.recovered.push(listener);
   }
 
   /** Work to finish (on this instance's rows) before the instance row goes away. */
@@ -76,7 +82,7 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
     const cutoff = new Date(
       this.clock.now().getTime() - DEAD_AFTER_BEATS * this.config.INSTANCE_HEARTBEAT_SECONDS * 1000,
     );
-    const [rows] = await this.dataSource.query<[unknown[], number]>(
+    const [rows] = await this.dataSource.query<[{ stream_id: string }[], number]>(
       `WITH dead AS (
          DELETE FROM api_instances WHERE heartbeat_at < $1 AND id <> $2 RETURNING id, heartbeat_at
        )
@@ -86,11 +92,14 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
                 floor(extract(epoch FROM GREATEST(v.joined_at, d.heartbeat_at) - v.joined_at))::int
          FROM dead d
         WHERE v.instance_id = d.id AND v.left_at IS NULL
-       RETURNING v.id`,
+       RETURNING v.stream_id`,
       [cutoff, this.id],
     );
-    if (rows.length)
+    if (rows.length) {
       this.logger.warn(`closed ${rows.length} viewing session(s) of dead API instances`);
+      const streamIds = [...new Set(rows.map((row) => row.stream_id))];
+      for (const listener of this.recovered) listener(streamIds);
+    }
     return rows.length;
   }
 }

@@ -94,7 +94,9 @@ export class ViewersResolver {
       'Distinct viewers watching now: signed-in users count once however many tabs; the streamer is not counted.',
   })
   viewerCount(@Parent() stream: StreamEntity): number {
-    return stream.status === StreamStatus.LIVE ? this.viewers.count(stream.id) : 0;
+    return stream.status === StreamStatus.LIVE
+      ? this.viewers.count(stream.id, stream.viewerCount)
+      : 0;
   }
 
   /** The streamer is never a viewer; a user counts once; an anonymous viewer once per connection. */

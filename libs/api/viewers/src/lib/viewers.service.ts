@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { Clock } from '@finserve/api/core';
+import { AppConfig, Clock } from '@finserve/api/core';
 import { StreamEntity, StreamEventsPublisher } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
@@ -44,6 +44,9 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
   );
   private sampler?: NodeJS.Timeout;
   private closing = false;
+  private readonly shared: boolean;
+  /** Shared mode: the last count of all instances, per LIVE stream this instance has seen. */
+  private readonly sharedCounts = new Map<string, number>();
 
   constructor(
     private readonly presence: PresenceStore,
@@ -51,8 +54,14 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
     private readonly events: StreamEventsPublisher,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    config: AppConfig,
   ) {
     instance.onShutdown(() => this.closeAllSessions());
+    // With several instances (REDIS_URL) the count is everyone's: the distinct open viewing
+    // sessions of all instances in PostgreSQL, re-counted on each coalesced update and after a
+    // dead instance's sessions were closed.
+    this.shared = Boolean(config.REDIS_URL);
+    instance.onRecovered((streamIds) => streamIds.forEach((id) => this.coalescer.touch(id)));
   }
 
   onApplicationBootstrap(): void {
@@ -67,8 +76,13 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
     await this.coalescer.stop();
   }
 
-  count(streamId: string): number {
-    return this.presence.count(streamId);
+  /**
+   * Distinct viewers now: this process's exact presence; in shared mode every instance's, as
+   * last stored (`stored`: the stream row or event at hand, at most one coalescing interval old).
+   */
+  count(streamId: string, stored?: number): number {
+    if (!this.shared) return this.presence.count(streamId);
+    return stored ?? this.sharedCounts.get(streamId) ?? this.presence.count(streamId);
   }
 
   async join(stream: StreamEntity, viewer: Viewer): Promise<void> {
@@ -78,7 +92,7 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
       this.sessions.set(`${stream.id} ${viewer.key}`, opened);
     }
     this.coalescer.touch(stream.id);
-    if (change.count > (this.knownPeak.get(stream.id) ?? 0))
+    if (!this.shared && change.count > (this.knownPeak.get(stream.id) ?? 0))
       await this.raisePeak(stream.id, change.count);
   }
 
@@ -104,8 +118,8 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
         [SAMPLER_LOCK_KEY],
       );
       if (!locked) return;
-      const live = await manager.query<{ id: string }[]>(
-        `SELECT id FROM streams WHERE status = 'LIVE'`,
+      const live = await manager.query<{ id: string; viewer_count: number }[]>(
+        `SELECT id, viewer_count FROM streams WHERE status = 'LIVE'`,
       );
       if (!live.length) return;
       const ids = live.map((row) => row.id);
@@ -117,7 +131,7 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
                   SELECT x.viewers FROM stream_viewer_samples x
                    WHERE x.stream_id = c.id ORDER BY x.at DESC LIMIT 1)
          ON CONFLICT (stream_id, at) DO NOTHING`,
-        [ids, ids.map((id) => this.presence.count(id)), at],
+        [ids, live.map((row) => this.count(row.id, row.viewer_count)), at],
       );
     });
   }
@@ -168,8 +182,20 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
 
   /** The coalesced update: store the count (orders liveStreams) and tell subscribers. */
   private async flushCount(streamId: string): Promise<void> {
-    const count = this.presence.count(streamId);
     const repository = this.dataSource.getRepository(StreamEntity);
+    let count = this.presence.count(streamId);
+    if (this.shared) {
+      await Promise.allSettled([...this.inflight]); // this instance's session rows are written
+      const [row] = await this.dataSource.query<{ viewers: number }[]>(
+        `SELECT count(DISTINCT viewer_key)::int AS viewers FROM stream_viewers
+          WHERE stream_id = $1 AND left_at IS NULL`,
+        [streamId],
+      );
+      count = row?.viewers ?? 0;
+      if (count > 0) this.sharedCounts.set(streamId, count);
+      else this.sharedCounts.delete(streamId);
+      await this.raisePeak(streamId, count);
+    }
     await repository.update({ id: streamId, status: StreamStatus.LIVE }, { viewerCount: count });
     const stream = await repository.findOneBy({ id: streamId });
     if (stream?.status === StreamStatus.LIVE) await this.events.changed(stream);

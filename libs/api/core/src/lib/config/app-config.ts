@@ -250,6 +250,16 @@ export class AppConfig {
   @Max(3600, { message: 'must be an integer between 1 and 3600 (seconds)' })
   WS_AUTH_RECHECK_SECONDS = 30;
 
+  /**
+   * Bytes a WebSocket may have waiting to be sent (a client that stops reading); beyond it the
+   * socket is closed (1013 Try Again Later) so memory stays bounded, and the client reconnects.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 65536 and 1073741824 (bytes)' })
+  @Min(65_536, { message: 'must be an integer between 65536 and 1073741824 (bytes)' })
+  @Max(1_073_741_824, { message: 'must be an integer between 65536 and 1073741824 (bytes)' })
+  WS_MAX_BUFFERED_BYTES = 1_048_576;
+
   /** A LIVE stream whose broadcast console has been gone this long is ended (at the moment it left). */
   @Transform(toInt)
   @IsInt({ message: 'must be a positive integer (seconds)' })

@@ -1,3 +1,5 @@
+import { markEventOrigin } from './subscription-fanout';
+
 export type SubscriptionIterator<T> = AsyncIterableIterator<T> & {
   return(): Promise<IteratorResult<T>>;
 };
@@ -8,6 +10,9 @@ export type SubscriptionIterator<T> = AsyncIterableIterator<T> & {
  * subscription completes). `return()` (unsubscribe, complete, socket closed) takes effect at once,
  * even while waiting for the next event, and runs `onClose` exactly once. (An async generator
  * would only run its `finally` after the next event arrived.)
+ *
+ * `map` must compute the value from the event alone (side effects are fine): subscribers of the
+ * same event with the same operation share one execution of it (SubscriptionFanout).
  */
 export function subscriptionIterator<E, T>(options: {
   initial?: T[];
@@ -50,7 +55,10 @@ export function subscriptionIterator<E, T>(options: {
           return done();
         }
         const value = await options.map(event.value);
-        if (value !== undefined) queue.push(value);
+        if (value !== undefined) {
+          markEventOrigin(value, event.value);
+          queue.push(value);
+        }
       }
       return done();
     },
