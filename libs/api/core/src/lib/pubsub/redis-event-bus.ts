@@ -33,8 +33,9 @@ export function decodeEvent(text: string): unknown {
  * local listener, so subscribers can share its execution (SubscriptionFanout).
  *
  * Redis carries notifications only: chat, tips and stream state live in PostgreSQL, so a publish
- * that fails while Redis is away is logged, not thrown (clients catch up from PostgreSQL), and
- * ioredis reconnects and re-subscribes by itself.
+ * that fails while Redis is away is logged, not thrown, and delivered to this instance's own
+ * subscribers (those elsewhere catch up from PostgreSQL); ioredis reconnects and re-subscribes by
+ * itself.
  */
 export class RedisEventBus extends PubSubEngine {
   private readonly logger = new Logger(RedisEventBus.name);
@@ -77,8 +78,13 @@ export class RedisEventBus extends PubSubEngine {
     } catch (error) {
       if (Date.now() - this.lastWarning > 10_000) {
         this.lastWarning = Date.now();
-        this.logger.warn(`event not sent through Redis (${trigger}): ${String(error)}`);
+        this.logger.warn(
+          `event not sent through Redis (${trigger}), delivered on this instance only: ${String(error)}`,
+        );
       }
+      // Redis is away: this instance's subscribers still get it; the others catch up later.
+      const handlers = this.channels.get(trigger);
+      if (handlers) for (const handler of handlers.values()) handler(payload);
     }
   }
 
