@@ -80,10 +80,9 @@ describe('singleFlight', () => {
 
   it('shares a failure too, and lets the next call try again', async () => {
     let runs = 0;
-    const refresh = singleFlight(async () => {
+    const refresh = singleFlight(() => {
       runs++;
-      if (runs === 1) throw new Error('revoked');
-      return 'fresh';
+      return runs === 1 ? Promise.reject(new Error('revoked')) : Promise.resolve('fresh');
     });
     const failures = await Promise.allSettled([refresh(), refresh()]);
     expect(failures.map((result) => result.status)).toEqual(['rejected', 'rejected']);
