@@ -113,11 +113,12 @@ export class AuthService {
 
   /** The server refused to renew the session: sign out here and ask to sign in again. */
   private async sessionEnded(): Promise<void> {
-    const wasSignedIn = this.userSignal() !== null;
+    // Read before awaiting: a sign-out that hit this while renewing navigates by itself.
+    const askToSignIn = this.userSignal() !== null && !this.signingOut;
     this.userSignal.set(null);
     this.socket.restart();
     await this.apollo.client.clearStore().catch(() => undefined);
-    if (!wasSignedIn || this.signingOut) return;
+    if (!askToSignIn) return;
     const returnUrl = this.router.url;
     if (returnUrl.startsWith('/signin') || returnUrl.startsWith('/signup')) return;
     await this.router.navigateByUrl(
