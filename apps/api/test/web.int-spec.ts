@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
+import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
 import {
   eventually,
   gql,
@@ -16,39 +17,8 @@ import {
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp } from './support/test-app';
 
-// The production build of the web app (npm test builds it; see package.json).
-const WEB_DIST = join(__dirname, '..', '..', '..', 'dist', 'apps', 'web', 'browser');
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'dist', 'screenshots');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-// Chromium from Debian; CI installs it and sets REQUIRE_BROWSER=1 (then this suite must run, as
-// with CI=true: a missing browser fails instead of skipping).
-const haveBrowser =
-  existsSync(CHROMIUM) || process.env['REQUIRE_BROWSER'] === '1' || process.env['CI'] === 'true';
-if (!haveBrowser) {
-  console.warn(
-    `\n!!! SKIPPING the web app browser tests: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or REQUIRE_BROWSER=1 to fail instead)\n`,
-  );
-}
-const describeBrowser = haveBrowser ? describe : describe.skip;
-
-// Playwright's own --disable-features list, repeated behind ours: Chromium keeps only the last one.
-const DISABLED_FEATURES = [
-  'WebRtcHideLocalIpsWithMdns',
-  'AcceptCHFrame',
-  'AvoidUnnecessaryBeforeUnloadCheckSync',
-  'DestroyProfileOnBrowserClose',
-  'DialMediaRouteProvider',
-  'GlobalMediaControls',
-  'HttpsUpgrades',
-  'LensOverlay',
-  'MediaRouter',
-  'PaintHolding',
-  'ThirdPartyStoragePartitioning',
-  'Translate',
-  'AutoDeElevate',
-  'RenderDocument',
-  'OptimizationHints',
-].join(',');
+const describeBrowser = describeWithBrowser('the web app browser tests');
 
 const PASSWORD = 'correct horse battery';
 const DESKTOP = { width: 1440, height: 900 };
@@ -67,25 +37,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     }
     mkdirSync(SCREENSHOTS, { recursive: true });
     running = await startTestApp({ WEB_DIST_DIR: WEB_DIST });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required',
-        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-        `--disable-features=${DISABLED_FEATURES}`,
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -1,8 +1,11 @@
+export * from './lib/auth-links';
 export * from './lib/auth.guard';
 export * from './lib/auth.service';
 export * from './lib/backoff';
 export * from './lib/errors';
 export * from './lib/graphql-socket';
 export * from './lib/graphql.provider';
+export * from './lib/token-session';
 export * from './lib/token-storage';
+export * from './lib/token-timing';
 export type { CurrentUserFragment } from './lib/graphql.generated';

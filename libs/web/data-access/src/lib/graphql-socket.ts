@@ -3,20 +3,29 @@ import { createClient, type Client } from 'graphql-ws';
 import { Subject } from 'rxjs';
 
 import { reconnectDelayMs } from './backoff';
-import { TokenStorage } from './token-storage';
+import { TokenSession } from './token-session';
 
 export type SocketState = 'connecting' | 'connected' | 'reconnecting';
 
+/** The API closes a socket with this code when its session is revoked (or its token refused). */
+export const WS_CLOSE_FORBIDDEN = 4403;
+
 /**
- * The one graphql-ws connection (protocol graphql-transport-ws) of the app: the access token
- * goes in connection_init, a lost socket is retried forever with backoff, and `reconnected$`
- * tells features to catch up on what they missed while it was down.
+ * The one graphql-ws connection (protocol graphql-transport-ws) of the app: the current access
+ * token (renewed first when due) goes in every connection_init, a lost socket is retried forever
+ * with backoff, and `reconnected$` tells features to catch up on what they missed while it was
+ * down. A 4403 close (session revoked, or the token refused) tries a refresh: if the server
+ * refuses that too, the session ends (TokenSession.ended$) and the retry connects anonymously.
+ * A socket the server accepted keeps its identity until revoked, so a refresh does not need to
+ * cut it: only sign-in and sign-out restart it.
  */
 @Injectable({ providedIn: 'root' })
 export class GraphqlSocket {
-  private readonly tokens = inject(TokenStorage);
+  private readonly session = inject(TokenSession);
   private readonly reconnectedSubject = new Subject<void>();
   private readonly stateSignal = signal<SocketState>('connecting');
+  /** The refresh a 4403 started: the retry waits for it. */
+  private afterForbidden: Promise<unknown> = Promise.resolve();
 
   readonly state = this.stateSignal.asReadonly();
   /** Emits after every successful reconnect (not on the first connect). */
@@ -24,8 +33,9 @@ export class GraphqlSocket {
 
   readonly client: Client = createClient({
     url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
-    connectionParams: () => {
-      const authToken = this.tokens.read();
+    connectionParams: async () => {
+      await this.afterForbidden;
+      const authToken = await this.session.fresh();
       return authToken ? { authToken } : {};
     },
     lazy: true,
@@ -40,7 +50,13 @@ export class GraphqlSocket {
         this.stateSignal.set('connected');
         if (wasRetry) this.reconnectedSubject.next();
       },
-      closed: () => this.stateSignal.set('reconnecting'),
+      closed: (event) => {
+        this.stateSignal.set('reconnecting');
+        if (isForbiddenClose(event) && this.session.accessToken()) {
+          // Revoked sessions fail to refresh and end; an expired token is renewed for the retry.
+          this.afterForbidden = this.session.refresh().catch(() => undefined);
+        }
+      },
     },
   });
 
@@ -52,4 +68,12 @@ export class GraphqlSocket {
   restart(): void {
     this.client.terminate();
   }
+}
+
+function isForbiddenClose(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { code?: unknown }).code === WS_CLOSE_FORBIDDEN
+  );
 }

@@ -1,4 +1,4 @@
-import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
+import { provideHttpClient, withFetch } from '@angular/common/http';
 import { inject, type EnvironmentProviders, type Provider } from '@angular/core';
 import { ApolloLink, InMemoryCache } from '@apollo/client/core';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
@@ -6,8 +6,9 @@ import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { provideApollo } from 'apollo-angular';
 import { HttpLink } from 'apollo-angular/http';
 
-import { authInterceptor } from './auth.interceptor';
+import { bearerLink, refreshOnUnauthenticatedLink } from './auth-links';
 import { GraphqlSocket } from './graphql-socket';
+import { TokenSession } from './token-session';
 
 /** The cache: streams and users normalised by id, so subscription results update every view. */
 export function createCache(): InMemoryCache {
@@ -30,13 +31,19 @@ export function createCache(): InMemoryCache {
 
 /**
  * apollo-angular with a split link: subscriptions over the graphql-ws socket, everything else
- * over HTTP (same origin, bearer token added by the interceptor).
+ * over HTTP (same origin, bearer token added by bearerLink, renewed and retried once on
+ * UNAUTHENTICATED by refreshOnUnauthenticatedLink).
  */
 export function provideGraphql(): (Provider | EnvironmentProviders)[] {
   return [
-    provideHttpClient(withFetch(), withInterceptors([authInterceptor])),
+    provideHttpClient(withFetch()),
     provideApollo(() => {
-      const http = inject(HttpLink).create({ uri: '/graphql' });
+      const session = inject(TokenSession);
+      const http = ApolloLink.from([
+        refreshOnUnauthenticatedLink(session),
+        bearerLink(session),
+        inject(HttpLink).create({ uri: '/graphql' }),
+      ]);
       const ws = new GraphQLWsLink(inject(GraphqlSocket).client);
       return {
         link: ApolloLink.split(({ query }) => isSubscriptionOperation(query), ws, http),
