@@ -41,6 +41,7 @@ export class RedisEventBus extends PubSubEngine {
   private readonly logger = new Logger(RedisEventBus.name);
   private readonly channels = new Map<string, Map<number, Handler>>();
   private readonly handlerChannel = new Map<number, string>();
+  private readonly subscribed = new Map<string, Promise<void>>();
   private nextId = 0;
   private lastWarning = 0;
 
@@ -94,10 +95,16 @@ export class RedisEventBus extends PubSubEngine {
     if (!handlers) {
       handlers = new Map();
       this.channels.set(trigger, handlers);
-      await this.subscriber.subscribe(trigger);
+      this.subscribed.set(
+        trigger,
+        this.subscriber.subscribe(trigger).then(() => undefined),
+      );
     }
     handlers.set(id, onMessage);
     this.handlerChannel.set(id, trigger);
+    // Whoever subscribes to a channel returns only once Redis has confirmed the SUBSCRIBE, so an
+    // event published after this resolves reaches the handler.
+    await this.subscribed.get(trigger);
     return id;
   }
 
@@ -109,6 +116,7 @@ export class RedisEventBus extends PubSubEngine {
     handlers?.delete(id);
     if (handlers && handlers.size === 0) {
       this.channels.delete(trigger);
+      this.subscribed.delete(trigger);
       this.subscriber.unsubscribe(trigger).catch(() => undefined);
     }
   }
@@ -121,6 +129,7 @@ export class RedisEventBus extends PubSubEngine {
   async close(): Promise<void> {
     this.channels.clear();
     this.handlerChannel.clear();
+    this.subscribed.clear();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
   }
 
