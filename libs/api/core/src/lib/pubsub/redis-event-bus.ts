@@ -68,6 +68,9 @@ export class RedisEventBus extends PubSubEngine {
     private readonly subscriber: Redis,
   ) {
     super();
+    // Connection errors are reported here (ioredis retries by itself), once per 10 s at most.
+    for (const connection of [publisher, subscriber])
+      connection.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
       this.deliver(channel.toString(), message),
     );
@@ -77,12 +80,9 @@ export class RedisEventBus extends PubSubEngine {
     try {
       await this.publisher.publish(trigger, encodeEvent(payload));
     } catch (error) {
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn(
-          `event not sent through Redis (${trigger}), delivered on this instance only: ${String(error)}`,
-        );
-      }
+      this.warn(
+        `event not sent through Redis (${trigger}), delivered on this instance only: ${String(error)}`,
+      );
       // Redis is away: this instance's subscribers still get it; the others catch up later.
       const handlers = this.channels.get(trigger);
       if (handlers) for (const handler of handlers.values()) handler(payload);
@@ -103,8 +103,9 @@ export class RedisEventBus extends PubSubEngine {
     handlers.set(id, onMessage);
     this.handlerChannel.set(id, trigger);
     // Whoever subscribes to a channel returns only once Redis has confirmed the SUBSCRIBE, so an
-    // event published after this resolves reaches the handler.
-    await this.subscribed.get(trigger);
+    // event published after this resolves reaches the handler. While Redis is away nothing can be
+    // published anyway: the SUBSCRIBE waits in ioredis's queue and nobody waits for it.
+    if (this.subscriber.status === 'ready') await this.subscribed.get(trigger);
     return id;
   }
 
@@ -131,6 +132,12 @@ export class RedisEventBus extends PubSubEngine {
     this.handlerChannel.clear();
     this.subscribed.clear();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+  }
+
+  private warn(message: string): void {
+    if (Date.now() - this.lastWarning < 10_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(message);
   }
 
   private deliver(channel: string, message: Buffer): void {
