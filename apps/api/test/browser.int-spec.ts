@@ -69,7 +69,7 @@ describeBrowser('live video in Chromium (fake camera)', () => {
   afterAll(async () => {
     await browser?.close();
     await running?.close();
-  });
+  }, 60_000);
 
   const open = async (): Promise<Page> => {
     const page = await browser.newPage();

@@ -60,7 +60,7 @@ describeWithBrowser('web app session renewal browser tests')(
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser?.close();
       await running?.close();
-    });
+    }, 60_000);
 
     const newPage = async (): Promise<Page> => {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
