@@ -67,12 +67,22 @@ function socketIoSubscriber(url) {
 
 async function main() {
   const open = target === 'socketio' ? socketIoSubscriber : graphqlSubscriber;
-  // Opened 100 at a time, spread over the given servers.
-  for (let i = 0; i < count; i += 100) {
-    await Promise.all(
-      Array.from({ length: Math.min(100, count - i) }, (_, j) => open(urls[(i + j) % urls.length])),
-    );
-  }
+  // Opened 100 at a time, spread over the given servers; half first, then (when the parent says
+  // so, once it has read the server's memory) the other half.
+  const openRange = async (from, to) => {
+    for (let i = from; i < to; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, to - i) }, (_, j) => open(urls[(i + j) % urls.length])),
+      );
+    }
+  };
+  const half = Math.floor(count / 2);
+  await openRange(0, half);
+  process.send({ type: 'half' });
+  await new Promise((resolve) =>
+    process.on('message', (message) => message.type === 'continue' && resolve()),
+  );
+  await openRange(half, count);
   process.send({ type: 'ready' });
   process.on('message', (message) => {
     if (message.type === 'report') {

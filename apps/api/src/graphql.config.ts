@@ -113,8 +113,11 @@ export async function wsOnConnect(
 ): Promise<boolean> {
   const { extra } = ctx;
   extra.connectionId = randomUUID();
-  const { request } = extra as { request?: IncomingMessage };
-  if (request) extra.ip = clientIpOf(request);
+  const upgrade = extra as { request?: IncomingMessage };
+  if (upgrade.request) extra.ip = clientIpOf(upgrade.request);
+  // The upgrade request (headers, raw headers, its own state) is not needed any more: let it go
+  // rather than keep it for the socket's lifetime (memory per idle subscriber).
+  upgrade.request = undefined;
   const token = ctx.connectionParams?.['authToken'];
   if (token === undefined || token === null || token === '') {
     extra.user = null;

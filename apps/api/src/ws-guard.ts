@@ -43,7 +43,7 @@ import { WS_CLOSE_FORBIDDEN } from '@finserve/shared';
 export const WS_CLOSE_TOO_MANY = 4429;
 
 type Ctx = Pick<WsContext, 'subscriptions'> & {
-  extra: { socket?: WebSocket; request?: IncomingMessage; user?: AuthUser | null };
+  extra: { socket?: WebSocket; ip?: string; user?: AuthUser | null };
 };
 
 const CLOSE_REASONS: Record<RevokeReason, string> = {
@@ -177,9 +177,7 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     const checked = this.checkOperation(schema, ctx, payload);
     if (!('document' in checked)) return checked;
     const user = ctx.extra.user;
-    const key = user
-      ? `api:user:${user.id}`
-      : `api:ip:${ctx.extra.request ? clientIpOf(ctx.extra.request) : 'unknown'}`;
+    const key = user ? `api:user:${user.id}` : `api:ip:${ctx.extra.ip ?? 'unknown'}`;
     const decision = await this.limiter.consume(
       key,
       perMinute(this.config.API_RATE_LIMIT_PER_MINUTE),

@@ -81,6 +81,9 @@ describe('subscription fan-out: one execution per event and operation', () => {
         : undefined;
     }, 30_000);
 
+    // Chat is served by channel groups: one per distinct operation, each one bus subscription.
+    expect(fanout.groupSizes(chatChannel(streamId))).toEqual([1, 1, 1, 100]);
+
     const before = fanout.executions;
     for (let n = 1; n <= 3; n++) await bus.publish(chatChannel(streamId), chatRecord(streamId, n));
     for (let n = 1; n <= 3; n++) await everyoneGot(all, String(1_000_000 + n));
@@ -104,6 +107,8 @@ describe('subscription fan-out: one execution per event and operation', () => {
         '1000003',
       ]);
     for (const s of all) s.unsubscribe();
+    // The last member out releases its group and the group's bus subscription.
+    await eventually(() => (fanout.groupSizes(chatChannel(streamId)).length ? undefined : true));
   }, 120_000);
 
   it('closes a socket that stops reading (1013) once its send buffer passes the limit; others get every event', async () => {

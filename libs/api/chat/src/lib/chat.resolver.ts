@@ -14,13 +14,13 @@ import {
 
 import { UserLoader, UserModel } from '@finserve/api/auth';
 import {
+  channelSubscription,
   CurrentUser,
   IntRangePipe,
   NotFoundError,
   NumericIdPipe,
   PUB_SUB,
   Public,
-  subscriptionIterator,
   UuidPipe,
   type AuthUser,
   type EventBus,
@@ -99,8 +99,11 @@ export class ChatResolver {
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
   ): Promise<AsyncIterableIterator<ChatMessageView>> {
     await this.chat.assertStreamExists(streamId);
-    const source = this.bus.asyncIterableIterator<ChatMessageRecord>(chatChannel(streamId));
-    return subscriptionIterator<ChatMessageRecord, ChatMessageView>({ source, map: toView });
+    return channelSubscription<ChatMessageRecord, ChatMessageView>({
+      bus: this.bus,
+      channel: chatChannel(streamId),
+      map: toView,
+    });
   }
 
   // ---- moderation: the stream's streamer or an admin ----

@@ -16,6 +16,7 @@ import { UserLoader, UserModel } from '@finserve/api/auth';
 import { ChatMessageModel, ChatService } from '@finserve/api/chat';
 import {
   byKeys,
+  channelSubscription,
   ContextLoader,
   CurrentUser,
   IntRangePipe,
@@ -23,7 +24,6 @@ import {
   PUB_SUB,
   Public,
   Roles,
-  subscriptionIterator,
   UuidPipe,
   type AuthUser,
   type EventBus,
@@ -119,8 +119,9 @@ export class TipsResolver {
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
   ): Promise<AsyncIterableIterator<TipRecord>> {
     await this.chat.assertStreamExists(streamId);
-    return subscriptionIterator<TipEvent, TipRecord>({
-      source: this.bus.asyncIterableIterator<TipEvent>(tipChannel(streamId)),
+    return channelSubscription<TipEvent, TipRecord>({
+      bus: this.bus,
+      channel: tipChannel(streamId),
       map: (event) => ({ ...event, createdAt: new Date(event.createdAt) }),
     });
   }

@@ -1,4 +1,9 @@
-import { markEventOrigin } from './subscription-fanout';
+import {
+  CHANNEL_SOURCE,
+  markEventOrigin,
+  type ChannelSource,
+  type ChannelSubscription,
+} from './subscription-fanout';
 
 export type SubscriptionIterator<T> = AsyncIterableIterator<T> & {
   return(): Promise<IteratorResult<T>>;
@@ -75,4 +80,38 @@ export function subscriptionIterator<E, T>(options: {
     },
   };
   return iterator;
+}
+
+/**
+ * A subscription to one bus channel whose values depend on the event alone (chat, tips, the live
+ * list): the shape of subscription that thousands of viewers hold at once. SubscriptionFanout
+ * serves it without iterating it: one bus subscription and one execution per event for every
+ * subscriber of the same operation. Iterated directly, it subscribes to the channel on its first
+ * `next()` and behaves as subscriptionIterator.
+ */
+export function channelSubscription<E, T>(source: ChannelSource<E, T>): ChannelSubscription<T> {
+  let inner: SubscriptionIterator<T> | undefined;
+  let closed = false;
+  const iterate = () =>
+    (inner ??= subscriptionIterator<E, T>({
+      source: source.bus.asyncIterableIterator<E>(source.channel),
+      map: source.map,
+      last: source.last,
+      onClose: source.onClose,
+    }));
+  const subscription: ChannelSubscription<T> = {
+    [CHANNEL_SOURCE]: source as unknown as ChannelSource,
+    next: () => (closed ? Promise.resolve({ value: undefined, done: true }) : iterate().next()),
+    async return() {
+      if (!closed && !inner) await source.onClose?.();
+      closed = true;
+      return inner ? inner.return() : { value: undefined, done: true };
+    },
+    async throw(error: unknown) {
+      await subscription.return();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => subscription,
+  };
+  return subscription;
 }
