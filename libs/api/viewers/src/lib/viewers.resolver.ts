@@ -99,6 +99,12 @@ export class ViewersResolver {
       : 0;
   }
 
+  /** Never below the live count (the stored peak is raised asynchronously, once per second). */
+  @ResolveField(() => Int)
+  peakViewers(@Parent() stream: StreamEntity): number {
+    return Math.max(stream.peakViewers, this.viewerCount(stream));
+  }
+
   /** The streamer is never a viewer; a user counts once; an anonymous viewer once per connection. */
   private viewerOf(
     stream: StreamEntity,

@@ -194,8 +194,10 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
       count = row?.viewers ?? 0;
       if (count > 0) this.sharedCounts.set(streamId, count);
       else this.sharedCounts.delete(streamId);
-      await this.raisePeak(streamId, count);
     }
+    // The peak is raised with the count it goes out with, so no event has peakViewers below
+    // viewerCount (the joins' own raises may still be in flight).
+    await this.raisePeak(streamId, count);
     await repository.update({ id: streamId, status: StreamStatus.LIVE }, { viewerCount: count });
     const stream = await repository.findOneBy({ id: streamId });
     if (stream?.status === StreamStatus.LIVE) await this.events.changed(stream);
