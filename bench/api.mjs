@@ -74,6 +74,8 @@ async function main() {
   const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
     env: {
       PATH: process.env.PATH,
+      // e.g. API_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+      ...(process.env.API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.API_NODE_OPTIONS } : {}),
       NODE_ENV: 'production',
       JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
       ADMIN_USERNAME: 'benchadmin',

@@ -52,6 +52,10 @@ const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
     EMBEDDED_PG_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
+    // Every load client comes from 127.0.0.1: lift the per-IP and per-user abuse limits.
+    API_RATE_LIMIT_PER_MINUTE: '100000000',
+    AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+    WS_MAX_CONNECTIONS_PER_IP: '1000000',
     MEDIA_HOST_ADDRESSES: '127.0.0.1',
     WEB_DIST_DIR: join(root, 'apps/api/test/browser-fixtures'),
   },

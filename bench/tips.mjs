@@ -78,6 +78,10 @@ async function main() {
     EMBEDDED_PG_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
+    // Every load client comes from 127.0.0.1: lift the per-IP and per-user abuse limits.
+    API_RATE_LIMIT_PER_MINUTE: '100000000',
+    AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+    WS_MAX_CONNECTIONS_PER_IP: '1000000',
     TIP_RATE_LIMIT_PER_MINUTE: '1000000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '' }),
   };
