@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-stats',
+  preset: '../../../jest.web-preset.js',
+};

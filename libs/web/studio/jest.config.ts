@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-studio',
+  preset: '../../../jest.web-preset.js',
+};
