@@ -7,6 +7,8 @@ import { CreateLedgerAndTips1764300000000 } from './1764300000000-CreateLedgerAn
 import { CreateStreamKeys1764400000000 } from './1764400000000-CreateStreamKeys';
 import { CreateRecordings1764500000000 } from './1764500000000-CreateRecordings';
 import { CreateAuthSessionsAndUserBans1764650000000 } from './1764650000000-CreateAuthSessionsAndUserBans';
+import { AddUpcomingStreamsIndex1764700000000 } from './1764700000000-AddUpcomingStreamsIndex';
+import { AddStreamThumbnails1764800000000 } from './1764800000000-AddStreamThumbnails';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -16,4 +18,6 @@ export const MIGRATIONS = [
   CreateStreamKeys1764400000000,
   CreateRecordings1764500000000,
   CreateAuthSessionsAndUserBans1764650000000,
+  AddUpcomingStreamsIndex1764700000000,
+  AddStreamThumbnails1764800000000,
 ];

@@ -79,6 +79,7 @@ export class AppModule {
                   '/whip{*path}',
                   '/whep{*path}',
                   '/recordings{*path}',
+                  '/thumbnails{*path}',
                   '/schema.graphql',
                 ],
               }),

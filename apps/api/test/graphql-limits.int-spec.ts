@@ -139,7 +139,7 @@ describe('GraphQL operation limits (low settings)', () => {
     expect(errorCode(viaFragment)).toBe('BAD_USER_INPUT');
   });
 
-  it('weighs a list by its limit argument, from variables too: 10 streams pass, 100 cost too much', async () => {
+  it('weighs a list by its limit argument, from variables too: 10 streams pass, 100 cost too much (liveStreams and upcomingStreams)', async () => {
     // cost = 1 + limit x (id + title + streamer{id username} = 5) -> 51 for 10, 501 for 100
     const cheap = await gql(url, LIVE_STREAMS.replace(/streamer \{[^}]*\}/, ''), { limit: 10 });
     expect(cheap.errors).toBeUndefined();
@@ -155,6 +155,14 @@ describe('GraphQL operation limits (low settings)', () => {
         '{ liveStreams(limit: 100) { id title streamer { id username } } }',
       );
       expect(errorCode(inline)).toBe('BAD_USER_INPUT');
+      // upcomingStreams is weighed the same way: 1 + 24 x 5 by default, 1 + 100 x 5 at its maximum
+      const upcoming = '{ id title streamer { id username } }';
+      expect((await gql(shallow.url, `{ upcomingStreams ${upcoming} }`)).errors).toBeUndefined();
+      const costlyUpcoming = await gql(shallow.url, `{ upcomingStreams(limit: 100) ${upcoming} }`);
+      expect(errorCode(costlyUpcoming)).toBe('BAD_USER_INPUT');
+      expect(costlyUpcoming.errors?.[0].message).toMatch(
+        /^Query too complex: cost 501 exceeds 500/,
+      );
     } finally {
       await shallow.close();
     }

@@ -17,6 +17,28 @@ import {
 import { startTestApp } from './support/test-app';
 
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+interface Upcoming {
+  id: string;
+  title: string;
+  status: string;
+  scheduledFor: string | null;
+  streamer: { id: string };
+}
+const UPCOMING = /* GraphQL */ `
+  query Upcoming($limit: Int, $offset: Int) {
+    upcomingStreams(limit: $limit, offset: $offset) {
+      id
+      title
+      status
+      scheduledFor
+      streamer {
+        id
+      }
+    }
+  }
+`;
 
 describe('streams: lifecycle, rules and errors', () => {
   let running: RunningApp;
@@ -195,6 +217,101 @@ describe('streams: lifecycle, rules and errors', () => {
     );
     for (const args of ['limit: 0', 'limit: 101', 'offset: -1', 'offset: 10001']) {
       expect(errorCode(await gql(url, `{ liveStreams(${args}) { id } }`))).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  /** Every upcoming stream, page by page, as an anonymous caller. */
+  async function allUpcoming(): Promise<Upcoming[]> {
+    const all: Upcoming[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await gql<{ upcomingStreams: Upcoming[] }>(url, UPCOMING, {
+        limit: 100,
+        offset,
+      });
+      expect(page.errors).toBeUndefined();
+      const streams = page.data?.upcomingStreams ?? [];
+      all.push(...streams);
+      if (streams.length < 100) return all;
+    }
+  }
+
+  it('lists upcomingStreams to anonymous callers: SCHEDULED only, soonest scheduledFor first, then unscheduled ones newest first', async () => {
+    const streamer = await registerUser(url, 'upcoming');
+    const schedule = async (title: string, scheduledFor: string) => {
+      const created = await gql(
+        url,
+        CREATE_STREAM,
+        { input: { title, scheduledFor } },
+        streamer.token,
+      );
+      expect(created.data?.['createStream'].status).toBe('SCHEDULED');
+      return created.data?.['createStream'].id as string;
+    };
+    const inTwoMinutes = inMinutes(2);
+    const c = await schedule('c', inMinutes(3));
+    const a = await schedule('a', inMinutes(1));
+    const b = await schedule('b', inTwoMinutes);
+    const bLater = await schedule('b, created later', inTwoMinutes); // same time: newest first
+    // Not upcoming: a stream that went LIVE from the schedule, a LIVE one and an ENDED one.
+    const started = await schedule('started', inAnHour());
+    await gql(url, START_STREAM, { id: started }, streamer.token);
+    const other = await registerUser(url, 'upother');
+    const ended = await gql(url, CREATE_STREAM, { input: { title: 'ended' } }, other.token);
+    const endedId = ended.data?.['createStream'].id as string;
+    await gql(url, END_STREAM, { id: endedId }, other.token);
+    const live = await gql(url, CREATE_STREAM, { input: { title: 'live' } }, other.token);
+    const liveId = live.data?.['createStream'].id as string;
+    // SCHEDULED without a time (the API always sets one; older or imported rows may not).
+    const [olderTba, newerTba] = await running.app.get(DataSource).query<{ id: string }[]>(
+      `INSERT INTO streams (streamer_id, title, status, created_at)
+       VALUES ($1, 'tba, older', 'SCHEDULED', now() - interval '1 minute'),
+              ($1, 'tba, newer', 'SCHEDULED', now())
+       RETURNING id`,
+      [streamer.id],
+    );
+
+    const all = await allUpcoming();
+    expect(all.every((stream) => stream.status === 'SCHEDULED')).toBe(true);
+    const ids = all.map((stream) => stream.id);
+    expect(ids).not.toContain(started);
+    expect(ids).not.toContain(endedId);
+    expect(ids).not.toContain(liveId);
+    const mine = new Set([a, b, bLater, c, olderTba.id, newerTba.id]);
+    expect(ids.filter((id) => mine.has(id))).toEqual([a, bLater, b, c, newerTba.id, olderTba.id]);
+    expect(all.find((stream) => stream.id === a)).toMatchObject({
+      title: 'a',
+      streamer: { id: streamer.id },
+    });
+    // The whole list: times never decrease, and every stream without one comes last.
+    const times = all.map((stream) => stream.scheduledFor);
+    const firstTba = times.indexOf(null);
+    const timed = (firstTba < 0 ? times : times.slice(0, firstTba)).map((t) => Date.parse(t ?? ''));
+    expect(timed).toEqual([...timed].sort((x, y) => x - y));
+    if (firstTba >= 0) expect(times.slice(firstTba).every((t) => t === null)).toBe(true);
+  });
+
+  it('pages upcomingStreams (24 by default) and refuses out-of-range paging with BAD_USER_INPUT', async () => {
+    // More than a default page, a year ahead (behind everything other tests schedule).
+    const streamer = await registerUser(url, 'upmany');
+    await running.app.get(DataSource).query(
+      `INSERT INTO streams (streamer_id, title, status, scheduled_for)
+       SELECT $1, 'far ' || n, 'SCHEDULED', now() + interval '1 year' + n * interval '1 minute'
+       FROM generate_series(1, 25) AS n`,
+      [streamer.id],
+    );
+    const byDefault = await gql(url, `{ upcomingStreams { id } }`);
+    expect(byDefault.data?.['upcomingStreams']).toHaveLength(24);
+
+    const first = await gql(url, UPCOMING, { limit: 5 });
+    const page = await gql(url, UPCOMING, { limit: 2, offset: 1 });
+    expect(page.data?.['upcomingStreams']).toEqual(first.data?.['upcomingStreams'].slice(1, 3));
+    const beyond = await gql(url, UPCOMING, { limit: 100, offset: 10_000 });
+    expect(beyond.data?.['upcomingStreams']).toEqual([]);
+
+    for (const args of ['limit: 0', 'limit: 101', 'offset: -1', 'offset: 10001']) {
+      const refused = await gql(url, `{ upcomingStreams(${args}) { id } }`);
+      expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0].message).toMatch(/(limit|offset) must be between/);
     }
   });
 

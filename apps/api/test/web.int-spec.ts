@@ -6,12 +6,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
 import {
+  CREATE_STREAM,
+  END_STREAM,
   eventually,
   gql,
   liveStream,
   LOGIN,
   loginAdmin,
   registerUser,
+  START_STREAM,
   uniqueUsername,
 } from './support/graphql-client';
 import { TcpProxy } from './support/tcp-proxy';
@@ -43,7 +46,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await running?.close();
-  });
+  }, 60_000);
 
   /** A fresh browser profile (own storage: own token). */
   const newPage = async (): Promise<Page> => {
@@ -99,8 +102,15 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       20_000,
       200,
     );
-    await page.waitForTimeout(3000);
-    const later = await videoFrames(page);
+    // At 20 fps five new frames take 250 ms; a starved CI machine gets up to 15 s.
+    const later = await eventually(
+      async () => {
+        const now = await videoFrames(page);
+        return now.frames - first.frames >= 5 ? now : undefined;
+      },
+      15_000,
+      250,
+    );
     expect(later.width).toBeGreaterThan(0);
     expect(later.frames - first.frames).toBeGreaterThanOrEqual(5);
   };
@@ -170,6 +180,50 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
         !url.startsWith(`${running.url}/`) && !url.startsWith('data:') && !url.startsWith('blob:'),
     );
     expect(foreign).toEqual([]);
+  }, 60_000);
+
+  it('shows everyone the upcoming streams, soonest first with streamer and time, and moves one that goes live to the live grid', async () => {
+    const streamer = await registerUser(running.url, 'sched');
+    const schedule = async (title: string, inMinutes: number) => {
+      const scheduledFor = new Date(Date.now() + inMinutes * 60_000).toISOString();
+      const created = await gql(
+        running.url,
+        CREATE_STREAM,
+        { input: { title, scheduledFor } },
+        streamer.token,
+      );
+      const stream = created.data?.['createStream'];
+      expect(stream?.status).toBe('SCHEDULED');
+      return stream as { id: string; scheduledFor: string; streamer: { displayName: string } };
+    };
+    const later = await schedule('Weekly outlook (later)', 120);
+    const sooner = await schedule('Pre-market prep (sooner)', 60);
+
+    const page = await newPage(); // anonymous
+    await page.goto(`${running.url}/`);
+    const item = (id: string) =>
+      page.locator(`[data-testid=upcoming-item][data-upcoming-id="${id}"]`);
+    await item(sooner.id).waitFor();
+    await item(later.id).waitFor();
+    const order = await page
+      .locator('[data-testid=upcoming-item]')
+      .evaluateAll((items) => items.map((element) => element.getAttribute('data-upcoming-id')));
+    expect(order.indexOf(sooner.id)).toBeLessThan(order.indexOf(later.id));
+    await expect(item(sooner.id).textContent()).resolves.toContain('Pre-market prep (sooner)');
+    await expect(
+      item(sooner.id).locator('[data-testid=upcoming-streamer]').textContent(),
+    ).resolves.toContain(sooner.streamer.displayName);
+    const when = item(sooner.id).locator('time[data-testid=upcoming-when]');
+    expect(await when.getAttribute('datetime')).toBe(sooner.scheduledFor);
+    await expect(when.textContent()).resolves.toMatch(/\d{2}:\d{2}/);
+    expect(await page.locator('[data-testid=upcoming-empty]').count()).toBe(0);
+
+    // It goes live: without a reload it leaves Upcoming and joins the live grid.
+    await gql(running.url, START_STREAM, { id: sooner.id }, streamer.token);
+    await item(sooner.id).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator(`[data-testid=stream-card][data-stream-id="${sooner.id}"]`).waitFor();
+    expect(await item(later.id).count()).toBe(1);
+    await gql(running.url, END_STREAM, { id: sooner.id }, streamer.token);
   }, 60_000);
 
   it('follows new chat messages, pauses while the reader scrolls up, and offers a jump back', async () => {
@@ -299,6 +353,19 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       );
       await expect(card.textContent()).resolves.toContain('Opening bell: live');
       expect(await cardCount(list, streamId)).toBe(0);
+      // The console's first frame (~2 s after going live) replaces the placeholder, without a reload.
+      await eventually(
+        async () => {
+          const thumbnail = card.locator('img[data-testid=stream-thumbnail]');
+          if (!(await thumbnail.count())) return undefined;
+          const loaded = await thumbnail.evaluate(
+            (img) => (img as HTMLImageElement).naturalWidth > 0,
+          );
+          return loaded || undefined;
+        },
+        20_000,
+        250,
+      );
 
       await viewerA.goto(`${running.url}/streams/${streamId}`);
       await eventually(

@@ -7,3 +7,4 @@ export * from './lib/streams.module';
 export * from './lib/streams.service';
 export * from './lib/stream-lifecycle';
 export * from './lib/dto/streams.args';
+export * from './lib/thumbnails.service';

@@ -23,6 +23,8 @@ export interface StreamEvent {
   viewerCount: number;
   peakViewers: number;
   isDemo: boolean;
+  /** Carried so that a list kept by events shows (and keeps) the latest thumbnail. */
+  thumbnailUpdatedAt: string | null;
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -41,6 +43,7 @@ export function toStreamEvent(stream: StreamEntity): StreamEvent {
     viewerCount: stream.viewerCount,
     peakViewers: stream.peakViewers,
     isDemo: stream.isDemo,
+    thumbnailUpdatedAt: iso(stream.thumbnailUpdatedAt),
   };
 }
 
@@ -50,6 +53,8 @@ export function fromStreamEvent(event: StreamEvent): StreamEntity {
     scheduledFor: date(event.scheduledFor),
     startedAt: date(event.startedAt),
     endedAt: date(event.endedAt),
+    // Events published before the field existed (a rolling deploy) carry none.
+    thumbnailUpdatedAt: date(event.thumbnailUpdatedAt ?? null),
     streamerSeenAt: null,
   });
 }
@@ -65,5 +70,10 @@ export class StreamEventsPublisher {
       this.bus.publish(streamChannel(stream.id), event),
       this.bus.publish(LIVE_STREAMS_CHANNEL, event),
     ]);
+  }
+
+  /** Tells the live list only (a new thumbnail concerns no watcher of the stream itself). */
+  async listChanged(stream: StreamEntity): Promise<void> {
+    await this.bus.publish(LIVE_STREAMS_CHANNEL, toStreamEvent(stream));
   }
 }

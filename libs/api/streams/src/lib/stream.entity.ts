@@ -45,6 +45,10 @@ export class StreamEntity {
   @Column({ name: 'streamer_seen_at', type: 'timestamptz', nullable: true })
   streamerSeenAt!: Date | null;
 
+  /** When the streamer's console last uploaded a frame (thumbnails.service.ts); null: none. */
+  @Column({ name: 'thumbnail_updated_at', type: 'timestamptz', nullable: true })
+  thumbnailUpdatedAt!: Date | null;
+
   @Column({ name: 'is_demo', type: 'boolean', default: false })
   isDemo!: boolean;
 

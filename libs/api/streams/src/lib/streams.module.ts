@@ -9,6 +9,8 @@ import { StreamEntity } from './stream.entity';
 import { StreamerPresenceService } from './streamer-presence.service';
 import { StreamsResolver } from './streams.resolver';
 import { StreamsService } from './streams.service';
+import { ThumbnailsController } from './thumbnails.controller';
+import { ThumbnailsService } from './thumbnails.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([StreamEntity]), AuthModule],
@@ -18,7 +20,9 @@ import { StreamsService } from './streams.service';
     StreamEventsPublisher,
     StreamerPresenceService,
     StreamLifecycle,
+    ThumbnailsService,
   ],
+  controllers: [ThumbnailsController],
   exports: [StreamsService, StreamEventsPublisher, StreamerPresenceService, StreamLifecycle],
 })
 export class StreamsModule {}

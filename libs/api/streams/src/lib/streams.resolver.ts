@@ -14,6 +14,7 @@ import {
 
 import { UserLoader, UserModel } from '@finserve/api/auth';
 import {
+  channelSubscription,
   Clock,
   CurrentUser,
   ForbiddenError,
@@ -29,7 +30,7 @@ import {
 import { streamDurationSeconds, StreamStatus } from '@finserve/shared';
 
 import { CreateStreamInput } from './dto/create-stream.input';
-import { LiveStreamsArgs, UserStreamsArgs } from './dto/streams.args';
+import { LiveStreamsArgs, UpcomingStreamsArgs, UserStreamsArgs } from './dto/streams.args';
 import {
   fromStreamEvent,
   LIVE_STREAMS_CHANNEL,
@@ -40,6 +41,7 @@ import type { StreamEntity } from './stream.entity';
 import { StreamModel } from './stream.model';
 import { StreamerPresenceService } from './streamer-presence.service';
 import { StreamsService } from './streams.service';
+import { thumbnailUrl } from './thumbnails.service';
 
 const identity = <T>(payload: T): T => payload;
 
@@ -63,6 +65,15 @@ export class StreamsResolver {
   @Query(() => [StreamModel], { description: 'LIVE streams, most viewers first.' })
   liveStreams(@Args() { limit, offset }: LiveStreamsArgs): Promise<StreamEntity[]> {
     return this.streams.live(limit, offset);
+  }
+
+  @Public()
+  @Query(() => [StreamModel], {
+    description:
+      'SCHEDULED streams, soonest scheduledFor first (streams without one after those with one, newest created first).',
+  })
+  upcomingStreams(@Args() { limit, offset }: UpcomingStreamsArgs): Promise<StreamEntity[]> {
+    return this.streams.upcoming(limit, offset);
   }
 
   @Public()
@@ -107,8 +118,9 @@ export class StreamsResolver {
       'A stream that went live, ended, or changed viewer count (coalesced as above): for the list view.',
   })
   liveStreamsChanged(): AsyncIterableIterator<StreamEntity> {
-    return subscriptionIterator<StreamEvent, StreamEntity>({
-      source: this.bus.asyncIterableIterator<StreamEvent>(LIVE_STREAMS_CHANNEL),
+    return channelSubscription<StreamEvent, StreamEntity>({
+      bus: this.bus,
+      channel: LIVE_STREAMS_CHANNEL,
       map: fromStreamEvent,
     });
   }
@@ -159,5 +171,14 @@ export class StreamsResolver {
   })
   durationSeconds(@Parent() stream: StreamEntity): number {
     return streamDurationSeconds(stream, this.clock.now());
+  }
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description:
+      "URL of the latest frame the streamer's console uploaded while live, with a version query string that changes on each upload (/thumbnails/<id>.jpg?v=<epoch ms>); null when none.",
+  })
+  thumbnailUrl(@Parent() stream: StreamEntity): string | null {
+    return thumbnailUrl(stream);
   }
 }

@@ -49,6 +49,23 @@ export class StreamsService {
     });
   }
 
+  /**
+   * SCHEDULED streams, soonest `scheduledFor` first; those without one come after, newest created
+   * first (index streams_upcoming, in this order).
+   */
+  upcoming(limit: number, offset: number): Promise<StreamEntity[]> {
+    return this.streams.find({
+      where: { status: StreamStatus.SCHEDULED },
+      order: {
+        scheduledFor: { direction: 'ASC', nulls: 'LAST' },
+        createdAt: 'DESC',
+        id: 'DESC',
+      },
+      take: limit,
+      skip: offset,
+    });
+  }
+
   /** A streamer's streams, newest first. */
   byStreamer(streamerId: string, limit: number, offset: number): Promise<StreamEntity[]> {
     return this.streams.find({

@@ -1,5 +1,5 @@
 import type { StreamCardFragment } from './graphql.generated';
-import { applyStreamChange, byViewers } from './live-list';
+import { applyStreamChange, byViewers, withoutStarted } from './live-list';
 
 const stream = (
   id: string,
@@ -12,6 +12,7 @@ const stream = (
   viewerCount,
   scheduledFor: null,
   startedAt: `2026-01-01T00:00:0${id.length}Z`,
+  thumbnailUrl: null,
   streamer: { id: `u${id}`, username: `u${id}`, displayName: `U ${id}` },
 });
 
@@ -42,5 +43,18 @@ describe('byViewers', () => {
   it('puts the most watched first and keeps ties stable', () => {
     const sorted = byViewers([stream('a', 1), stream('b', 9), stream('c', 1), stream('d', 3)]);
     expect(sorted.map((s) => s.id)).toEqual(['b', 'd', 'a', 'c']);
+  });
+});
+
+describe('withoutStarted', () => {
+  const upcoming = [stream('a', 0, 'SCHEDULED'), stream('b', 0, 'SCHEDULED')];
+
+  it('removes an upcoming stream that went live', () => {
+    expect(withoutStarted(upcoming, stream('a', 0, 'LIVE'))).toEqual([upcoming[1]]);
+  });
+
+  it('leaves the list alone (null) for streams it does not hold or that are still scheduled', () => {
+    expect(withoutStarted(upcoming, stream('z', 3, 'LIVE'))).toBeNull();
+    expect(withoutStarted(upcoming, stream('b', 0, 'SCHEDULED'))).toBeNull();
   });
 });

@@ -21,3 +21,16 @@ export function byViewers(list: readonly StreamCardFragment[]): StreamCardFragme
       a.id.localeCompare(b.id),
   );
 }
+
+/**
+ * The upcoming list after a `liveStreamsChanged` event (pure: unit-tested): a stream reported in
+ * any state but SCHEDULED (it went live) leaves; null when the list is unchanged.
+ */
+export function withoutStarted(
+  list: readonly StreamCardFragment[],
+  changed: StreamCardFragment,
+): StreamCardFragment[] | null {
+  if (changed.status === 'SCHEDULED' || !list.some((stream) => stream.id === changed.id))
+    return null;
+  return list.filter((stream) => stream.id !== changed.id);
+}

@@ -1,28 +1,33 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
-import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { Apollo } from 'apollo-angular';
-import { filter, map, of, switchMap } from 'rxjs';
+import { filter, map } from 'rxjs';
 
 import { AuthService } from '@finserve/web/data-access';
-import { CountPipe, LiveBadgeComponent, StreamPlaceholderComponent } from '@finserve/web/ui';
+import { CountPipe, LiveBadgeComponent } from '@finserve/web/ui';
 
 import {
   LiveStreamsChangedDocument,
   LiveStreamsDocument,
-  MyScheduledStreamsDocument,
+  UpcomingStreamsDocument,
   type StreamCardFragment,
 } from './graphql.generated';
-import { applyStreamChange, byViewers } from './live-list';
+import { applyStreamChange, byViewers, withoutStarted } from './live-list';
+import { StreamThumbnailComponent } from './stream-thumbnail.component';
 
 const LIMIT = 48;
+const UPCOMING_LIMIT = 24;
 
-/** `/`: the live streams, most viewers first, kept live by `liveStreamsChanged` (no polling). */
+/**
+ * `/`: the live streams, most viewers first, kept live by `liveStreamsChanged` (no polling), and
+ * the upcoming (scheduled) streams of everyone, soonest first; one that goes live leaves them.
+ */
 @Component({
   selector: 'fs-stream-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -35,7 +40,7 @@ const LIMIT = 48;
     MatProgressBarModule,
     CountPipe,
     LiveBadgeComponent,
-    StreamPlaceholderComponent,
+    StreamThumbnailComponent,
   ],
   template: `
     <div class="fs-page">
@@ -73,7 +78,12 @@ const LIMIT = 48;
                 [attr.data-stream-id]="stream.id"
               >
                 <div class="thumb">
-                  <fs-stream-placeholder [seed]="stream.id" [name]="stream.streamer.displayName" />
+                  <fs-stream-thumbnail
+                    [url]="stream.thumbnailUrl"
+                    [title]="stream.title"
+                    [seed]="stream.id"
+                    [name]="stream.streamer.displayName"
+                  />
                   <span class="badge"><fs-live-badge /></span>
                   <span
                     class="viewers"
@@ -94,21 +104,42 @@ const LIMIT = 48;
         }
       </ul>
 
-      @if (scheduled().length > 0) {
-        <section aria-labelledby="scheduled-heading">
-          <h2 id="scheduled-heading">Your scheduled streams</h2>
-          <ul class="scheduled">
-            @for (stream of scheduled(); track stream.id) {
-              <li>
-                <mat-icon aria-hidden="true">event</mat-icon>
-                <span class="title">{{ stream.title }}</span>
-                <span class="when">{{ stream.scheduledFor | date: 'EEE d MMM, HH:mm' }}</span>
-                <a mat-button routerLink="/studio">Open studio</a>
-              </li>
-            }
-          </ul>
-        </section>
-      }
+      <section class="upcoming" aria-labelledby="upcoming-heading" data-testid="upcoming">
+        <h2 id="upcoming-heading">Upcoming</h2>
+        @if (upcomingLoaded()) {
+          @if (upcoming().length === 0) {
+            <p class="upcoming-empty" data-testid="upcoming-empty">
+              Nothing is scheduled yet. Streamers can announce their next session from the studio.
+            </p>
+          } @else {
+            <ul class="upcoming-list" aria-label="Upcoming streams" data-testid="upcoming-list">
+              @for (stream of upcoming(); track stream.id) {
+                <li data-testid="upcoming-item" [attr.data-upcoming-id]="stream.id">
+                  <mat-icon aria-hidden="true">event</mat-icon>
+                  <span class="what">
+                    <a class="upcoming-title" [routerLink]="['/streams', stream.id]">{{
+                      stream.title
+                    }}</a>
+                    <span class="streamer" data-testid="upcoming-streamer">{{
+                      stream.streamer.displayName
+                    }}</span>
+                  </span>
+                  @if (stream.scheduledFor; as scheduledFor) {
+                    <time class="when" data-testid="upcoming-when" [attr.datetime]="scheduledFor">{{
+                      scheduledFor | date: 'EEE d MMM, HH:mm'
+                    }}</time>
+                  } @else {
+                    <span class="when" data-testid="upcoming-when">Time to be announced</span>
+                  }
+                  @if (stream.streamer.id === userId()) {
+                    <a mat-button routerLink="/studio">Open studio</a>
+                  }
+                </li>
+              }
+            </ul>
+          }
+        }
+      </section>
     </div>
   `,
   styles: `
@@ -160,6 +191,7 @@ const LIMIT = 48;
     .thumb {
       position: relative;
       aspect-ratio: 16 / 9;
+      overflow: hidden;
     }
     .badge {
       position: absolute;
@@ -209,21 +241,46 @@ const LIMIT = 48;
       width: 48px;
       height: 48px;
     }
-    .scheduled {
+    .upcoming {
+      margin-top: 32px;
+    }
+    .upcoming h2 {
+      font: var(--mat-sys-title-large);
+      margin: 0 0 8px;
+    }
+    .upcoming-empty {
+      margin: 0;
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .upcoming-list {
       list-style: none;
+      margin: 0;
       padding: 0;
     }
-    .scheduled li {
+    .upcoming-list li {
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 12px;
+      gap: 4px 12px;
       padding: 8px 0;
       border-bottom: 1px solid var(--mat-sys-outline-variant);
     }
-    .scheduled .title {
-      flex: 1;
+    .what {
+      flex: 1 1 12rem;
+      min-width: 0;
+      display: flex;
+      flex-direction: column;
+    }
+    .upcoming-title {
       font: var(--mat-sys-body-large);
-      margin: 0;
+      color: inherit;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .when {
+      color: var(--mat-sys-on-surface-variant);
+      font-variant-numeric: tabular-nums;
     }
   `,
 })
@@ -248,32 +305,28 @@ export class StreamListComponent {
     return byViewers(list);
   });
 
-  protected readonly scheduled = toSignal(
-    toObservable(this.auth.user).pipe(
-      switchMap((user) =>
-        user
-          ? this.apollo
-              .watchQuery({
-                query: MyScheduledStreamsDocument,
-                variables: { userId: user.id },
-                fetchPolicy: 'cache-and-network',
-              })
-              .valueChanges.pipe(
-                map((result) =>
-                  result.dataState === 'complete'
-                    ? result.data.userStreams.filter((stream) => stream.status === 'SCHEDULED')
-                    : [],
-                ),
-              )
-          : of([]),
-      ),
-    ),
-    { initialValue: [] },
+  private readonly upcomingResult = toSignal(
+    this.apollo.watchQuery({
+      query: UpcomingStreamsDocument,
+      variables: { limit: UPCOMING_LIMIT },
+      fetchPolicy: 'cache-and-network',
+    }).valueChanges,
   );
+  protected readonly upcomingLoaded = computed(
+    () => this.upcomingResult()?.dataState === 'complete',
+  );
+  /** Soonest first, as the server orders them; a cached stream that went live is left out. */
+  protected readonly upcoming = computed(() => {
+    const result = this.upcomingResult();
+    const list = result?.dataState === 'complete' ? result.data.upcomingStreams : [];
+    return list.filter((stream) => stream.status === 'SCHEDULED');
+  });
+  protected readonly userId = computed(() => this.auth.user()?.id ?? null);
 
   constructor() {
     // Each change arrives normalised into the cache (viewer counts update every card); streams
-    // that start or end are added to / removed from the cached list here.
+    // that start or end are added to / removed from the cached lists here (a scheduled stream
+    // that went live moves from Upcoming to the live grid).
     this.apollo
       .subscribe({ query: LiveStreamsChangedDocument })
       .pipe(
@@ -285,6 +338,13 @@ export class StreamListComponent {
         this.apollo.client.cache.updateQuery(
           { query: LiveStreamsDocument, variables: { limit: LIMIT } },
           (data) => (data ? { liveStreams: applyStreamChange(data.liveStreams, changed) } : data),
+        );
+        this.apollo.client.cache.updateQuery(
+          { query: UpcomingStreamsDocument, variables: { limit: UPCOMING_LIMIT } },
+          (data) => {
+            const rest = data && withoutStarted(data.upcomingStreams, changed);
+            return rest ? { upcomingStreams: rest } : undefined;
+          },
         );
       });
   }

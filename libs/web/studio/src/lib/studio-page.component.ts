@@ -27,6 +27,7 @@ import { Apollo } from 'apollo-angular';
 import {
   auditTime,
   EMPTY,
+  exhaustMap,
   filter,
   firstValueFrom,
   ignoreElements,
@@ -36,11 +37,12 @@ import {
   of,
   Subject,
   switchMap,
+  timer,
   type Subscription,
 } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
-import { AuthService, toUiError } from '@finserve/web/data-access';
+import { AuthService, TokenSession, toUiError } from '@finserve/web/data-access';
 import {
   MediaService,
   readVideoSample,
@@ -64,6 +66,7 @@ import {
   type StudioStreamFragment,
   type TipReceivedSubscription,
 } from './graphql.generated';
+import { uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
 
@@ -106,6 +109,7 @@ export class StudioPageComponent {
   private readonly media = inject(MediaService);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
+  private readonly tokens = inject(TokenSession);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     title: ['', [Validators.required, Validators.maxLength(120)]],
@@ -254,6 +258,17 @@ export class StudioPageComponent {
             .subscribe({ error: () => undefined })
         : undefined;
     });
+    // While LIVE, a frame of the preview for the list cards: 2 s after going live, then every 30 s;
+    // stops when the stream ends or the console closes.
+    this.liveId$
+      .pipe(
+        switchMap((id) => (id ? timer(2000, 30_000).pipe(map(() => id)) : EMPTY)),
+        exhaustMap((id) =>
+          uploadThumbnail(id, this.preview()?.nativeElement, () => this.tokens.fresh()),
+        ),
+        takeUntilDestroyed(),
+      )
+      .subscribe();
     // Health of the outgoing video, every 2 s while publishing.
     interval(2000)
       .pipe(takeUntilDestroyed())
@@ -367,11 +382,6 @@ export class StudioPageComponent {
   protected setSource(source: 'camera' | 'screen'): void {
     this.source.set(source);
     void this.startPreview();
-    effect(() => {
-      const video = this.preview()?.nativeElement;
-      const stream = this.previewStream();
-      if (video && video.srcObject !== stream) video.srcObject = stream;
-    });
   }
 
   private async publish(streamId: string): Promise<void> {

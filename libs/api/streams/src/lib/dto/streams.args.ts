@@ -19,6 +19,10 @@ export class LiveStreamsArgs {
   offset = 0;
 }
 
+/** Same page size and bounds as liveStreams: the list view shows both. */
+@ArgsType()
+export class UpcomingStreamsArgs extends LiveStreamsArgs {}
+
 @ArgsType()
 export class UserStreamsArgs {
   @Field(() => ID)

@@ -1,0 +1,42 @@
+/** Size of the uploaded frame (the list cards are 16:9; the aspect of the video is kept). */
+const MAX_WIDTH = 480;
+const MAX_HEIGHT = 270;
+const QUALITY = 0.7;
+
+/** The frame the video shows now as a JPEG, at most 480x270; null when it has no picture yet. */
+export function captureFrame(video: HTMLVideoElement): Promise<Blob | null> {
+  const { videoWidth, videoHeight } = video;
+  if (!videoWidth || !videoHeight) return Promise.resolve(null);
+  const scale = Math.min(1, MAX_WIDTH / videoWidth, MAX_HEIGHT / videoHeight);
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(videoWidth * scale));
+  canvas.height = Math.max(1, Math.round(videoHeight * scale));
+  const context = canvas.getContext('2d');
+  if (!context) return Promise.resolve(null);
+  context.drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
+}
+
+/**
+ * Uploads the preview's current frame as the LIVE stream's thumbnail (PUT /streams/:id/thumbnail).
+ * Best effort: any failure is only logged at debug level; the next period tries again.
+ */
+export async function uploadThumbnail(
+  streamId: string,
+  video: HTMLVideoElement | undefined,
+  accessToken: () => Promise<string | null>,
+): Promise<void> {
+  try {
+    const frame = video ? await captureFrame(video) : null;
+    const token = frame ? await accessToken() : null;
+    if (!frame || !token) return;
+    const response = await fetch(`/streams/${encodeURIComponent(streamId)}/thumbnail`, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${token}` },
+      body: frame,
+    });
+    if (!response.ok) console.debug(`thumbnail upload refused: ${response.status}`);
+  } catch (error) {
+    console.debug('thumbnail upload failed', error);
+  }
+}
