@@ -122,7 +122,9 @@ async function startApi(instances, databaseUrl, redis) {
   const servers = [];
   for (let i = 0; i < instances; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
+    // API_NODE_OPTIONS: flags for the server's node, e.g. "--trace-gc" or "--cpu-prof".
+    const nodeFlags = (process.env.API_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeFlags, join(root, 'dist/apps/api/main.js')], {
       env: { ...common, PORT: String(port) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
