@@ -1,6 +1,7 @@
 import type { RunningApp } from '../src/bootstrap';
 import { END_STREAM, gql, liveStream, registerUser } from './support/graphql-client';
-import { startTestApp } from './support/test-app';
+import { freePort, spawnServer, waitForHealth } from './support/process';
+import { startTestApp, testEnv } from './support/test-app';
 
 /** A tiny but well-formed-enough JPEG body: SOI, then a marker, then filler and EOI. */
 const jpeg = (fill: number, size = 64): Buffer =>
@@ -75,6 +76,23 @@ describe('thumbnails: the console uploads the latest frame of a LIVE stream', ()
     const again = await fetch(`${url}${secondUrl}`);
     expect(Buffer.from(await again.arrayBuffer())).toEqual(second);
   });
+
+  it('serves a frame uploaded through one API instance from another (own DATA_DIR, same database)', async () => {
+    const port = await freePort();
+    const other = spawnServer(testEnv({ PORT: String(port), LOG_LEVEL: 'warn' }));
+    try {
+      await waitForHealth(other, port);
+      const { streamer, streamId } = await liveStream(url, 'Two instances');
+      const frame = jpeg(9, 1000);
+      expect((await put(streamId, frame, streamer.token)).status).toBe(204);
+      const served = await fetch(`http://127.0.0.1:${port}${await thumbnailUrl(streamId)}`);
+      expect(served.status).toBe(200);
+      expect(Buffer.from(await served.arrayBuffer())).toEqual(frame);
+    } finally {
+      other.child.kill('SIGTERM');
+      await other.exited;
+    }
+  }, 90_000);
 
   it('refuses a missing or bad token (401) and another user (403), who cannot overwrite the frame', async () => {
     const { streamer, streamId } = await liveStream(url);

@@ -27,13 +27,15 @@ async function gathered(pc) {
   return pc.localDescription.sdp;
 }
 
-/** Publishes the camera; `videoCodec` ('video/H264', ...) puts that codec first in the offer. */
-window.publish = async (streamId, token, videoCodec) => {
+/**
+ * Publishes the camera; `videoCodec` ('video/H264', ...) puts that codec first in the offer;
+ * `contentHint` 'detail' makes Chromium keep 640x480 (and drop frame rate instead) when the
+ * shared, busy CPU is short, for a test that checks the resolution through the SFU and recorder.
+ */
+window.publish = async (streamId, token, videoCodec, contentHint) => {
   const media = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   document.querySelector('video').srcObject = media;
-  // 'detail' makes Chromium keep 640x480 and drop frame rate instead when the (shared, busy) CPU
-  // is short, so the test can assert the resolution that went through the SFU and the recorder.
-  for (const track of media.getVideoTracks()) track.contentHint = 'detail';
+  if (contentHint) for (const track of media.getVideoTracks()) track.contentHint = contentHint;
   const pc = new RTCPeerConnection();
   for (const track of media.getTracks()) {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly' });

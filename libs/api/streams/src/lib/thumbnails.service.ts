@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 
 import {
-  AppConfig,
   Clock,
   ConflictError,
   ForbiddenError,
@@ -48,24 +43,19 @@ export function thumbnailUrl(
 
 /**
  * The latest frame of each stream, uploaded by its streamer's console while LIVE (the SFU forwards
- * encrypted RTP and decodes nothing, so the server cannot take frames itself). One file per stream
- * under DATA_DIR/thumbnails, replaced atomically (temp file + rename); streams.thumbnail_updated_at
- * versions its URL.
+ * encrypted RTP and decodes nothing, so the server cannot take frames itself). Kept in PostgreSQL
+ * (`stream_thumbnails`, one row per stream) so that any API instance serves what was uploaded
+ * through another; `streams.thumbnail_updated_at` versions its URL. Both change in one transaction.
  */
 @Injectable()
 export class ThumbnailsService {
-  private readonly directory: string;
-
   constructor(
     @InjectRepository(StreamEntity) private readonly repository: Repository<StreamEntity>,
     private readonly streams: StreamsService,
     private readonly events: StreamEventsPublisher,
     private readonly clock: Clock,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
-    config: AppConfig,
-  ) {
-    this.directory = join(config.DATA_DIR, 'thumbnails');
-  }
+  ) {}
 
   /**
    * Who may upload, checked before the body is read: the stream exists (NOT_FOUND), is the user's
@@ -80,36 +70,31 @@ export class ThumbnailsService {
     return this.limiter.consume(`thumbnail:stream:${streamId}`, THUMBNAIL_BUCKET);
   }
 
-  /** Stores a checked JPEG as the stream's latest frame and tells the live list. */
+  /** Stores a checked JPEG as the stream's latest frame (only while LIVE) and tells the live list. */
   async save(streamId: string, jpeg: Buffer): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
-    const temporary = join(this.directory, `.${streamId}.${randomUUID()}.tmp`);
-    try {
-      await writeFile(temporary, jpeg);
-      await rename(temporary, this.path(streamId));
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    const { affected } = await this.repository.update(
-      { id: streamId, status: StreamStatus.LIVE },
-      { thumbnailUpdatedAt: this.clock.now() },
-    );
-    if (!affected) throw new ConflictError('Thumbnails are taken only while the stream is LIVE');
+    const now = this.clock.now();
+    await this.repository.manager.transaction(async (manager) => {
+      const { affected } = await manager.update(
+        StreamEntity,
+        { id: streamId, status: StreamStatus.LIVE },
+        { thumbnailUpdatedAt: now },
+      );
+      if (!affected) throw new ConflictError('Thumbnails are taken only while the stream is LIVE');
+      await manager.query(
+        `INSERT INTO stream_thumbnails (stream_id, jpeg, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (stream_id) DO UPDATE SET jpeg = EXCLUDED.jpeg, updated_at = EXCLUDED.updated_at`,
+        [streamId, jpeg, now],
+      );
+    });
     await this.events.listChanged(await this.streams.getById(streamId));
   }
 
   /** The stored frame, or null when the stream has none. */
   async read(streamId: string): Promise<Buffer | null> {
-    try {
-      return await readFile(this.path(streamId));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  private path(streamId: string): string {
-    return join(this.directory, `${streamId}.jpg`);
+    const rows: { jpeg: Buffer }[] = await this.repository.query(
+      'SELECT jpeg FROM stream_thumbnails WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0]?.jpeg ?? null;
   }
 }
