@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -8,7 +8,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
 
-import { AppConfig } from '@finserve/api/core';
+import { AppConfig, NotFoundError } from '@finserve/api/core';
 
 const contentType = (location: string): string =>
   location.endsWith('.mp4') ? 'video/mp4' : 'video/webm';
@@ -33,12 +33,29 @@ export class LocalRecordingStore extends RecordingStore {
   }
 
   serve(location: string, res: Response): Promise<void> {
-    res.sendFile(location, {
-      headers: { 'Content-Type': contentType(location) },
-      maxAge: '1d',
-      acceptRanges: true,
+    return new Promise((resolve, reject) => {
+      // Sent relative to the file's own folder: `send` refuses any path through a dot-directory
+      // (the default DATA_DIR is `.data`) unless that folder is the root it serves from.
+      res.sendFile(
+        basename(location),
+        {
+          root: dirname(location),
+          headers: { 'Content-Type': contentType(location) },
+          maxAge: '1d',
+          acceptRanges: true,
+        },
+        (error?: Error & { status?: number }) => {
+          if (!error || res.headersSent) return resolve();
+          const status = error.status ?? 500;
+          if (status === 404) return reject(new NotFoundError('Recording'));
+          if (status < 500) {
+            res.status(status).end();
+            return resolve();
+          }
+          reject(error);
+        },
+      );
     });
-    return Promise.resolve();
   }
 }
 
