@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Client } from 'pg';
+import type { Browser, Page } from 'playwright-core';
+
+import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { eventually, uniqueUsername } from './support/graphql-client';
+import { freePort, ROOT, spawnServer, waitForHealth, type ServerProcess } from './support/process';
+
+const describeBrowser = describeWithBrowser('the default-settings browser test');
+
+/**
+ * A database for this test alone, as a user with a local PostgreSQL has: a new database on the
+ * test run's server, or (embedded test server) the run's own database.
+ */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const server = process.env['TEST_DATABASE_SERVER_URL'];
+  const shared = process.env['TEST_DATABASE_URL'];
+  if (!server) {
+    if (!shared) throw new Error('TEST_DATABASE_URL is not set: run tests through jest');
+    return { url: shared, drop: () => Promise.resolve() };
+  }
+  const name = `finserve_defaults_${Date.now()}_${process.pid}`;
+  const admin = new Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: server });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.data)', () => {
+  let server: ServerProcess | undefined;
+  let browser: Browser | undefined;
+  let origin: string;
+  let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB_DIST, 'index.html')))
+      throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
+    database = await freshDatabase();
+    const port = await freePort();
+    // Nothing but what a user of the quick start has: the repository as the working directory
+    // (so DATA_DIR is the default `.data`), no NODE_ENV, no secrets, default log level. Only the
+    // port (3000 may be taken on a developer's machine) and the database are given.
+    server = spawnServer({ PORT: String(port), DATABASE_URL: database.url });
+    await waitForHealth(server, port, 90_000);
+    origin = `http://127.0.0.1:${port}`;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    await database?.drop();
+  }, 60_000);
+
+  const frames = (page: Page, selector: string) =>
+    page.$eval(selector, (element) => {
+      const video = element as HTMLVideoElement;
+      return {
+        frames: video.getVideoPlaybackQuality().totalVideoFrames,
+        time: video.currentTime,
+        width: video.videoWidth,
+      };
+    });
+
+  it('serves its data from the default DATA_DIR: go live from the studio, end, and the replay plays and seeks', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${origin}/signup?returnUrl=%2Fstudio`, { waitUntil: 'domcontentloaded' });
+      await page.fill('input[name=username]', uniqueUsername('dflt'));
+      await page.fill('input[name=password]', 'correct horse battery');
+      await page.click('button[type=submit]');
+      await page.waitForURL(`${origin}/studio`);
+
+      await page.fill('[data-testid=stream-title]', 'Defaults: live then replay');
+      const goLive = page.locator('[data-testid=go-live]');
+      await eventually(async () => ((await goLive.isEnabled()) ? true : undefined), 20_000);
+      await goLive.click();
+      await page.locator('[data-testid=studio][data-live=true]').waitFor();
+      await page
+        .locator('[data-testid=health][data-connection=connected]')
+        .waitFor({ timeout: 30_000 });
+      const connectedAt = Date.now();
+      const streamId = await eventually(async () => {
+        const href = await page
+          .getByRole('link', { name: 'Open viewer page' })
+          .getAttribute('href');
+        return href?.split('/').pop() || undefined;
+      });
+      // About eight seconds on air.
+      await page.waitForTimeout(8_000);
+      await page.click('[data-testid=end-stream]');
+      await page.click('[data-testid=confirm]');
+      const liveSeconds = (Date.now() - connectedAt) / 1000;
+
+      const viewer = await context.newPage();
+      await viewer.goto(`${origin}/streams/${streamId}`, { waitUntil: 'domcontentloaded' });
+      const replay = viewer.locator('[data-testid=replay-video]');
+      await replay.waitFor({ timeout: 60_000 });
+      const src = await replay.evaluate((element) => (element as HTMLVideoElement).currentSrc);
+      // The file comes from under .data/recordings: the 404 of issue 14 would stop here.
+      const head = await fetch(src, { headers: { range: 'bytes=0-15' } });
+      expect(head.status).toBe(206);
+
+      const duration = await replay.evaluate(async (element) => {
+        const video = element as HTMLVideoElement;
+        if (video.readyState < 1)
+          await new Promise((resolve, reject) => {
+            video.addEventListener('loadedmetadata', resolve, { once: true });
+            video.addEventListener('error', () => reject(new Error('replay failed')), {
+              once: true,
+            });
+          });
+        // A WebM without a duration in its header reports Infinity until the end is known.
+        if (!Number.isFinite(video.duration)) {
+          video.currentTime = 1e9;
+          await new Promise((resolve) =>
+            video.addEventListener('durationchange', resolve, { once: true }),
+          );
+          video.currentTime = 0;
+        }
+        return video.duration;
+      });
+      expect(Math.abs(duration - liveSeconds)).toBeLessThanOrEqual(2);
+
+      // It plays: decoded frames rise.
+      await replay.evaluate((element) => {
+        const video = element as HTMLVideoElement;
+        video.muted = true;
+        return video.play();
+      });
+      const start = await frames(viewer, '[data-testid=replay-video]');
+      await eventually(
+        async () => {
+          const now = await frames(viewer, '[data-testid=replay-video]');
+          return now.frames - start.frames >= 10 && now.width > 0 ? now : undefined;
+        },
+        15_000,
+        250,
+      );
+
+      // It seeks: to the middle, then plays on from there.
+      const target = duration / 2;
+      await replay.evaluate(async (element, to) => {
+        const video = element as HTMLVideoElement;
+        const seeked = new Promise((resolve) =>
+          video.addEventListener('seeked', resolve, { once: true }),
+        );
+        video.currentTime = to;
+        await seeked;
+      }, target);
+      const afterSeek = await frames(viewer, '[data-testid=replay-video]');
+      expect(Math.abs(afterSeek.time - target)).toBeLessThan(1.5);
+      await eventually(
+        async () => {
+          const now = await frames(viewer, '[data-testid=replay-video]');
+          return now.frames - afterSeek.frames >= 10 && now.time > afterSeek.time ? now : undefined;
+        },
+        15_000,
+        250,
+      );
+    } finally {
+      await context.close();
+    }
+    expect(existsSync(join(ROOT, '.data'))).toBe(true);
+  }, 240_000);
+});
