@@ -79,7 +79,8 @@ describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.
     });
 
   it('serves its data from the default DATA_DIR: go live from the studio, end, and the replay plays and seeks', async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    if (!browser) throw new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await context.newPage();
       await page.goto(`${origin}/signup?returnUrl=%2Fstudio`, { waitUntil: 'domcontentloaded' });
