@@ -27,6 +27,7 @@ import { MIGRATIONS } from '@finserve/migrations';
 import { ErrorCode } from '@finserve/shared';
 
 import { AppModule } from './app.module';
+import { bootLogger, ensurePortFree } from './console';
 import { ENTITIES } from './entities';
 
 export interface RunningApp {
@@ -150,10 +151,9 @@ export async function startApp(
 ): Promise<RunningApp> {
   // Until the pino logger takes over, Nest's console logger prints only what LOG_LEVEL allows.
   Logger.overrideLogger(nestLogLevels(config.LOG_LEVEL));
-  const bootLog = (line: string) => {
-    if (config.LOG_LEVEL !== 'silent')
-      console.log(JSON.stringify({ level: 30, time: Date.now(), msg: line }));
-  };
+  const bootLog = bootLogger(config);
+  // A taken port fails now, before the database is migrated or seeded.
+  await ensurePortFree(config.HOST, config.PORT);
   const database = await resolveDatabaseServer(config, bootLog);
   let app: NestExpressApplication | undefined;
   try {

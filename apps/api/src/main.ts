@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from '@finserve/api/core';
+import { ConfigError, loadConfig, StartupError } from '@finserve/api/core';
 
 import { startApp } from './bootstrap';
+import { bootLogger, prettyConsole, startupSummary } from './console';
 
 async function main(): Promise<void> {
   let config;
@@ -14,19 +15,31 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const running = await startApp(config);
-  console.log(
-    JSON.stringify({
-      level: 30,
-      time: Date.now(),
-      msg: `finserve-live API listening on ${running.url} (GraphQL at /graphql)`,
-    }),
-  );
+  let running;
+  try {
+    running = await startApp(config);
+  } catch (error) {
+    if (error instanceof StartupError) {
+      // What to fix, in one line; no stack.
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const port = Number(new URL(running.url).port);
+  const log = bootLogger(config);
+  if (config.LOG_LEVEL !== 'silent') {
+    if (prettyConsole(config)) console.log(`\n${startupSummary(config, port).join('\n')}\n`);
+    else
+      log(
+        startupSummary(config, port)
+          .map((line) => line.trim())
+          .join('; '),
+      );
+  }
 
   const shutdown = (signal: NodeJS.Signals) => {
-    console.log(
-      JSON.stringify({ level: 30, time: Date.now(), msg: `${signal} received, shutting down` }),
-    );
+    log(`${signal} received, shutting down`);
     const force = setTimeout(() => {
       console.error('shutdown took longer than 20 s, exiting');
       process.exit(1);

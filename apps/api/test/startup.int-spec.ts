@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:net';
+
+import { Client } from 'pg';
+
+import { freePort, spawnServer } from './support/process';
+
+/** A new empty database on the test server (or null when the run uses its embedded server). */
+async function emptyDatabase(): Promise<{
+  url: string;
+  tables: () => Promise<number>;
+  drop: () => Promise<void>;
+} | null> {
+  const server = process.env['TEST_DATABASE_SERVER_URL'];
+  if (!server) return null;
+  const name = `finserve_startup_${Date.now()}_${process.pid}`;
+  const admin = new Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    tables: async () => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      const { rows } = await client.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM information_schema.tables WHERE table_schema = 'public'`,
+      );
+      await client.end();
+      return rows[0].count;
+    },
+    drop: async () => {
+      const client = new Client({ connectionString: server });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Runs the built server until it exits (it must, within 30 s) and returns what it printed. */
+async function runToExit(env: Record<string, string>) {
+  const server = spawnServer(env);
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 30_000);
+  const { code } = await server.exited;
+  clearTimeout(timer);
+  const lines = server
+    .output()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  return { code, lines };
+}
+
+describe('start-up failures a user can fix: one line, no stack, nothing half done', () => {
+  it('names DATABASE_URL (password hidden) and the reason when the database does not exist', async () => {
+    const server = process.env['TEST_DATABASE_SERVER_URL'] ?? process.env['TEST_DATABASE_URL'];
+    if (!server) throw new Error('run through jest (global setup)');
+    const url = new URL(server);
+    url.password = 'hunter2-secret';
+    url.pathname = '/finserve_no_such_database';
+    const { code, lines } = await runToExit({
+      PORT: String(await freePort()),
+      DATABASE_URL: url.toString(),
+    });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('DATABASE_URL=');
+    expect(lines[0]).toContain('finserve_no_such_database');
+    expect(lines[0]).toContain('does not exist');
+    expect(lines[0]).not.toContain('hunter2-secret');
+    expect(lines[0]).not.toMatch(/\bat .*\.js:\d+/);
+  }, 40_000);
+
+  it('says nothing answers when the database server is down', async () => {
+    const closedPort = await freePort();
+    const { code, lines } = await runToExit({
+      PORT: String(await freePort()),
+      DATABASE_URL: `postgres://someone:pw@127.0.0.1:${closedPort}/finserve`,
+    });
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      `Cannot use the database at DATABASE_URL=postgres://someone:***@127.0.0.1:${closedPort}/finserve: nothing answers at 127.0.0.1:${closedPort} (is PostgreSQL running?)`,
+    ]);
+  }, 40_000);
+
+  it('fails on a port already in use before migrating or seeding anything', async () => {
+    const database = await emptyDatabase();
+    const blocker: Server = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '0.0.0.0', resolve));
+    try {
+      const { code, lines } = await runToExit({
+        PORT: String(port),
+        DATABASE_URL: database?.url ?? String(process.env['TEST_DATABASE_URL']),
+      });
+      expect(code).toBe(1);
+      expect(lines).toEqual([
+        `Port ${port} on 0.0.0.0 is already in use (PORT): stop what listens there or start with another PORT`,
+      ]);
+      if (database) expect(await database.tables()).toBe(0);
+    } finally {
+      blocker.close();
+      await database?.drop();
+    }
+  }, 40_000);
+});
