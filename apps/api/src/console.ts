@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { StartupError, type AppConfig } from '@finserve/api/core';
 
 /**
- * Human-readable logs (pino-pretty) when a person watches the console: stdout is a terminal and
- * this is not production. Everything else (pipes, files, containers, production) gets JSON lines.
+ * Human-readable logs (pino-pretty) when a person watches the console: LOG_FORMAT=pretty, or
+ * (auto) stdout is a terminal and this is not production. Everything else (pipes, files,
+ * containers, production) gets JSON lines.
  */
 export function prettyConsole(config: AppConfig): boolean {
-  return Boolean(process.stdout.isTTY) && !config.isProduction && config.LOG_LEVEL !== 'silent';
+  if (config.LOG_LEVEL === 'silent' || config.LOG_FORMAT === 'json') return false;
+  if (config.LOG_FORMAT === 'pretty') return true;
+  return Boolean(process.stdout.isTTY) && !config.isProduction;
 }
 
 /** A line logged before the Nest logger exists, in the console's format. */

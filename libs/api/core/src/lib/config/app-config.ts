@@ -203,6 +203,13 @@ export class AppConfig {
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /**
+   * `pretty` (pino-pretty, for people), `json` (one JSON object per line, for machines) or `auto`:
+   * pretty when stdout is a terminal outside production, JSON otherwise.
+   */
+  @IsIn(['auto', 'pretty', 'json'], { message: 'must be auto, pretty or json' })
+  LOG_FORMAT: 'auto' | 'pretty' | 'json' = 'auto';
+
   /** Folder of the built web app served at / (when it exists). */
   @IsString()
   WEB_DIST_DIR = 'dist/apps/web/browser';
