@@ -42,7 +42,9 @@ export interface WorkerStats {
 export type WorkerToMain =
   | { kind: 'reply'; id: number; ok: true; result: unknown }
   | { kind: 'reply'; id: number; ok: false; error: string; code?: string }
-  | { kind: 'event'; event: MediaEvent };
+  | { kind: 'event'; event: MediaEvent }
+  /** A line for the API's log (the worker has no logger of its own). */
+  | { kind: 'log'; message: string };
 
 export type MainToWorker = { id: number; request: MediaRequest };
 

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
   ALL_FORMATS,
-  BufferSource,
-  BufferTarget,
   Conversion,
+  FilePathSource,
+  FilePathTarget,
   Input,
   Mp4OutputFormat,
   Output,
@@ -157,36 +157,54 @@ export class StreamRecording {
     }
   }
 
-  /** Stops the writer and produces the final, seekable file. */
-  async finish(): Promise<RecordingResult | null> {
+  /**
+   * Stops the writer and produces the final, seekable file, streamed from file to file (a
+   * recording of several hours is several GiB: never read whole into memory). `onProgress` gets
+   * the remux's completion (0..1) as it goes.
+   */
+  async finish(onProgress?: (fraction: number) => void): Promise<RecordingResult | null> {
     await this.ready;
     if (this.fault) throw new Error(`recording failed: ${this.fault.message}`);
     if (!this.recorder) return null;
     await this.recorder.stop();
     this.recorder = undefined;
-    const input = new Input({
-      source: new BufferSource(await readFile(this.livePath)),
-      formats: ALL_FORMATS,
-    });
-    // VP8 (and VP9/AV1) stay in WebM; H.264 is not allowed in WebM, so it goes to MP4 (moov up
-    // front, so players can seek before the whole file is there).
+    // VP8 (and VP9/AV1) stay in WebM; H.264 is not allowed in WebM, so it goes to MP4.
     const h264 = this.relays.get('video')?.track.codec?.mimeType.toLowerCase() === 'video/h264';
     const finalPath = join(this.directory, `${this.streamId}.${h264 ? 'mp4' : 'webm'}`);
-    const target = new BufferTarget();
+    const liveSize = (await stat(this.livePath)).size;
+    const input = new Input({ source: new FilePathSource(this.livePath), formats: ALL_FORMATS });
     const output = new Output({
-      format: h264 ? new Mp4OutputFormat({ fastStart: 'in-memory' }) : new WebMOutputFormat(),
-      target,
+      format: h264
+        ? new Mp4OutputFormat({ fastStart: mp4FastStart(liveSize) })
+        : new WebMOutputFormat(),
+      target: new FilePathTarget(finalPath),
     });
-    const conversion = await Conversion.init({ input, output });
-    await conversion.execute();
-    if (!target.buffer) throw new Error('remux produced nothing');
-    await writeFile(finalPath, Buffer.from(target.buffer));
+    try {
+      const conversion = await Conversion.init({ input, output });
+      if (onProgress) conversion.onProgress = (fraction) => onProgress(fraction);
+      await conversion.execute();
+    } finally {
+      input.dispose();
+    }
     await rm(this.livePath, { force: true });
-    const check = new Input({
-      source: new BufferSource(await readFile(finalPath)),
-      formats: ALL_FORMATS,
-    });
-    const durationSeconds = await check.computeDuration();
-    return { path: finalPath, durationSeconds, sizeBytes: (await stat(finalPath)).size };
+    const check = new Input({ source: new FilePathSource(finalPath), formats: ALL_FORMATS });
+    try {
+      const durationSeconds = await check.computeDuration();
+      return { path: finalPath, durationSeconds, sizeBytes: (await stat(finalPath)).size };
+    } finally {
+      check.dispose();
+    }
   }
+}
+
+/** Up to this size an MP4's index (moov) is built in memory and put first ("fast start"). */
+export const MP4_IN_MEMORY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Where the MP4 index goes: first (built in memory) for recordings up to 512 MiB, so players can
+ * start before fetching the end; after the media for larger ones, which browsers fetch with one
+ * Range request (memory stays flat however long the stream was).
+ */
+export function mp4FastStart(sizeBytes: number): 'in-memory' | false {
+  return sizeBytes <= MP4_IN_MEMORY_LIMIT_BYTES ? 'in-memory' : false;
 }

@@ -10,6 +10,7 @@ export class Sfu {
   constructor(
     private readonly options: PeerOptions,
     private readonly emit: (event: MediaEvent) => void,
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   async handle(request: MediaRequest): Promise<unknown> {
@@ -46,7 +47,7 @@ export class Sfu {
         for (const [sessionId, streamId] of this.sessions)
           if (streamId === request.streamId) this.sessions.delete(sessionId);
         try {
-          return { recording: await room.end() };
+          return { recording: await room.end(remuxProgress(request.streamId, this.log)) };
         } catch (error) {
           return {
             recording: null,
@@ -84,4 +85,15 @@ export class Sfu {
     if (!room) throw new MediaError('NO_SESSION', 'no such media session');
     return room;
   }
+}
+
+/** Logs a recording's remux every 10 % (a long stream's takes a while). */
+function remuxProgress(streamId: string, log: (message: string) => void) {
+  let logged = 0;
+  return (fraction: number) => {
+    const tenth = Math.floor(fraction * 10);
+    if (tenth <= logged) return;
+    logged = tenth;
+    log(`recording of stream ${streamId}: remux ${tenth * 10} %`);
+  };
 }

@@ -160,7 +160,7 @@ export class StreamRoom {
   }
 
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */
-  async end(): Promise<RecordingResult | null> {
+  async end(onRemuxProgress?: (fraction: number) => void): Promise<RecordingResult | null> {
     clearTimeout(this.keyframeTimer);
     const peers = [...[...this.subscribers.values()].map((s) => s.pc)];
     if (this.publisher) peers.push(this.publisher.pc);
@@ -168,7 +168,7 @@ export class StreamRoom {
     this.subscribers.clear();
     await Promise.allSettled(peers.map((pc) => pc.close()));
     this.emit({ type: 'STREAM_ENDED', streamId: this.streamId });
-    return (await this.recording?.finish()) ?? null;
+    return (await this.recording?.finish(onRemuxProgress)) ?? null;
   }
 
   stats(): RoomStats {

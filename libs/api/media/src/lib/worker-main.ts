@@ -10,7 +10,11 @@ import { Sfu } from './sfu';
  */
 export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
   const send = (message: WorkerToMain) => port.postMessage(message);
-  const sfu = new Sfu(options, (event) => send({ kind: 'event', event }));
+  const sfu = new Sfu(
+    options,
+    (event) => send({ kind: 'event', event }),
+    (message) => send({ kind: 'log', message }),
+  );
   port.on('message', (message: MainToWorker | 'shutdown') => {
     if (message === 'shutdown') {
       void sfu.closeAll().finally(() => port.close());

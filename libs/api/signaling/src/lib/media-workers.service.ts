@@ -18,7 +18,9 @@ import { MediaBackend, MediaRequestError } from './media-backend';
 /** Channel of a stream's media events (publisher restarted, keyframe requested, ended...). */
 export const mediaChannel = (streamId: string): string => `media.${streamId}`;
 
-const REQUEST_TIMEOUT_MS = 60_000; // ending a stream finalizes its recording
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Ending a stream finalizes its recording: a remux of hours of media (file to file) takes a while. */
+const END_STREAM_TIMEOUT_MS = 4 * 60 * 60_000;
 
 interface MediaWorker {
   worker: Worker;
@@ -97,7 +99,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     if (!worker) return undefined;
     this.pinned.delete(streamId);
     worker.streams--;
-    return this.send(worker, { op: 'endStream', streamId });
+    return this.send(worker, { op: 'endStream', streamId }, END_STREAM_TIMEOUT_MS);
   }
 
   async stats(): Promise<unknown[]> {
@@ -116,7 +118,11 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     return worker;
   }
 
-  private send(worker: MediaWorker, request: MediaRequest): Promise<unknown> {
+  private send(
+    worker: MediaWorker,
+    request: MediaRequest,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<unknown> {
     const id = ++this.sequence;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -124,13 +130,18 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
         reject(
           new MediaRequestError(`media worker did not answer ${request.op} in time`, undefined),
         );
-      }, REQUEST_TIMEOUT_MS);
+      }, timeoutMs);
+      timer.unref();
       worker.pending.set(id, { resolve, reject, timer });
       worker.worker.postMessage({ id, request });
     });
   }
 
   private receive(worker: MediaWorker, message: WorkerToMain): void {
+    if (message.kind === 'log') {
+      this.logger.log(message.message);
+      return;
+    }
     if (message.kind === 'event') {
       void this.bus.publish(
         mediaChannel(message.event.streamId),

@@ -43,6 +43,9 @@ export enum RecordingStatus {
 }
 registerEnumType(RecordingStatus, { name: 'RecordingStatus' });
 
+/** The largest value a GraphQL Int carries (32-bit signed). */
+const GRAPHQL_INT_MAX = 2_147_483_647;
+
 @ObjectType('Recording')
 export class RecordingModel {
   @Field(() => ID)
@@ -57,8 +60,17 @@ export class RecordingModel {
   @Field(() => Float, { nullable: true })
   durationSeconds!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'The file size in bytes, capped at 2147483647 (the largest GraphQL Int): a recording of more than 2 GiB reports the cap; sizeBytesExact has the exact size.',
+  })
   sizeBytes!: number;
+
+  @Field(() => String, {
+    description:
+      'The exact file size in bytes as a decimal string (recordings of hours pass 2 GiB, beyond GraphQL Int).',
+  })
+  sizeBytesExact!: string;
 
   @Field(() => String, {
     nullable: true,
@@ -72,7 +84,7 @@ export class RecordingModel {
   path!: string | null;
 }
 
-interface RecordingRow {
+export interface RecordingRow {
   id: string;
   stream_id: string;
   status: RecordingStatus;
@@ -86,12 +98,14 @@ interface RecordingRow {
 export const recordingFormat = (location: string): 'webm' | 'mp4' =>
   location.endsWith('.mp4') ? 'mp4' : 'webm';
 
-const toModel = (row: RecordingRow): RecordingModel => ({
+/** A recordings row as the GraphQL Recording. */
+export const toModel = (row: RecordingRow): RecordingModel => ({
   id: row.id,
   streamId: row.stream_id,
   status: row.status,
   durationSeconds: row.duration_seconds,
-  sizeBytes: Number(row.size_bytes),
+  sizeBytes: Math.min(Number(row.size_bytes), GRAPHQL_INT_MAX),
+  sizeBytesExact: String(row.size_bytes),
   url:
     row.status === RecordingStatus.READY && row.path
       ? `/recordings/${row.id}.${recordingFormat(row.path)}`

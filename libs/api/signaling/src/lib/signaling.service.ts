@@ -1,6 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import {
@@ -39,8 +44,11 @@ const MAX_SDP_LENGTH = 64 * 1024;
  * SDP offer in, answer out; sessions are owned by whoever opened them.
  */
 @Injectable()
-export class SignalingService implements OnModuleInit {
+export class SignalingService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly sessions = new Map<string, MediaSession>();
+  private readonly logger = new Logger(SignalingService.name);
+  /** Recordings being finalized after their stream ended. */
+  private readonly finalizing = new Set<Promise<void>>();
 
   constructor(
     private readonly media: MediaBackend,
@@ -52,13 +60,37 @@ export class SignalingService implements OnModuleInit {
 
   onModuleInit(): void {
     // A stream that ends closes every media connection of it (viewers' video stops).
-    this.lifecycle.onTransition(async ({ stream, to }) => {
-      if (to !== StreamStatus.ENDED) return;
+    this.lifecycle.onTransition(({ stream, to }) => {
+      if (to !== StreamStatus.ENDED) return Promise.resolve();
       for (const [id, session] of this.sessions)
         if (session.streamId === stream.id) this.sessions.delete(id);
-      const ended = (await this.media.endStream(stream.id)) as EndStreamResult | undefined;
-      if (ended) await this.recordings.finished(stream.id, ended.recording, ended.recordingError);
+      // The media connections close at once; the recording's remux (minutes for a stream of
+      // hours) goes on without holding up endStream: the recording turns READY when it is done.
+      const finalizing = this.media
+        .endStream(stream.id)
+        .then(async (ended) => {
+          const result = ended as EndStreamResult | undefined;
+          if (result)
+            await this.recordings.finished(stream.id, result.recording, result.recordingError);
+        })
+        .catch((error: unknown) =>
+          this.logger.error(
+            `finalizing the recording of stream ${stream.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        )
+        .finally(() => this.finalizing.delete(finalizing));
+      this.finalizing.add(finalizing);
+      return Promise.resolve();
     });
+  }
+
+  /** Lets recordings being finalized finish (up to 15 s) before the media workers stop. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.finalizing.size === 0) return;
+    await Promise.race([
+      Promise.all([...this.finalizing]),
+      new Promise((resolve) => setTimeout(resolve, 15_000).unref()),
+    ]);
   }
 
   /** Only the stream's streamer publishes, and only while it is LIVE. */
