@@ -74,8 +74,7 @@ import { ThemeService } from './theme.service';
           >
             <mat-icon aria-hidden="true">{{
               option.code === language.current ? 'check' : ''
-            }}</mat-icon
-            >{{ option.label }}
+            }}</mat-icon>{{ option.label }}
           </button>
         }
       </mat-menu>

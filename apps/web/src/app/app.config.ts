@@ -12,8 +12,8 @@ import { provideRouter, withComponentInputBinding, withInMemoryScrolling } from 
 import { AuthService, provideGraphql } from '@finserve/web/data-access';
 
 import { appRoutes } from './app.routes';
-import { APP_LANGUAGE } from './language.service';
 import { localeOf, type Language } from './language';
+import { APP_LANGUAGE } from './language.service';
 
 /** The app's providers for the language main.ts picked (LOCALE_ID formats numbers, money, dates). */
 export const appConfig = (language: Language): ApplicationConfig => ({

@@ -1,8 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { jest } from '@jest/globals';
-
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { jest } from '@jest/globals';
 
 import { AuthService, provideGraphql } from '@finserve/web/data-access';
 

@@ -46,7 +46,9 @@ import { AuthService, toUiError } from '@finserve/web/data-access';
               <mat-label i18n="@@auth.username">Username</mat-label>
               <input matInput formControlName="username" autocomplete="username" name="username" />
               @if (form.controls.username.hasError('pattern')) {
-                <mat-error i18n="@@auth.username.pattern">3–32 letters, digits or underscores</mat-error>
+                <mat-error i18n="@@auth.username.pattern"
+                  >3–32 letters, digits or underscores</mat-error
+                >
               } @else {
                 <mat-error i18n="@@auth.username.required">Username is required</mat-error>
               }
@@ -95,11 +97,21 @@ import { AuthService, toUiError } from '@finserve/web/data-access';
         <mat-card-actions>
           @if (signingUp()) {
             <span i18n="@@auth.haveAccount">Have an account?</span>
-            <a mat-button routerLink="/signin" [queryParams]="{ returnUrl: returnUrl() }" i18n="@@auth.signIn.link">Sign in</a
+            <a
+              mat-button
+              routerLink="/signin"
+              [queryParams]="{ returnUrl: returnUrl() }"
+              i18n="@@auth.signIn.link"
+              >Sign in</a
             >
           } @else {
             <span i18n="@@auth.newHere">New here?</span>
-            <a mat-button routerLink="/signup" [queryParams]="{ returnUrl: returnUrl() }" i18n="@@auth.signUp.link">Create an account</a
+            <a
+              mat-button
+              routerLink="/signup"
+              [queryParams]="{ returnUrl: returnUrl() }"
+              i18n="@@auth.signUp.link"
+              >Create an account</a
             >
           }
         </mat-card-actions>

@@ -135,7 +135,7 @@ describe('ChatPanelComponent', () => {
     expect(text?.querySelector('mat-icon.tip-icon')).toBeNull();
     expect(alert?.classList.contains('alert')).toBe(true);
     expect(alert?.querySelector('.author')).toBeNull();
-        expect(emoji?.classList.contains('emoji')).toBe(true);
+    expect(emoji?.classList.contains('emoji')).toBe(true);
   });
 
   it("writes a TIP line with the tipper's display name (never the username) and the amount", async () => {
@@ -146,7 +146,7 @@ describe('ChatPanelComponent', () => {
         tip: { id: 't1', amountCents: 25_00, currency: 'USD', message: 'nice call' },
       }),
     ]);
-        const row = rows()[0];
+    const row = rows()[0];
     expect(row?.querySelector('.author')?.textContent).toBe('Ada Lovelace');
     expect(row?.querySelector('[data-testid=chat-body]')?.textContent).toBe('tipped $25.00');
     expect(row?.querySelector('[data-testid=chat-tip-message]')?.textContent).toBe('nice call');

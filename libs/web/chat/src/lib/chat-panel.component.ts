@@ -7,10 +7,10 @@ import {
   DestroyRef,
   effect,
   ElementRef,
-    inject,
+  inject,
   Injector,
-  LOCALE_ID,
   input,
+  LOCALE_ID,
   signal,
   untracked,
   viewChild,
@@ -78,7 +78,7 @@ export class ChatPanelComponent {
   private readonly apollo = inject(Apollo);
   private readonly socket = inject(GraphqlSocket);
   private readonly snackBar = inject(MatSnackBar);
-    private readonly injector = inject(Injector);
+  private readonly injector = inject(Injector);
   private readonly locale = inject(LOCALE_ID);
 
   readonly streamId = input.required<string>();
@@ -90,7 +90,7 @@ export class ChatPanelComponent {
   protected readonly maxLength = CHAT_BODY_MAX_CODE_POINTS;
   private readonly dismiss = $localize`:@@common.dismiss:Dismiss`;
   protected readonly slowModeOptions = [
-        { seconds: 0, label: $localize`:@@chat.slowMode.off:Off` },
+    { seconds: 0, label: $localize`:@@chat.slowMode.off:Off` },
     { seconds: 5, label: '5 s' },
     { seconds: 30, label: '30 s' },
     { seconds: 120, label: '2 min' },
@@ -154,7 +154,7 @@ export class ChatPanelComponent {
   protected async send(raw: string): Promise<void> {
     const check = checkChatBody(raw);
     if (!check.ok) {
-          this.error.set(this.cannotSend(raw));
+      this.error.set(this.cannotSend(raw));
       return;
     }
     this.sending.set(true);
@@ -172,24 +172,27 @@ export class ChatPanelComponent {
       if (raw === this.draft()) this.draft.set('');
       this.jumpToLatest();
     } catch (error) {
-            this.error.set(toUiError(error, 'chat').message);
+      this.error.set(toUiError(error, 'chat').message);
     } finally {
       this.sending.set(false);
     }
   }
 
   protected async remove(message: ChatMessageFieldsFragment): Promise<void> {
-    await this.moderate(async () => {
-      const result = await firstValueFrom(
-        this.apollo.mutate({
-          mutation: DeleteChatMessageDocument,
-          variables: { messageId: message.id },
-          fetchPolicy: 'no-cache',
-        }),
-      );
-      const deleted = result.data?.deleteChatMessage;
-      if (deleted) this.add([deleted]);
-        }, $localize`:@@chat.deleted:Message deleted`);
+    await this.moderate(
+      async () => {
+        const result = await firstValueFrom(
+          this.apollo.mutate({
+            mutation: DeleteChatMessageDocument,
+            variables: { messageId: message.id },
+            fetchPolicy: 'no-cache',
+          }),
+        );
+        const deleted = result.data?.deleteChatMessage;
+        if (deleted) this.add([deleted]);
+      },
+      $localize`:@@chat.deleted:Message deleted`,
+    );
   }
 
   protected timeout(userId: string, name: string): Promise<void> {
@@ -201,7 +204,7 @@ export class ChatPanelComponent {
             variables: { streamId: this.streamId(), userId, seconds: 300 },
           }),
         ),
-            $localize`:@@chat.timedOut:${name}:name: timed out for 5 minutes`,
+      $localize`:@@chat.timedOut:${name}:name: timed out for 5 minutes`,
     );
   }
 
@@ -214,7 +217,7 @@ export class ChatPanelComponent {
             variables: { streamId: this.streamId(), userId },
           }),
         ),
-            $localize`:@@chat.banned:${name}:name: banned from chat`,
+      $localize`:@@chat.banned:${name}:name: banned from chat`,
     );
   }
 
@@ -229,7 +232,7 @@ export class ChatPanelComponent {
         );
         this.slowMode.set(result.data?.setChatSlowMode.slowModeSeconds ?? seconds);
       },
-            seconds
+      seconds
         ? $localize`:@@chat.slowMode.on:Slow mode: one message per ${seconds}:seconds: s`
         : $localize`:@@chat.slowMode.offDone:Slow mode off`,
     );
@@ -240,13 +243,13 @@ export class ChatPanelComponent {
       await action();
       this.snackBar.open(done, undefined, { duration: 2500 });
     } catch (error) {
-            this.snackBar.open(toUiError(error, 'moderation').message, this.dismiss, {
+      this.snackBar.open(toUiError(error, 'moderation').message, this.dismiss, {
         duration: 5000,
       });
     }
   }
 
-    /** The TIP line after the tipper's display name, in the app's language and locale. */
+  /** The TIP line after the tipper's display name, in the app's language and locale. */
   protected tipLine(amountCents: number, currency: string): string {
     const amount = formatCents(amountCents, currency, this.locale);
     return $localize`:@@chat.tipped:tipped ${amount}:amount:`;

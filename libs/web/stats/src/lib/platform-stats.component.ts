@@ -34,9 +34,13 @@ import { StatTileComponent } from './stat-tile.component';
           <fs-stat-tile
             label="Watch hours"
             i18n-label="@@stats.watchHours"
-            [value]="stats.totalWatchHours | number: '1.1-1'"
+            [value]="(stats.totalWatchHours | number: '1.1-1') ?? ''"
           />
-          <fs-stat-tile label="Avg. stream" i18n-label="@@stats.avgStream" [value]="averageStream()" />
+          <fs-stat-tile
+            label="Avg. stream"
+            i18n-label="@@stats.avgStream"
+            [value]="averageStream()"
+          />
           <fs-stat-tile label="Tips" i18n-label="@@stats.tips" [value]="tips()" />
           <fs-stat-tile label="Platform fees" i18n-label="@@stats.fees" [value]="fees()" />
         </div>
@@ -109,7 +113,7 @@ import { StatTileComponent } from './stat-tile.component';
   `,
 })
 export class PlatformStatsComponent {
-    private readonly apollo = inject(Apollo);
+  private readonly apollo = inject(Apollo);
   private readonly locale = inject(LOCALE_ID);
   protected readonly columns = ['streamer', 'streams', 'hours', 'tips'];
 
@@ -126,11 +130,11 @@ export class PlatformStatsComponent {
   );
   protected readonly tips = computed(() => {
     const total = this.stats()?.tipTotals[0];
-        return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly fees = computed(() => {
     const total = this.stats()?.platformFeeTotals[0];
-        return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly chart = computed<ChartConfiguration<'bar'>['data']>(() => {
     const top = this.stats()?.topStreamers ?? [];
@@ -138,7 +142,7 @@ export class PlatformStatsComponent {
       labels: top.map((row) => row.streamer.displayName),
       datasets: [
         {
-                    label: $localize`:@@stats.watchHours:Watch hours`,
+          label: $localize`:@@stats.watchHours:Watch hours`,
           data: top.map((row) => Number(row.watchHours.toFixed(2))),
           backgroundColor: '#1e88e5',
         },

@@ -26,7 +26,7 @@ import { StatTileComponent } from './stat-tile.component';
 @Component({
   selector: 'fs-stream-stats',
   changeDetection: ChangeDetectionStrategy.OnPush,
-    imports: [
+  imports: [
     DecimalPipe,
     RouterLink,
     MatButtonModule,
@@ -60,7 +60,7 @@ import { StatTileComponent } from './stat-tile.component';
           <fs-stat-tile
             label="Avg. concurrent"
             i18n-label="@@stats.avgConcurrent"
-            [value]="stream.stats.averageConcurrentViewers | number: '1.1-1'"
+            [value]="(stream.stats.averageConcurrentViewers | number: '1.1-1') ?? ''"
           />
           <fs-stat-tile
             label="Avg. watch time"
@@ -116,7 +116,7 @@ import { StatTileComponent } from './stat-tile.component';
   `,
 })
 export class StreamStatsComponent {
-    private readonly apollo = inject(Apollo);
+  private readonly apollo = inject(Apollo);
   private readonly locale = inject(LOCALE_ID);
   readonly id = input.required<string>();
 
@@ -144,11 +144,11 @@ export class StreamStatsComponent {
   );
   protected readonly tipsGross = computed(() => {
     const total = this.stream()?.stats.tipTotals[0];
-        return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly tipsNet = computed(() => {
     const total = this.stream()?.stats.tipNetTotals[0];
-        return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly timeline = computed<ChartConfiguration<'line'>['data']>(() => {
     const samples = this.stream()?.stats.viewerTimeline ?? [];
@@ -162,7 +162,7 @@ export class StreamStatsComponent {
       ),
       datasets: [
         {
-                    label: $localize`:@@stats.viewers:Viewers`,
+          label: $localize`:@@stats.viewers:Viewers`,
           data: samples.map((sample) => sample.viewers),
           fill: true,
           tension: 0.3,

@@ -1,4 +1,3 @@
-
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
@@ -31,7 +30,7 @@ const UPCOMING_LIMIT = 24;
 @Component({
   selector: 'fs-stream-list',
   changeDetection: ChangeDetectionStrategy.OnPush,
-    imports: [
+  imports: [
     DateTimePipe,
     RouterLink,
     MatButtonModule,
@@ -111,7 +110,7 @@ export class StreamListComponent {
   }
 
   protected cardLabel(stream: StreamCardFragment): string {
-        const { title, viewerCount } = stream;
+    const { title, viewerCount } = stream;
     const streamer = stream.streamer.displayName;
     return $localize`:@@list.cardLabel:${title}:title: by ${streamer}:streamer:, live, ${viewerCount}:count: watching`;
   }

@@ -22,7 +22,7 @@ export interface ConfirmDialogData {
         type="button"
         [mat-dialog-close]="false"
         cdkFocusInitial
-        i18n="@@common.cancel"
+        i18n="@@confirm.cancel"
       >
         Cancel
       </button>

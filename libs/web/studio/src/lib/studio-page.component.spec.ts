@@ -356,7 +356,7 @@ describe('StudioPageComponent', () => {
     );
   });
 
-    it('says Go live (not "Resume broadcast") while a first broadcast is starting', async () => {
+  it('says Go live (not "Resume broadcast") while a first broadcast is starting', async () => {
     let published: (value: typeof session) => void = () => undefined;
     media.publish.mockImplementationOnce(() => new Promise((resolve) => (published = resolve)));
     const { fixture, element, click } = await render([]);

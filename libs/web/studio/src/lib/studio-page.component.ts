@@ -1,4 +1,3 @@
-
 import {
   ChangeDetectionStrategy,
   Component,
@@ -6,7 +5,7 @@ import {
   DestroyRef,
   effect,
   ElementRef,
-    inject,
+  inject,
   LOCALE_ID,
   signal,
   viewChild,
@@ -60,7 +59,6 @@ import {
 } from '@finserve/web/ui';
 
 import { openCapture, type Capture } from './capture';
-import { connectionLabel, deviceName } from './labels';
 import { ConfirmDialogComponent, type ConfirmDialogData } from './confirm-dialog.component';
 import {
   BroadcastStreamDocument,
@@ -74,6 +72,7 @@ import {
   type StudioStreamFragment,
   type TipReceivedSubscription,
 } from './graphql.generated';
+import { connectionLabel, deviceName } from './labels';
 import { uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
@@ -91,7 +90,7 @@ interface Health {
 @Component({
   selector: 'fs-studio-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-    imports: [
+  imports: [
     DateTimePipe,
     ReactiveFormsModule,
     RouterLink,
@@ -117,7 +116,7 @@ export class StudioPageComponent {
   private readonly media = inject(MediaService);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
-    private readonly tokens = inject(TokenSession);
+  private readonly tokens = inject(TokenSession);
   private readonly locale = inject(LOCALE_ID);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
@@ -133,7 +132,7 @@ export class StudioPageComponent {
   protected readonly captureError = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
-    protected readonly publishing = signal(false);
+  protected readonly publishing = signal(false);
   /** Go live pressed on a stream that was not LIVE yet (its first broadcast is starting). */
   private readonly starting = signal(false);
   protected readonly hasPreview = signal(false);
@@ -174,7 +173,7 @@ export class StudioPageComponent {
       this.streams().find((stream) => stream.status === 'LIVE') ??
       this.streams().find((stream) => stream.status === 'SCHEDULED'),
   );
-    protected readonly live = computed(() => this.current()?.status === 'LIVE');
+  protected readonly live = computed(() => this.current()?.status === 'LIVE');
   /** LIVE but this console is not sending (reopened, or the broadcast dropped): "Resume". */
   protected readonly interrupted = computed(
     () => this.live() && !this.publishing() && !this.starting(),
@@ -255,7 +254,7 @@ export class StudioPageComponent {
         if (this.tips().some((known) => known.id === tip.id)) return;
         this.tips.update((list) => [tip, ...list].slice(0, 50));
         this.tipArrived.next();
-                const name = tip.from.displayName;
+        const name = tip.from.displayName;
         const amount = formatCents(tip.amountCents, tip.currency, this.locale);
         const net = formatCents(tip.netCents, tip.currency, this.locale);
         const text = $localize`:@@studio.tipSnack:${name}:name: tipped ${amount}:amount: (you get ${net}:net:)`;
@@ -319,14 +318,14 @@ export class StudioPageComponent {
       this.hasPreview.set(false);
       this.captureError.set(
         error instanceof Error && error.name === 'NotAllowedError'
-                    ? $localize`:@@studio.capture.refused:Camera or screen access was refused. Allow it in the browser and try again.`
+          ? $localize`:@@studio.capture.refused:Camera or screen access was refused. Allow it in the browser and try again.`
           : $localize`:@@studio.capture.none:No camera or screen available.`,
       );
     }
   }
 
   protected async goLive(): Promise<void> {
-        this.error.set(null);
+    this.error.set(null);
     this.busy.set(true);
     this.starting.set(!this.live());
     try {
@@ -354,7 +353,7 @@ export class StudioPageComponent {
       await this.refreshStreams();
       await this.publish(stream.id);
     } catch (error) {
-            this.error.set(toUiError(error).message);
+      this.error.set(toUiError(error).message);
     } finally {
       this.busy.set(false);
       this.starting.set(false);
@@ -368,7 +367,7 @@ export class StudioPageComponent {
       this.dialog
         .open<ConfirmDialogComponent, ConfirmDialogData, boolean>(ConfirmDialogComponent, {
           data: {
-                        title: $localize`:@@studio.endDialog.title:End the stream?`,
+            title: $localize`:@@studio.endDialog.title:End the stream?`,
             message: $localize`:@@studio.endDialog.message:Viewers will see that the stream has ended. This cannot be undone.`,
             confirm: $localize`:@@studio.end:End stream`,
           },
@@ -386,7 +385,7 @@ export class StudioPageComponent {
       this.publishing.set(false);
       this.form.reset();
       await this.refreshStreams();
-            this.snackBar.open($localize`:@@studio.ended:The stream has ended`, undefined, {
+      this.snackBar.open($localize`:@@studio.ended:The stream has ended`, undefined, {
         duration: 3000,
       });
     } catch (error) {
@@ -396,7 +395,7 @@ export class StudioPageComponent {
     }
   }
 
-    protected setSource(source: 'camera' | 'screen'): void {
+  protected setSource(source: 'camera' | 'screen'): void {
     this.source.set(source);
     void this.startPreview();
   }

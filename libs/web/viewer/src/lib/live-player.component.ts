@@ -45,7 +45,7 @@ export class LivePlayerComponent {
   /** Play while true (the stream is LIVE); stop when it turns false. */
   readonly active = input(true);
 
-    protected readonly state = signal<PlayerState>('connecting');
+  protected readonly state = signal<PlayerState>('connecting');
   protected readonly labels = {
     mute: $localize`:@@player.mute:Mute`,
     unmute: $localize`:@@player.unmute:Unmute`,
@@ -58,10 +58,9 @@ export class LivePlayerComponent {
   private session?: MediaSessionHandle;
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
-    private generation = 0;
+  private generation = 0;
   private lastFrames = 0;
   private checksWithoutFrame = 0;
-
 
   constructor() {
     effect(() => {
@@ -69,7 +68,7 @@ export class LivePlayerComponent {
       const active = this.active();
       untracked(() => (active ? void this.start(streamId, 'connecting') : this.stop()));
     });
-        // Once a second: frames arriving (playing) or not (waiting for the streamer's video).
+    // Once a second: frames arriving (playing) or not (waiting for the streamer's video).
     const checker = setInterval(() => this.check(), 1000);
     inject(DestroyRef).onDestroy(() => {
       clearInterval(checker);
@@ -77,7 +76,7 @@ export class LivePlayerComponent {
     });
   }
 
-    protected onPlaying(): void {
+  protected onPlaying(): void {
     this.state.set('playing');
     this.attempt = 0;
   }
@@ -118,7 +117,7 @@ export class LivePlayerComponent {
         session.close();
         return;
       }
-            this.session = session;
+      this.session = session;
       this.lastFrames = 0;
       this.checksWithoutFrame = 0;
       session.pc.addEventListener('connectionstatechange', () => {

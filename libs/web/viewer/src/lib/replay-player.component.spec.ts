@@ -1,5 +1,5 @@
-import { jest } from '@jest/globals';
 import { TestBed } from '@angular/core/testing';
+import { jest } from '@jest/globals';
 
 import { ReplayPlayerComponent } from './replay-player.component';
 

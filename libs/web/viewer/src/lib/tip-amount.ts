@@ -10,7 +10,10 @@ export type TipAmountError = 'FORMAT' | 'TOO_SMALL' | 'TOO_LARGE';
  * the French "12,50" and "1 234,56") or why it is refused (pure: unit-tested).
  */
 export function parseTipAmount(raw: string): { cents: number } | { error: TipAmountError } {
-  let text = raw.trim().replace(/^\$|\$$/g, '').replace(/[\s\u00a0\u202f]/g, '');
+  let text = raw
+    .trim()
+    .replace(/^\$|\$$/g, '')
+    .replace(/[\s\u00a0\u202f]/g, '');
   // A comma followed by one or two digits at the end, without a dot, is a decimal comma.
   if (/^\d+,\d{1,2}$/.test(text)) text = text.replace(',', '.');
   else text = text.replace(/,(?=\d{3}(\D|$))/g, '');

@@ -56,7 +56,7 @@ type Choice = number | 'custom';
 })
 export class TipDialogComponent {
   protected readonly data = inject<TipDialogData>(MAT_DIALOG_DATA);
-    private readonly apollo = inject(Apollo);
+  private readonly apollo = inject(Apollo);
   private readonly locale = inject(LOCALE_ID);
 
   /** One key per dialog: a repeated or concurrent send is the same tip for the server. */
@@ -90,7 +90,7 @@ export class TipDialogComponent {
   protected readonly customError = computed(() => {
     if (this.choice() !== 'custom' || !this.custom().trim()) return null;
     const parsed = parseTipAmount(this.custom());
-        if (!('error' in parsed)) return null;
+    if (!('error' in parsed)) return null;
     const money = (cents: number) => formatCents(cents, 'USD', this.locale);
     switch (parsed.error) {
       case 'TOO_SMALL':
@@ -152,7 +152,7 @@ export class TipDialogComponent {
         await this.wallets.refetch();
       }
     } catch (error) {
-            const problem = toUiError(error, 'tip');
+      const problem = toUiError(error, 'tip');
       this.error.set(problem.message);
       if (problem.retryAfterSeconds) this.countDown(problem.retryAfterSeconds);
     } finally {

@@ -1,4 +1,3 @@
-
 import {
   ChangeDetectionStrategy,
   Component,
@@ -31,7 +30,7 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
 @Component({
   selector: 'fs-viewer-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-    imports: [
+  imports: [
     DateTimePipe,
     RouterLink,
     MatButtonModule,
@@ -41,7 +40,7 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
     CountPipe,
     DurationPipe,
     LiveBadgeComponent,
-        LivePlayerComponent,
+    LivePlayerComponent,
     ReplayPlayerComponent,
   ],
   templateUrl: './viewer-page.component.html',
@@ -111,7 +110,7 @@ export class ViewerPageComponent {
     });
   }
 
-    protected watchingLabel(count: number): string {
+  protected watchingLabel(count: number): string {
     return $localize`:@@viewer.watchingLabel:${count}:count: watching`;
   }
 
