@@ -160,6 +160,9 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
     );
     expect(tip.errors).toBeUndefined();
 
+        // A watcher stays on the stream: its card comes first among the (many) live ones.
+    const watcher = await newPage();
+    await watcher.goto(`${running.url}/streams/${streamId}`);
     const page = await newPage();
     await page.goto(`${running.url}/streams/${streamId}`);
     const line = page.locator('[data-testid=chat-message].tip');
