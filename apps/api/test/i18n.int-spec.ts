@@ -74,7 +74,7 @@ describeBrowser('the web app in French and English (one build, language from the
 
   it('speaks French to a French browser: texts, errors, money and dates in the French way', async () => {
     const streamer = await userWithMoney('planner');
-        // Soon (Upcoming lists the soonest first), on a whole minute.
+    // Soon (Upcoming lists the soonest first), on a whole minute.
     const at = new Date(Math.ceil((Date.now() + 3 * 60_000) / 60_000) * 60_000);
     const scheduledFor = at.toISOString();
     const token = (

@@ -160,7 +160,7 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
     );
     expect(tip.errors).toBeUndefined();
 
-        // A watcher stays on the stream: its card comes first among the (many) live ones.
+    // A watcher stays on the stream: its card comes first among the (many) live ones.
     const watcher = await newPage();
     await watcher.goto(`${running.url}/streams/${streamId}`);
     const page = await newPage();
