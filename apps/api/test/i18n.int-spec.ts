@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,6 +16,7 @@ import {
 import { startTestApp } from './support/test-app';
 
 const describeBrowser = describeWithBrowser('the web app i18n browser tests');
+const SCREENSHOTS = join(__dirname, '..', '..', '..', 'dist', 'screenshots');
 const PASSWORD = 'correct horse battery';
 const CREDIT_WALLET = `mutation($input: CreditWalletInput!) { creditWallet(input: $input) { balanceCents } }`;
 
@@ -31,6 +32,7 @@ describeBrowser('the web app in French and English (one build, language from the
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
       throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
     }
+    mkdirSync(SCREENSHOTS, { recursive: true });
     running = await startTestApp({ WEB_DIST_DIR: WEB_DIST });
     browser = await launchChromium();
   }, 60_000);
@@ -63,6 +65,25 @@ describeBrowser('the web app in French and English (one build, language from the
     );
     expect(credited.data?.['creditWallet'].balanceCents).toBe(5000);
     return { username, id };
+  };
+
+  /** The view at 1280 px and at 375 px, written to dist/screenshots/<name>-<width>.png. */
+  const screenshots = async (page: Page, name: string) => {
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+
+  /** The page's width at 375 px (more than 375: something overflows sideways on a phone). */
+  const phoneOverflow = async (page: Page) => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.waitForTimeout(300);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    return width;
   };
 
   const signIn = async (page: Page, username: string, password = PASSWORD) => {
@@ -98,7 +119,9 @@ describeBrowser('the web app in French and English (one build, language from the
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
     await page.getByRole('heading', { name: 'À venir' }).waitFor();
     await page.getByRole('link', { name: 'Se connecter' }).waitFor();
-    await expect(page.getByRole('link', { name: 'Statistiques' }).count()).resolves.toBe(1);
+    await expect(page.getByRole('link', { name: 'Directs' }).count()).resolves.toBe(1);
+    // The longer French words still fit a phone, signed out and (below) signed in.
+    expect(await phoneOverflow(page)).toBeLessThanOrEqual(375);
 
     // A scheduled time: French day and month, 24-hour clock, with its time zone.
     const when = page.locator(
@@ -142,6 +165,7 @@ describeBrowser('the web app in French and English (one build, language from the
     expect(plain(await page.locator('[data-testid=tip-success]').textContent())).toContain(
       'Vous avez envoyé 10,00 $US. Merci !',
     );
+    await screenshots(page, 'fr-tip-dialog');
     await page.keyboard.press('Escape');
     // The chat's TIP line: the display name, then the French sentence with the amount.
     const tipLine = page.locator('[data-testid=chat-message].tip');
@@ -150,6 +174,11 @@ describeBrowser('the web app in French and English (one build, language from the
     expect(plain(await tipLine.locator('[data-testid=chat-body]').textContent())).toBe(
       'a envoyé un pourboire de 10,00 $US',
     );
+    await screenshots(page, 'fr-viewer');
+    await page.goto(`${running.url}/`);
+    await page.getByRole('heading', { name: 'À venir' }).waitFor();
+    await screenshots(page, 'fr-stream-list');
+    expect(await phoneOverflow(page)).toBeLessThanOrEqual(375);
   }, 90_000);
 
   it('speaks English to an English browser', async () => {
@@ -160,6 +189,7 @@ describeBrowser('the web app in French and English (one build, language from the
     await page.getByRole('heading', { name: 'Live now' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.getByRole('heading', { name: 'Upcoming' }).waitFor();
+    expect(await phoneOverflow(page)).toBeLessThanOrEqual(375);
 
     await signIn(page, viewer.username, 'not the password');
     await expect(page.getByRole('alert').textContent()).resolves.toContain(

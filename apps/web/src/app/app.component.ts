@@ -156,9 +156,27 @@ import { ThemeService } from './theme.service';
       .user-name {
         display: none;
       }
+      .bar {
+        gap: 0;
+        padding: 0 8px;
+      }
+      .brand {
+        margin-right: 4px;
+      }
       .nav a {
         min-width: 0;
+        padding: 0 6px;
+      }
+      .bar .mat-mdc-icon-button {
+        --mat-icon-button-state-layer-size: 40px;
+        width: 40px;
+        height: 40px;
+        padding: 8px;
+      }
+      .bar .mat-mdc-unelevated-button,
+      .bar .mat-mdc-button {
         padding: 0 8px;
+        min-width: 0;
       }
     }
   `,
