@@ -1,3 +1,5 @@
+import '@angular/localize/init';
+
 import { setupZonelessTestEnv } from 'jest-preset-angular/setup-env/zoneless/index.mjs';
 
 setupZonelessTestEnv();

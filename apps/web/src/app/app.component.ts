@@ -8,6 +8,7 @@ import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/rou
 
 import { AuthService } from '@finserve/web/data-access';
 
+import { LanguageService } from './language.service';
 import { ThemeService } from './theme.service';
 
 @Component({
@@ -24,25 +25,59 @@ import { ThemeService } from './theme.service';
     MatTooltipModule,
   ],
   template: `
-    <a class="skip" href="#main">Skip to content</a>
+    <a class="skip" href="#main" i18n="@@app.skip">Skip to content</a>
     <mat-toolbar class="bar" role="banner">
-      <a routerLink="/" class="brand" aria-label="finserve live, home">
+      <a
+        routerLink="/"
+        class="brand"
+        aria-label="finserve live, home"
+        i18n-aria-label="@@app.homeLabel"
+      >
         <mat-icon aria-hidden="true">sensors</mat-icon>
         <span class="brand-text">finserve <strong>live</strong></span>
       </a>
-      <nav class="nav" aria-label="Main">
+      <nav class="nav" aria-label="Main" i18n-aria-label="@@app.navLabel">
         <a
           mat-button
           routerLink="/"
           routerLinkActive="active"
           [routerLinkActiveOptions]="{ exact: true }"
+          i18n="@@app.nav.streams"
         >
           Streams
         </a>
-        <a mat-button routerLink="/stats" routerLinkActive="active">Stats</a>
-        <a mat-button routerLink="/studio" routerLinkActive="active">Studio</a>
+        <a mat-button routerLink="/stats" routerLinkActive="active" i18n="@@app.nav.stats">Stats</a>
+        <a mat-button routerLink="/studio" routerLinkActive="active" i18n="@@app.nav.studio"
+          >Studio</a
+        >
       </nav>
       <span class="spacer"></span>
+      <button
+        mat-icon-button
+        type="button"
+        [matMenuTriggerFor]="languageMenu"
+        [attr.aria-label]="languageLabel"
+        [matTooltip]="languageLabel"
+        data-testid="language-menu"
+      >
+        <mat-icon aria-hidden="true">translate</mat-icon>
+      </button>
+      <mat-menu #languageMenu="matMenu">
+        @for (option of language.languages; track option.code) {
+          <button
+            mat-menu-item
+            type="button"
+            [attr.lang]="option.code"
+            [attr.aria-current]="option.code === language.current"
+            [attr.data-testid]="'language-' + option.code"
+            (click)="language.switchTo(option.code)"
+          >
+            <mat-icon aria-hidden="true">{{
+              option.code === language.current ? 'check' : ''
+            }}</mat-icon>{{ option.label }}
+          </button>
+        }
+      </mat-menu>
       <button
         mat-icon-button
         type="button"
@@ -59,14 +94,16 @@ import { ThemeService } from './theme.service';
         </button>
         <mat-menu #account="matMenu">
           <a mat-menu-item routerLink="/studio"
-            ><mat-icon aria-hidden="true">videocam</mat-icon>Studio</a
+            ><mat-icon aria-hidden="true">videocam</mat-icon
+            ><span i18n="@@app.menu.studio">Studio</span></a
           >
           <button mat-menu-item type="button" (click)="signOut()">
-            <mat-icon aria-hidden="true">logout</mat-icon>Sign out
+            <mat-icon aria-hidden="true">logout</mat-icon
+            ><span i18n="@@app.menu.signOut">Sign out</span>
           </button>
         </mat-menu>
       } @else {
-        <a mat-flat-button routerLink="/signin">Sign in</a>
+        <a mat-flat-button routerLink="/signin" i18n="@@app.signIn">Sign in</a>
       }
     </mat-toolbar>
     <main id="main" tabindex="-1">
@@ -119,9 +156,27 @@ import { ThemeService } from './theme.service';
       .user-name {
         display: none;
       }
+      .bar {
+        gap: 0;
+        padding: 0 8px;
+      }
+      .brand {
+        margin-right: 4px;
+      }
       .nav a {
         min-width: 0;
+        padding: 0 6px;
+      }
+      .bar .mat-mdc-icon-button {
+        --mat-icon-button-state-layer-size: 40px;
+        width: 40px;
+        height: 40px;
+        padding: 8px;
+      }
+      .bar .mat-mdc-unelevated-button,
+      .bar .mat-mdc-button {
         padding: 0 8px;
+        min-width: 0;
       }
     }
   `,
@@ -129,13 +184,23 @@ import { ThemeService } from './theme.service';
 export class AppComponent {
   protected readonly auth = inject(AuthService);
   protected readonly theme = inject(ThemeService);
+  protected readonly language = inject(LanguageService);
   private readonly router = inject(Router);
 
   protected readonly themeIcon = computed(
     () =>
       ({ system: 'brightness_auto', light: 'light_mode', dark: 'dark_mode' })[this.theme.choice()],
   );
-  protected readonly themeLabel = computed(() => `Theme: ${this.theme.choice()} (change)`);
+  protected readonly themeLabel = computed(() => {
+    const names = {
+      system: $localize`:@@app.theme.system:system`,
+      light: $localize`:@@app.theme.light:light`,
+      dark: $localize`:@@app.theme.dark:dark`,
+    };
+    const theme = names[this.theme.choice()];
+    return $localize`:@@app.theme.label:Theme: ${theme}:theme: (change)`;
+  });
+  protected readonly languageLabel = $localize`:@@app.language.label:Language`;
 
   protected async signOut(): Promise<void> {
     await this.auth.signOut();

@@ -1,5 +1,6 @@
 import {
   inject,
+  LOCALE_ID,
   provideAppInitializer,
   provideBrowserGlobalErrorListeners,
   provideZonelessChangeDetection,
@@ -11,9 +12,14 @@ import { provideRouter, withComponentInputBinding, withInMemoryScrolling } from 
 import { AuthService, provideGraphql } from '@finserve/web/data-access';
 
 import { appRoutes } from './app.routes';
+import { localeOf, type Language } from './language';
+import { APP_LANGUAGE } from './language.service';
 
-export const appConfig: ApplicationConfig = {
+/** The app's providers for the language main.ts picked (LOCALE_ID formats numbers, money, dates). */
+export const appConfig = (language: Language): ApplicationConfig => ({
   providers: [
+    { provide: APP_LANGUAGE, useValue: language },
+    { provide: LOCALE_ID, useValue: localeOf(language) },
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(
@@ -29,4 +35,4 @@ export const appConfig: ApplicationConfig = {
       void inject(AuthService).ready();
     }),
   ],
-};
+});

@@ -1,8 +1,9 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { jest } from '@jest/globals';
 
-import { provideGraphql } from '@finserve/web/data-access';
+import { AuthService, provideGraphql } from '@finserve/web/data-access';
 
 import { AuthPageComponent } from './auth-page.component';
 
@@ -47,5 +48,27 @@ describe('AuthPageComponent', () => {
     const errors = [...element.querySelectorAll('mat-error')].map((e) => e.textContent?.trim());
     expect(errors).toEqual(['3–32 letters, digits or underscores', 'At least 8 characters']);
     expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('says the username or password is wrong when sign-in is refused (not "sign in first")', async () => {
+    const refused = new CombinedGraphQLErrors({
+      errors: [{ message: 'Wrong username or password', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    TestBed.overrideProvider(AuthService, {
+      useValue: { signIn: jest.fn(() => Promise.reject(refused)) },
+    });
+    const { fixture, element } = await render('signin');
+    const username = element.querySelector<HTMLInputElement>('input[name=username]');
+    const password = element.querySelector<HTMLInputElement>('input[name=password]');
+    if (!username || !password) throw new Error('form fields missing');
+    username.value = 'alice';
+    username.dispatchEvent(new Event('input'));
+    password.value = 'not the password';
+    password.dispatchEvent(new Event('input'));
+    element.querySelector('form')?.dispatchEvent(new Event('submit'));
+    await new Promise((resolve) => setTimeout(resolve));
+    await fixture.whenStable();
+    const alert = element.querySelector('[role=alert]')?.textContent?.trim();
+    expect(alert).toBe('Wrong username or password.');
   });
 });

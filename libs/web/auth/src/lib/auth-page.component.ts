@@ -31,23 +31,31 @@ import { AuthService, toUiError } from '@finserve/web/data-access';
         }
         <mat-card-header>
           <mat-card-title>
-            <h1>{{ signingUp() ? 'Create your account' : 'Sign in' }}</h1>
+            <h1>
+              @if (signingUp()) {
+                <ng-container i18n="@@auth.signUp.title">Create your account</ng-container>
+              } @else {
+                <ng-container i18n="@@auth.signIn.title">Sign in</ng-container>
+              }
+            </h1>
           </mat-card-title>
         </mat-card-header>
         <mat-card-content>
           <form [formGroup]="form" (ngSubmit)="submit()" novalidate>
             <mat-form-field appearance="outline">
-              <mat-label>Username</mat-label>
+              <mat-label i18n="@@auth.username">Username</mat-label>
               <input matInput formControlName="username" autocomplete="username" name="username" />
               @if (form.controls.username.hasError('pattern')) {
-                <mat-error>3–32 letters, digits or underscores</mat-error>
+                <mat-error i18n="@@auth.username.pattern"
+                  >3–32 letters, digits or underscores</mat-error
+                >
               } @else {
-                <mat-error>Username is required</mat-error>
+                <mat-error i18n="@@auth.username.required">Username is required</mat-error>
               }
             </mat-form-field>
             @if (signingUp()) {
               <mat-form-field appearance="outline">
-                <mat-label>Display name (optional)</mat-label>
+                <mat-label i18n="@@auth.displayName">Display name (optional)</mat-label>
                 <input
                   matInput
                   formControlName="displayName"
@@ -57,7 +65,7 @@ import { AuthService, toUiError } from '@finserve/web/data-access';
               </mat-form-field>
             }
             <mat-form-field appearance="outline">
-              <mat-label>Password</mat-label>
+              <mat-label i18n="@@auth.password">Password</mat-label>
               <input
                 matInput
                 type="password"
@@ -66,29 +74,43 @@ import { AuthService, toUiError } from '@finserve/web/data-access';
                 [autocomplete]="signingUp() ? 'new-password' : 'current-password'"
               />
               @if (signingUp()) {
-                <mat-hint>At least 8 characters</mat-hint>
+                <mat-hint i18n="@@auth.password.min">At least 8 characters</mat-hint>
               }
-              <mat-error>{{
-                signingUp() ? 'At least 8 characters' : 'Password is required'
-              }}</mat-error>
+              @if (signingUp()) {
+                <mat-error i18n="@@auth.password.min">At least 8 characters</mat-error>
+              } @else {
+                <mat-error i18n="@@auth.password.required">Password is required</mat-error>
+              }
             </mat-form-field>
             @if (error(); as message) {
               <p class="fs-error" role="alert">{{ message }}</p>
             }
             <button mat-flat-button type="submit" [disabled]="busy()">
-              {{ signingUp() ? 'Sign up' : 'Sign in' }}
+              @if (signingUp()) {
+                <ng-container i18n="@@auth.signUp.submit">Sign up</ng-container>
+              } @else {
+                <ng-container i18n="@@auth.signIn.submit">Sign in</ng-container>
+              }
             </button>
           </form>
         </mat-card-content>
         <mat-card-actions>
           @if (signingUp()) {
-            <span>Have an account?</span>
-            <a mat-button routerLink="/signin" [queryParams]="{ returnUrl: returnUrl() }"
+            <span i18n="@@auth.haveAccount">Have an account?</span>
+            <a
+              mat-button
+              routerLink="/signin"
+              [queryParams]="{ returnUrl: returnUrl() }"
+              i18n="@@auth.signIn.link"
               >Sign in</a
             >
           } @else {
-            <span>New here?</span>
-            <a mat-button routerLink="/signup" [queryParams]="{ returnUrl: returnUrl() }"
+            <span i18n="@@auth.newHere">New here?</span>
+            <a
+              mat-button
+              routerLink="/signup"
+              [queryParams]="{ returnUrl: returnUrl() }"
+              i18n="@@auth.signUp.link"
               >Create an account</a
             >
           }
@@ -154,7 +176,7 @@ export class AuthPageComponent {
       const target = this.returnUrl();
       await this.router.navigateByUrl(target?.startsWith('/') ? target : '/');
     } catch (error) {
-      this.error.set(toUiError(error).message);
+      this.error.set(toUiError(error, this.signingUp() ? 'signUp' : 'signIn').message);
     } finally {
       this.busy.set(false);
     }

@@ -138,6 +138,21 @@ describe('ChatPanelComponent', () => {
     expect(emoji?.classList.contains('emoji')).toBe(true);
   });
 
+  it("writes a TIP line with the tipper's display name (never the username) and the amount", async () => {
+    const { rows } = await render([
+      chatMessage('1', 'ada_trader42 tipped $25.00: nice call', {
+        type: 'TIP',
+        author: { ...ada, username: 'ada_trader42', displayName: 'Ada Lovelace' },
+        tip: { id: 't1', amountCents: 25_00, currency: 'USD', message: 'nice call' },
+      }),
+    ]);
+    const row = rows()[0];
+    expect(row?.querySelector('.author')?.textContent).toBe('Ada Lovelace');
+    expect(row?.querySelector('[data-testid=chat-body]')?.textContent).toBe('tipped $25.00');
+    expect(row?.querySelector('[data-testid=chat-tip-message]')?.textContent).toBe('nice call');
+    expect(row?.textContent).not.toContain('ada_trader42');
+  });
+
   it('shows a deleted message as removed, also when it is deleted while shown', async () => {
     const { rows, push } = await render([
       chatMessage('1', 'spam link', { deleted: true }),
@@ -230,7 +245,7 @@ describe('ChatPanelComponent', () => {
       await typeAndSend(fixture, element, '   ');
       controller.expectNone('SendChatMessage');
       expect(element.querySelector('[data-testid=chat-error]')?.textContent).toBe(
-        'Cannot send: body must not be empty',
+        'Type a message first.',
       );
     });
 
@@ -343,9 +358,11 @@ describe('ChatPanelComponent', () => {
         { message: 'not your stream', extensions: { code: ErrorCode.FORBIDDEN } },
       ]);
       await settle(fixture);
-      expect(snackBar.open).toHaveBeenLastCalledWith('Not allowed: not your stream', 'Dismiss', {
-        duration: 5000,
-      });
+      expect(snackBar.open).toHaveBeenLastCalledWith(
+        'Only the streamer or an admin can moderate this chat.',
+        'Dismiss',
+        { duration: 5000 },
+      );
     });
 
     it('shows the slow mode in force and changes it', async () => {

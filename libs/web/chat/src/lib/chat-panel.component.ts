@@ -10,6 +10,7 @@ import {
   inject,
   Injector,
   input,
+  LOCALE_ID,
   signal,
   untracked,
   viewChild,
@@ -30,6 +31,7 @@ import { firstValueFrom, map, type Subscription } from 'rxjs';
 
 import { CHAT_BODY_MAX_CODE_POINTS, CHAT_REACTIONS, checkChatBody } from '@finserve/shared';
 import { AuthService, GraphqlSocket, toUiError } from '@finserve/web/data-access';
+import { formatCents } from '@finserve/web/ui';
 
 import { lastMessageId, mergeMessages } from './chat-timeline';
 import {
@@ -67,269 +69,8 @@ const PAGE = 100;
     MatSelectModule,
     MatTooltipModule,
   ],
-  template: `
-    <section class="chat" aria-label="Chat">
-      <header class="chat-head">
-        <h2>Chat</h2>
-        @if (moderator()) {
-          <mat-form-field appearance="outline" subscriptSizing="dynamic" class="slow">
-            <mat-label>Slow mode</mat-label>
-            <mat-select
-              [value]="slowMode()"
-              (selectionChange)="setSlowMode($event.value)"
-              data-testid="slow-mode"
-            >
-              @for (option of slowModeOptions; track option.seconds) {
-                <mat-option [value]="option.seconds">{{ option.label }}</mat-option>
-              }
-            </mat-select>
-          </mat-form-field>
-        }
-      </header>
-      <div
-        #log
-        class="log"
-        role="log"
-        aria-live="polite"
-        aria-label="Chat messages"
-        tabindex="0"
-        data-testid="chat-log"
-        (scroll)="onScroll()"
-      >
-        @for (message of messages(); track message.id) {
-          <div
-            class="message"
-            [class.tip]="message.type === 'TIP'"
-            [class.alert]="message.type === 'ALERT'"
-            [class.emoji]="message.type === 'EMOJI'"
-            [class.deleted]="message.deleted"
-            data-testid="chat-message"
-            [attr.data-message-id]="message.id"
-          >
-            <span class="time">{{ message.createdAt | date: 'HH:mm' }}</span>
-            @if (message.author; as author) {
-              <span class="author">{{ author.displayName }}</span>
-            }
-            @if (message.deleted) {
-              <span class="body removed" data-testid="chat-removed">message removed</span>
-            } @else {
-              @if (message.type === 'TIP') {
-                <mat-icon class="tip-icon" aria-hidden="true">paid</mat-icon>
-              }
-              <span class="body" data-testid="chat-body">{{ message.body }}</span>
-            }
-            @if (moderator() && !message.deleted && message.author; as author) {
-              <button
-                mat-icon-button
-                type="button"
-                class="mod"
-                [matMenuTriggerFor]="modMenu"
-                [attr.aria-label]="'Moderate message from ' + author.displayName"
-                data-testid="moderate"
-              >
-                <mat-icon aria-hidden="true">more_vert</mat-icon>
-              </button>
-              <mat-menu #modMenu="matMenu">
-                <button
-                  mat-menu-item
-                  type="button"
-                  (click)="remove(message)"
-                  data-testid="delete-message"
-                >
-                  <mat-icon aria-hidden="true">delete</mat-icon>Delete message
-                </button>
-                <button
-                  mat-menu-item
-                  type="button"
-                  (click)="timeout(author.id, author.displayName)"
-                >
-                  <mat-icon aria-hidden="true">timer</mat-icon>Time out 5 minutes
-                </button>
-                <button mat-menu-item type="button" (click)="ban(author.id, author.displayName)">
-                  <mat-icon aria-hidden="true">block</mat-icon>Ban from chat
-                </button>
-              </mat-menu>
-            }
-          </div>
-        } @empty {
-          <p class="quiet">No messages yet. Say hello!</p>
-        }
-      </div>
-      @if (paused() && unseen() > 0) {
-        <button mat-stroked-button type="button" class="jump" (click)="jumpToLatest()">
-          <mat-icon aria-hidden="true">arrow_downward</mat-icon>{{ unseen() }} new
-        </button>
-      }
-      @if (canChat()) {
-        @if (auth.signedIn()) {
-          <div class="reactions" role="group" aria-label="Quick reactions">
-            @for (emoji of reactions(); track emoji) {
-              <button
-                mat-button
-                type="button"
-                class="emoji-button"
-                (click)="send(emoji)"
-                [attr.aria-label]="'Send ' + emoji"
-              >
-                {{ emoji }}
-              </button>
-            }
-          </div>
-          <form class="composer" (ngSubmit)="send(draft())">
-            <mat-form-field appearance="outline" subscriptSizing="dynamic" class="input">
-              <mat-label>Send a message</mat-label>
-              <input
-                matInput
-                name="body"
-                autocomplete="off"
-                [maxlength]="maxLength"
-                [ngModel]="draft()"
-                (ngModelChange)="draft.set($event)"
-                data-testid="chat-input"
-              />
-            </mat-form-field>
-            <button
-              mat-icon-button
-              type="submit"
-              aria-label="Send message"
-              [disabled]="sending()"
-              data-testid="chat-send"
-            >
-              <mat-icon aria-hidden="true">send</mat-icon>
-            </button>
-          </form>
-          @if (error(); as message) {
-            <p class="fs-error" role="alert" data-testid="chat-error">{{ message }}</p>
-          }
-        } @else {
-          <p class="signin" data-testid="chat-signin">
-            <a mat-stroked-button routerLink="/signin" [queryParams]="{ returnUrl: router.url }"
-              >Sign in to chat</a
-            >
-          </p>
-        }
-      }
-    </section>
-  `,
-  styles: `
-    :host {
-      display: block;
-      height: 100%;
-      min-height: 0;
-    }
-    .chat {
-      display: flex;
-      flex-direction: column;
-      height: 100%;
-      min-height: 0;
-      position: relative;
-    }
-    .chat-head {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-    }
-    h2 {
-      font: var(--mat-sys-title-medium);
-      margin: 8px 0;
-    }
-    .slow {
-      width: 140px;
-    }
-    .log {
-      flex: 1;
-      min-height: 200px;
-      overflow-y: auto;
-      padding: 4px 0;
-      border-top: 1px solid var(--mat-sys-outline-variant);
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-      overflow-wrap: anywhere;
-    }
-    .message {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: baseline;
-      gap: 6px;
-      padding: 4px 8px;
-      font: var(--mat-sys-body-medium);
-    }
-    .time {
-      color: var(--mat-sys-on-surface-variant);
-      font-size: 11px;
-      font-variant-numeric: tabular-nums;
-    }
-    .author {
-      font-weight: 600;
-    }
-    .body {
-      white-space: pre-wrap;
-    }
-    .tip {
-      background: color-mix(in srgb, #f9a825 22%, transparent);
-      border-left: 3px solid #f9a825;
-    }
-    .tip .body {
-      font-weight: 600;
-    }
-    .tip-icon {
-      font-size: 18px;
-      width: 18px;
-      height: 18px;
-    }
-    .alert {
-      color: var(--mat-sys-tertiary);
-      font-style: italic;
-    }
-    .emoji .body {
-      font-size: 20px;
-    }
-    .removed {
-      font-style: italic;
-      color: var(--mat-sys-on-surface-variant);
-    }
-    .mod {
-      margin-left: auto;
-      width: 32px;
-      height: 32px;
-      padding: 4px;
-    }
-    .quiet {
-      color: var(--mat-sys-on-surface-variant);
-      padding: 8px;
-    }
-    .jump {
-      position: absolute;
-      bottom: 120px;
-      left: 50%;
-      transform: translateX(-50%);
-      background: var(--mat-sys-surface);
-    }
-    .reactions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 2px;
-      padding-top: 4px;
-    }
-    .emoji-button {
-      min-width: 40px;
-      padding: 0 6px;
-      font-size: 18px;
-    }
-    .composer {
-      display: flex;
-      align-items: center;
-      gap: 4px;
-      padding-top: 4px;
-    }
-    .input {
-      flex: 1;
-    }
-    .signin {
-      padding: 12px 0;
-      text-align: center;
-    }
-  `,
+  templateUrl: './chat-panel.component.html',
+  styleUrl: './chat-panel.component.scss',
 })
 export class ChatPanelComponent {
   protected readonly auth = inject(AuthService);
@@ -338,6 +79,7 @@ export class ChatPanelComponent {
   private readonly socket = inject(GraphqlSocket);
   private readonly snackBar = inject(MatSnackBar);
   private readonly injector = inject(Injector);
+  private readonly locale = inject(LOCALE_ID);
 
   readonly streamId = input.required<string>();
   /** Whether chatting is possible now (the stream is LIVE). */
@@ -346,8 +88,9 @@ export class ChatPanelComponent {
   readonly moderator = input(false);
 
   protected readonly maxLength = CHAT_BODY_MAX_CODE_POINTS;
+  private readonly dismiss = $localize`:@@common.dismiss:Dismiss`;
   protected readonly slowModeOptions = [
-    { seconds: 0, label: 'Off' },
+    { seconds: 0, label: $localize`:@@chat.slowMode.off:Off` },
     { seconds: 5, label: '5 s' },
     { seconds: 30, label: '30 s' },
     { seconds: 120, label: '2 min' },
@@ -411,7 +154,7 @@ export class ChatPanelComponent {
   protected async send(raw: string): Promise<void> {
     const check = checkChatBody(raw);
     if (!check.ok) {
-      this.error.set(`Cannot send: ${check.reason}`);
+      this.error.set(this.cannotSend(raw));
       return;
     }
     this.sending.set(true);
@@ -429,24 +172,27 @@ export class ChatPanelComponent {
       if (raw === this.draft()) this.draft.set('');
       this.jumpToLatest();
     } catch (error) {
-      this.error.set(toUiError(error).message);
+      this.error.set(toUiError(error, 'chat').message);
     } finally {
       this.sending.set(false);
     }
   }
 
   protected async remove(message: ChatMessageFieldsFragment): Promise<void> {
-    await this.moderate(async () => {
-      const result = await firstValueFrom(
-        this.apollo.mutate({
-          mutation: DeleteChatMessageDocument,
-          variables: { messageId: message.id },
-          fetchPolicy: 'no-cache',
-        }),
-      );
-      const deleted = result.data?.deleteChatMessage;
-      if (deleted) this.add([deleted]);
-    }, 'Message deleted');
+    await this.moderate(
+      async () => {
+        const result = await firstValueFrom(
+          this.apollo.mutate({
+            mutation: DeleteChatMessageDocument,
+            variables: { messageId: message.id },
+            fetchPolicy: 'no-cache',
+          }),
+        );
+        const deleted = result.data?.deleteChatMessage;
+        if (deleted) this.add([deleted]);
+      },
+      $localize`:@@chat.deleted:Message deleted`,
+    );
   }
 
   protected timeout(userId: string, name: string): Promise<void> {
@@ -458,7 +204,7 @@ export class ChatPanelComponent {
             variables: { streamId: this.streamId(), userId, seconds: 300 },
           }),
         ),
-      `${name} timed out for 5 minutes`,
+      $localize`:@@chat.timedOut:${name}:name: timed out for 5 minutes`,
     );
   }
 
@@ -471,7 +217,7 @@ export class ChatPanelComponent {
             variables: { streamId: this.streamId(), userId },
           }),
         ),
-      `${name} banned from chat`,
+      $localize`:@@chat.banned:${name}:name: banned from chat`,
     );
   }
 
@@ -486,7 +232,9 @@ export class ChatPanelComponent {
         );
         this.slowMode.set(result.data?.setChatSlowMode.slowModeSeconds ?? seconds);
       },
-      seconds ? `Slow mode: one message per ${seconds} s` : 'Slow mode off',
+      seconds
+        ? $localize`:@@chat.slowMode.on:Slow mode: one message per ${seconds}:seconds: s`
+        : $localize`:@@chat.slowMode.offDone:Slow mode off`,
     );
   }
 
@@ -495,8 +243,32 @@ export class ChatPanelComponent {
       await action();
       this.snackBar.open(done, undefined, { duration: 2500 });
     } catch (error) {
-      this.snackBar.open(toUiError(error).message, 'Dismiss', { duration: 5000 });
+      this.snackBar.open(toUiError(error, 'moderation').message, this.dismiss, {
+        duration: 5000,
+      });
     }
+  }
+
+  /** The TIP line after the tipper's display name, in the app's language and locale. */
+  protected tipLine(amountCents: number, currency: string): string {
+    const amount = formatCents(amountCents, currency, this.locale);
+    return $localize`:@@chat.tipped:tipped ${amount}:amount:`;
+  }
+
+  protected moderateLabel(name: string): string {
+    return $localize`:@@chat.moderateLabel:Moderate message from ${name}:name:`;
+  }
+
+  protected sendEmojiLabel(emoji: string): string {
+    return $localize`:@@chat.sendEmoji:Send ${emoji}:emoji:`;
+  }
+
+  /** Why a body the client refuses cannot be sent (checked here, not read from the reason text). */
+  private cannotSend(raw: string): string {
+    if (!raw.trim()) return $localize`:@@chat.invalid.empty:Type a message first.`;
+    if ([...raw.trim()].length > this.maxLength)
+      return $localize`:@@chat.invalid.long:Messages are at most ${this.maxLength}:max: characters.`;
+    return $localize`:@@chat.invalid.characters:This message contains characters that cannot be sent.`;
   }
 
   private open(streamId: string): void {

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { DecimalPipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, computed, inject, LOCALE_ID } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
@@ -15,20 +16,35 @@ import { StatTileComponent } from './stat-tile.component';
 @Component({
   selector: 'fs-platform-stats',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatProgressBarModule, MatTableModule, BaseChartDirective, MoneyPipe, StatTileComponent],
+  imports: [
+    DecimalPipe,
+    MatProgressBarModule,
+    MatTableModule,
+    BaseChartDirective,
+    MoneyPipe,
+    StatTileComponent,
+  ],
   template: `
     <div class="fs-page">
-      <h1>Platform</h1>
+      <h1 i18n="@@stats.platform">Platform</h1>
       @if (stats(); as stats) {
         <div class="tiles" data-testid="platform-stats">
-          <fs-stat-tile label="Live now" [value]="stats.liveStreams" />
-          <fs-stat-tile label="Streams" [value]="stats.totalStreams" />
-          <fs-stat-tile label="Watch hours" [value]="stats.totalWatchHours.toFixed(1)" />
-          <fs-stat-tile label="Avg. stream" [value]="averageStream()" />
-          <fs-stat-tile label="Tips" [value]="tips()" />
-          <fs-stat-tile label="Platform fees" [value]="fees()" />
+          <fs-stat-tile label="Live now" i18n-label="@@stats.liveNow" [value]="stats.liveStreams" />
+          <fs-stat-tile label="Streams" i18n-label="@@stats.streams" [value]="stats.totalStreams" />
+          <fs-stat-tile
+            label="Watch hours"
+            i18n-label="@@stats.watchHours"
+            [value]="(stats.totalWatchHours | number: '1.1-1') ?? ''"
+          />
+          <fs-stat-tile
+            label="Avg. stream"
+            i18n-label="@@stats.avgStream"
+            [value]="averageStream()"
+          />
+          <fs-stat-tile label="Tips" i18n-label="@@stats.tips" [value]="tips()" />
+          <fs-stat-tile label="Platform fees" i18n-label="@@stats.fees" [value]="fees()" />
         </div>
-        <h2>Top streamers</h2>
+        <h2 i18n="@@stats.topStreamers">Top streamers</h2>
         @if (stats.topStreamers.length > 0) {
           <div class="chart">
             <canvas
@@ -38,23 +54,24 @@ import { StatTileComponent } from './stat-tile.component';
               [options]="options"
               role="img"
               aria-label="Watch hours of the top streamers"
+              i18n-aria-label="@@stats.topChart"
             ></canvas>
           </div>
           <table mat-table [dataSource]="stats.topStreamers" class="table">
             <ng-container matColumnDef="streamer">
-              <th mat-header-cell *matHeaderCellDef>Streamer</th>
+              <th mat-header-cell *matHeaderCellDef i18n="@@stats.streamer">Streamer</th>
               <td mat-cell *matCellDef="let row">{{ row.streamer.displayName }}</td>
             </ng-container>
             <ng-container matColumnDef="streams">
-              <th mat-header-cell *matHeaderCellDef>Streams</th>
+              <th mat-header-cell *matHeaderCellDef i18n="@@stats.streams">Streams</th>
               <td mat-cell *matCellDef="let row">{{ row.streams }}</td>
             </ng-container>
             <ng-container matColumnDef="hours">
-              <th mat-header-cell *matHeaderCellDef>Watch hours</th>
-              <td mat-cell *matCellDef="let row">{{ row.watchHours.toFixed(2) }}</td>
+              <th mat-header-cell *matHeaderCellDef i18n="@@stats.watchHours">Watch hours</th>
+              <td mat-cell *matCellDef="let row">{{ row.watchHours | number: '1.2-2' }}</td>
             </ng-container>
             <ng-container matColumnDef="tips">
-              <th mat-header-cell *matHeaderCellDef>Tips</th>
+              <th mat-header-cell *matHeaderCellDef i18n="@@stats.tips">Tips</th>
               <td mat-cell *matCellDef="let row">
                 {{
                   row.tipTotals[0]?.amountCents ?? 0 | fsMoney: row.tipTotals[0]?.currency ?? 'USD'
@@ -65,10 +82,14 @@ import { StatTileComponent } from './stat-tile.component';
             <tr mat-row *matRowDef="let row; columns: columns"></tr>
           </table>
         } @else {
-          <p>No streams yet.</p>
+          <p i18n="@@stats.noStreams">No streams yet.</p>
         }
       } @else {
-        <mat-progress-bar mode="indeterminate" aria-label="Loading stats" />
+        <mat-progress-bar
+          mode="indeterminate"
+          aria-label="Loading stats"
+          i18n-aria-label="@@stats.loading"
+        />
       }
     </div>
   `,
@@ -93,6 +114,7 @@ import { StatTileComponent } from './stat-tile.component';
 })
 export class PlatformStatsComponent {
   private readonly apollo = inject(Apollo);
+  private readonly locale = inject(LOCALE_ID);
   protected readonly columns = ['streamer', 'streams', 'hours', 'tips'];
 
   private readonly result = toSignal(
@@ -108,11 +130,11 @@ export class PlatformStatsComponent {
   );
   protected readonly tips = computed(() => {
     const total = this.stats()?.tipTotals[0];
-    return total ? formatCents(total.amountCents, total.currency) : formatCents(0);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly fees = computed(() => {
     const total = this.stats()?.platformFeeTotals[0];
-    return total ? formatCents(total.amountCents, total.currency) : formatCents(0);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly chart = computed<ChartConfiguration<'bar'>['data']>(() => {
     const top = this.stats()?.topStreamers ?? [];
@@ -120,7 +142,7 @@ export class PlatformStatsComponent {
       labels: top.map((row) => row.streamer.displayName),
       datasets: [
         {
-          label: 'Watch hours',
+          label: $localize`:@@stats.watchHours:Watch hours`,
           data: top.map((row) => Number(row.watchHours.toFixed(2))),
           backgroundColor: '#1e88e5',
         },

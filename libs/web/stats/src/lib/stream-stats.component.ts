@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
+import { DecimalPipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  input,
+  LOCALE_ID,
+} from '@angular/core';
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
@@ -19,6 +27,7 @@ import { StatTileComponent } from './stat-tile.component';
   selector: 'fs-stream-stats',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    DecimalPipe,
     RouterLink,
     MatButtonModule,
     MatIconModule,
@@ -30,26 +39,44 @@ import { StatTileComponent } from './stat-tile.component';
     <div class="fs-page">
       @if (stream(); as stream) {
         <a mat-button [routerLink]="['/streams', stream.id]">
-          <mat-icon aria-hidden="true">arrow_back</mat-icon>Back to the stream
+          <mat-icon aria-hidden="true">arrow_back</mat-icon
+          ><span i18n="@@stats.back">Back to the stream</span>
         </a>
         <h1>
           {{ stream.title }} <span class="quiet">· {{ stream.streamer.displayName }}</span>
         </h1>
         <div class="tiles" data-testid="stream-stats">
-          <fs-stat-tile label="Duration" [value]="duration()" />
-          <fs-stat-tile label="Peak viewers" [value]="stream.stats.peakViewers" />
-          <fs-stat-tile label="Unique viewers" [value]="stream.stats.uniqueViewers" />
+          <fs-stat-tile label="Duration" i18n-label="@@stats.duration" [value]="duration()" />
+          <fs-stat-tile
+            label="Peak viewers"
+            i18n-label="@@stats.peakViewers"
+            [value]="stream.stats.peakViewers"
+          />
+          <fs-stat-tile
+            label="Unique viewers"
+            i18n-label="@@stats.uniqueViewers"
+            [value]="stream.stats.uniqueViewers"
+          />
           <fs-stat-tile
             label="Avg. concurrent"
-            [value]="stream.stats.averageConcurrentViewers.toFixed(1)"
+            i18n-label="@@stats.avgConcurrent"
+            [value]="(stream.stats.averageConcurrentViewers | number: '1.1-1') ?? ''"
           />
-          <fs-stat-tile label="Avg. watch time" [value]="averageWatch()" />
-          <fs-stat-tile label="Messages" [value]="stream.stats.messageCount" />
-          <fs-stat-tile label="Tips" [value]="stream.stats.tipCount" />
-          <fs-stat-tile label="Tips gross" [value]="tipsGross()" />
-          <fs-stat-tile label="Tips net" [value]="tipsNet()" />
+          <fs-stat-tile
+            label="Avg. watch time"
+            i18n-label="@@stats.avgWatch"
+            [value]="averageWatch()"
+          />
+          <fs-stat-tile
+            label="Messages"
+            i18n-label="@@stats.messages"
+            [value]="stream.stats.messageCount"
+          />
+          <fs-stat-tile label="Tips" i18n-label="@@stats.tips" [value]="stream.stats.tipCount" />
+          <fs-stat-tile label="Tips gross" i18n-label="@@stats.tipsGross" [value]="tipsGross()" />
+          <fs-stat-tile label="Tips net" i18n-label="@@stats.tipsNet" [value]="tipsNet()" />
         </div>
-        <h2>Viewers over time</h2>
+        <h2 i18n="@@stats.viewersOverTime">Viewers over time</h2>
         <div class="chart">
           <canvas
             baseChart
@@ -58,10 +85,15 @@ import { StatTileComponent } from './stat-tile.component';
             [options]="options"
             role="img"
             aria-label="Concurrent viewers over the stream's life"
+            i18n-aria-label="@@stats.timelineChart"
           ></canvas>
         </div>
       } @else {
-        <mat-progress-bar mode="indeterminate" aria-label="Loading stats" />
+        <mat-progress-bar
+          mode="indeterminate"
+          aria-label="Loading stats"
+          i18n-aria-label="@@stats.loading"
+        />
       }
     </div>
   `,
@@ -85,6 +117,7 @@ import { StatTileComponent } from './stat-tile.component';
 })
 export class StreamStatsComponent {
   private readonly apollo = inject(Apollo);
+  private readonly locale = inject(LOCALE_ID);
   readonly id = input.required<string>();
 
   private readonly result = toSignal(
@@ -111,21 +144,25 @@ export class StreamStatsComponent {
   );
   protected readonly tipsGross = computed(() => {
     const total = this.stream()?.stats.tipTotals[0];
-    return total ? formatCents(total.amountCents, total.currency) : formatCents(0);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly tipsNet = computed(() => {
     const total = this.stream()?.stats.tipNetTotals[0];
-    return total ? formatCents(total.amountCents, total.currency) : formatCents(0);
+    return formatCents(total?.amountCents ?? 0, total?.currency, this.locale);
   });
   protected readonly timeline = computed<ChartConfiguration<'line'>['data']>(() => {
     const samples = this.stream()?.stats.viewerTimeline ?? [];
     return {
       labels: samples.map((sample) =>
-        new Date(sample.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }),
+        new Date(sample.at).toLocaleTimeString(this.locale, {
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        }),
       ),
       datasets: [
         {
-          label: 'Viewers',
+          label: $localize`:@@stats.viewers:Viewers`,
           data: samples.map((sample) => sample.viewers),
           fill: true,
           tension: 0.3,

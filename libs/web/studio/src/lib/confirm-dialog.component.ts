@@ -17,7 +17,15 @@ export interface ConfirmDialogData {
     <h2 mat-dialog-title>{{ data.title }}</h2>
     <mat-dialog-content>{{ data.message }}</mat-dialog-content>
     <mat-dialog-actions align="end">
-      <button mat-button type="button" [mat-dialog-close]="false" cdkFocusInitial>Cancel</button>
+      <button
+        mat-button
+        type="button"
+        [mat-dialog-close]="false"
+        cdkFocusInitial
+        i18n="@@confirm.cancel"
+      >
+        Cancel
+      </button>
       <button mat-flat-button type="button" [mat-dialog-close]="true" data-testid="confirm">
         {{ data.confirm }}
       </button>

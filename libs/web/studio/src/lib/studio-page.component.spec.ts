@@ -356,6 +356,36 @@ describe('StudioPageComponent', () => {
     );
   });
 
+  it('says Go live (not "Resume broadcast") while a first broadcast is starting', async () => {
+    let published: (value: typeof session) => void = () => undefined;
+    media.publish.mockImplementationOnce(() => new Promise((resolve) => (published = resolve)));
+    const { fixture, element, click } = await render([]);
+    const title = element.querySelector<HTMLInputElement>('[data-testid=stream-title]');
+    if (!title) throw new Error('no title field');
+    title.value = 'First bell';
+    title.dispatchEvent(new Event('input'));
+    await click('button[data-testid=go-live]');
+    const created = studioStream({ id: 's9', title: 'First bell' });
+    controller.expectOne('CreateStream').flushData({ createStream: created });
+    await settle(fixture);
+    controller.expectOne('MyStudioStreams').flushData({ userStreams: [created] });
+    await settle(fixture);
+    // LIVE now, the publish still under way: the button is the Go live being pressed.
+    expect(media.publish).toHaveBeenCalledTimes(1);
+    const button = element.querySelector<HTMLButtonElement>('button[data-testid=go-live]');
+    expect(button?.textContent).toContain('Go live');
+    expect(button?.textContent).not.toContain('Resume');
+    published(session);
+    await settle(fixture);
+    expect(element.querySelector('button[data-testid=go-live]')).toBeNull();
+  });
+
+  it('offers to resume a LIVE stream this console is not sending (reopened or dropped)', async () => {
+    const { element } = await render([studioStream()]);
+    const button = element.querySelector<HTMLButtonElement>('button[data-testid=go-live]');
+    expect(button?.textContent).toContain('Resume broadcast');
+  });
+
   it('switches the preview to the shared screen', async () => {
     // Screen plus camera in the corner draws into a canvas, which jsdom does not implement (it
     // reports that on the console); the screen-only preview below is what this test checks.

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -7,6 +6,7 @@ import {
   effect,
   ElementRef,
   inject,
+  LOCALE_ID,
   signal,
   viewChild,
 } from '@angular/core';
@@ -50,7 +50,13 @@ import {
   type MediaSessionHandle,
   type RtcVideoSample,
 } from '@finserve/web/media';
-import { DurationPipe, LiveBadgeComponent, MoneyPipe } from '@finserve/web/ui';
+import {
+  DateTimePipe,
+  DurationPipe,
+  formatCents,
+  LiveBadgeComponent,
+  MoneyPipe,
+} from '@finserve/web/ui';
 
 import { openCapture, type Capture } from './capture';
 import { ConfirmDialogComponent, type ConfirmDialogData } from './confirm-dialog.component';
@@ -66,6 +72,7 @@ import {
   type StudioStreamFragment,
   type TipReceivedSubscription,
 } from './graphql.generated';
+import { connectionLabel, deviceName } from './labels';
 import { uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
@@ -84,7 +91,7 @@ interface Health {
   selector: 'fs-studio-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
-    DatePipe,
+    DateTimePipe,
     ReactiveFormsModule,
     RouterLink,
     MatButtonModule,
@@ -110,6 +117,7 @@ export class StudioPageComponent {
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly tokens = inject(TokenSession);
+  private readonly locale = inject(LOCALE_ID);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     title: ['', [Validators.required, Validators.maxLength(120)]],
@@ -125,9 +133,13 @@ export class StudioPageComponent {
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
   protected readonly publishing = signal(false);
+  /** Go live pressed on a stream that was not LIVE yet (its first broadcast is starting). */
+  private readonly starting = signal(false);
   protected readonly hasPreview = signal(false);
   protected readonly tips = signal<ReceivedTip[]>([]);
   protected readonly health = signal<Health>({ bitrateKbps: 0, fps: 0, connection: 'idle' });
+  protected readonly connectionLabel = computed(() => connectionLabel(this.health().connection));
+  protected readonly deviceName = deviceName;
 
   private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
   private capture?: Capture;
@@ -162,6 +174,10 @@ export class StudioPageComponent {
       this.streams().find((stream) => stream.status === 'SCHEDULED'),
   );
   protected readonly live = computed(() => this.current()?.status === 'LIVE');
+  /** LIVE but this console is not sending (reopened, or the broadcast dropped): "Resume". */
+  protected readonly interrupted = computed(
+    () => this.live() && !this.publishing() && !this.starting(),
+  );
 
   private readonly now = toSignal(interval(1000).pipe(map(() => Date.now())), {
     initialValue: Date.now(),
@@ -238,15 +254,11 @@ export class StudioPageComponent {
         if (this.tips().some((known) => known.id === tip.id)) return;
         this.tips.update((list) => [tip, ...list].slice(0, 50));
         this.tipArrived.next();
-        const amount = new Intl.NumberFormat('en-US', {
-          style: 'currency',
-          currency: tip.currency,
-        });
-        this.snackBar.open(
-          `${tip.from.displayName} tipped ${amount.format(tip.amountCents / 100)} (you get ${amount.format(tip.netCents / 100)})`,
-          'OK',
-          { duration: 6000 },
-        );
+        const name = tip.from.displayName;
+        const amount = formatCents(tip.amountCents, tip.currency, this.locale);
+        const net = formatCents(tip.netCents, tip.currency, this.locale);
+        const text = $localize`:@@studio.tipSnack:${name}:name: tipped ${amount}:amount: (you get ${net}:net:)`;
+        this.snackBar.open(text, $localize`:@@common.ok:OK`, { duration: 6000 });
       });
     // While a stream is LIVE, the console keeps the streamer present (broadcastStream).
     effect(() => {
@@ -306,8 +318,8 @@ export class StudioPageComponent {
       this.hasPreview.set(false);
       this.captureError.set(
         error instanceof Error && error.name === 'NotAllowedError'
-          ? 'Camera or screen access was refused. Allow it in the browser and try again.'
-          : 'No camera or screen available.',
+          ? $localize`:@@studio.capture.refused:Camera or screen access was refused. Allow it in the browser and try again.`
+          : $localize`:@@studio.capture.none:No camera or screen available.`,
       );
     }
   }
@@ -315,6 +327,7 @@ export class StudioPageComponent {
   protected async goLive(): Promise<void> {
     this.error.set(null);
     this.busy.set(true);
+    this.starting.set(!this.live());
     try {
       let stream = this.current();
       if (!stream) {
@@ -343,6 +356,7 @@ export class StudioPageComponent {
       this.error.set(toUiError(error).message);
     } finally {
       this.busy.set(false);
+      this.starting.set(false);
     }
   }
 
@@ -353,9 +367,9 @@ export class StudioPageComponent {
       this.dialog
         .open<ConfirmDialogComponent, ConfirmDialogData, boolean>(ConfirmDialogComponent, {
           data: {
-            title: 'End the stream?',
-            message: 'Viewers will see that the stream has ended. This cannot be undone.',
-            confirm: 'End stream',
+            title: $localize`:@@studio.endDialog.title:End the stream?`,
+            message: $localize`:@@studio.endDialog.message:Viewers will see that the stream has ended. This cannot be undone.`,
+            confirm: $localize`:@@studio.end:End stream`,
           },
         })
         .afterClosed(),
@@ -371,7 +385,9 @@ export class StudioPageComponent {
       this.publishing.set(false);
       this.form.reset();
       await this.refreshStreams();
-      this.snackBar.open('The stream has ended', undefined, { duration: 3000 });
+      this.snackBar.open($localize`:@@studio.ended:The stream has ended`, undefined, {
+        duration: 3000,
+      });
     } catch (error) {
       this.error.set(toUiError(error).message);
     } finally {

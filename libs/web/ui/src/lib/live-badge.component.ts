@@ -5,7 +5,8 @@ import { ChangeDetectionStrategy, Component } from '@angular/core';
   selector: 'fs-live-badge',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `<span class="fs-live-badge" data-testid="live-badge"
-    ><span class="dot" aria-hidden="true"></span>LIVE</span
+    ><span class="dot" aria-hidden="true"></span
+    ><ng-container i18n="@@ui.live">LIVE</ng-container></span
   >`,
   styles: `
     .dot {

@@ -19,4 +19,12 @@ describe('StreamPlaceholderComponent', () => {
     await other.whenStable();
     expect((other.nativeElement as HTMLElement).style.background).not.toBe(host.style.background);
   });
+
+  it('never shows punctuation as an initial (a streamer named "Alice (demo)")', async () => {
+    const fixture = TestBed.createComponent(StreamPlaceholderComponent);
+    fixture.componentRef.setInput('seed', 'stream-7');
+    fixture.componentRef.setInput('name', 'Alice (demo)');
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).textContent?.trim()).toBe('AD');
+  });
 });

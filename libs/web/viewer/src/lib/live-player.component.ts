@@ -19,11 +19,11 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { reconnectDelayMs } from '@finserve/web/data-access';
 import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
 
-export type PlayerState = 'connecting' | 'playing' | 'reconnecting' | 'stopped';
+import { nextPlayerState, type PlayerState } from './player-state';
 
 /**
- * WebRTC playback of a LIVE stream: connecting / reconnecting states, mute, volume and
- * fullscreen. A lost connection is re-established with backoff while `active` stays true.
+ * WebRTC playback of a LIVE stream: connecting / waiting for the streamer's video /
+ * reconnecting states, mute, volume and fullscreen. A lost connection is re-established with backoff while `active` stays true.
  */
 @Component({
   selector: 'fs-live-player',
@@ -35,104 +35,8 @@ export type PlayerState = 'connecting' | 'playing' | 'reconnecting' | 'stopped';
     MatSliderModule,
     MatTooltipModule,
   ],
-  template: `
-    <div #frame class="frame" [attr.data-state]="state()" data-testid="player">
-      <video
-        #video
-        class="video"
-        autoplay
-        playsinline
-        [muted]="muted()"
-        [volume]="volume()"
-        (playing)="onPlaying()"
-        aria-label="Live video"
-        data-testid="live-video"
-      ></video>
-      @if (state() === 'connecting' || state() === 'reconnecting') {
-        <div class="overlay" role="status" data-testid="player-status">
-          <mat-progress-spinner mode="indeterminate" diameter="40" />
-          <span>{{ state() === 'connecting' ? 'Connecting…' : 'Reconnecting…' }}</span>
-        </div>
-      }
-      <div class="controls">
-        <button
-          mat-icon-button
-          type="button"
-          (click)="muted.set(!muted())"
-          [attr.aria-label]="muted() ? 'Unmute' : 'Mute'"
-          [matTooltip]="muted() ? 'Unmute' : 'Mute'"
-          data-testid="mute"
-        >
-          <mat-icon aria-hidden="true">{{ muted() ? 'volume_off' : 'volume_up' }}</mat-icon>
-        </button>
-        <mat-slider min="0" max="1" step="0.05" class="volume" aria-label="Volume">
-          <input
-            matSliderThumb
-            [value]="volume()"
-            (valueChange)="setVolume($event)"
-            aria-label="Volume"
-          />
-        </mat-slider>
-        <span class="spacer"></span>
-        <button
-          mat-icon-button
-          type="button"
-          (click)="toggleFullscreen()"
-          aria-label="Fullscreen"
-          matTooltip="Fullscreen"
-        >
-          <mat-icon aria-hidden="true">fullscreen</mat-icon>
-        </button>
-      </div>
-    </div>
-  `,
-  styles: `
-    .frame {
-      position: relative;
-      background: #000;
-      aspect-ratio: 16 / 9;
-      border-radius: 12px;
-      overflow: hidden;
-      color: #fff;
-    }
-    .frame:fullscreen {
-      border-radius: 0;
-    }
-    .video {
-      width: 100%;
-      height: 100%;
-      object-fit: contain;
-      display: block;
-    }
-    .overlay {
-      position: absolute;
-      inset: 0;
-      display: flex;
-      flex-direction: column;
-      gap: 12px;
-      align-items: center;
-      justify-content: center;
-      background: rgb(0 0 0 / 0.45);
-    }
-    .controls {
-      position: absolute;
-      left: 0;
-      right: 0;
-      bottom: 0;
-      display: flex;
-      align-items: center;
-      gap: 4px;
-      padding: 4px 8px;
-      background: linear-gradient(transparent, rgb(0 0 0 / 0.7));
-      --mat-icon-button-icon-color: #fff;
-    }
-    .volume {
-      width: 110px;
-    }
-    .spacer {
-      flex: 1;
-    }
-  `,
+  templateUrl: './live-player.component.html',
+  styleUrl: './live-player.component.scss',
 })
 export class LivePlayerComponent {
   private readonly media = inject(MediaService);
@@ -142,6 +46,10 @@ export class LivePlayerComponent {
   readonly active = input(true);
 
   protected readonly state = signal<PlayerState>('connecting');
+  protected readonly labels = {
+    mute: $localize`:@@player.mute:Mute`,
+    unmute: $localize`:@@player.unmute:Unmute`,
+  };
   protected readonly muted = signal(true);
   protected readonly volume = signal(1);
 
@@ -151,6 +59,8 @@ export class LivePlayerComponent {
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private generation = 0;
+  private lastFrames = 0;
+  private checksWithoutFrame = 0;
 
   constructor() {
     effect(() => {
@@ -158,12 +68,30 @@ export class LivePlayerComponent {
       const active = this.active();
       untracked(() => (active ? void this.start(streamId, 'connecting') : this.stop()));
     });
-    inject(DestroyRef).onDestroy(() => this.stop());
+    // Once a second: frames arriving (playing) or not (waiting for the streamer's video).
+    const checker = setInterval(() => this.check(), 1000);
+    inject(DestroyRef).onDestroy(() => {
+      clearInterval(checker);
+      this.stop();
+    });
   }
 
   protected onPlaying(): void {
     this.state.set('playing');
     this.attempt = 0;
+  }
+
+  private check(): void {
+    const session = this.session;
+    if (!session) return;
+    const video = this.video().nativeElement;
+    const frames = video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+    this.checksWithoutFrame = frames > this.lastFrames ? 0 : this.checksWithoutFrame + 1;
+    this.lastFrames = frames;
+    const connected = session.pc.connectionState === 'connected';
+    this.state.set(
+      nextPlayerState(this.state(), { connected, checksWithoutFrame: this.checksWithoutFrame }),
+    );
   }
 
   protected setVolume(value: number): void {
@@ -190,6 +118,8 @@ export class LivePlayerComponent {
         return;
       }
       this.session = session;
+      this.lastFrames = 0;
+      this.checksWithoutFrame = 0;
       session.pc.addEventListener('connectionstatechange', () => {
         const connection = session.pc.connectionState;
         if (generation !== this.generation) return;

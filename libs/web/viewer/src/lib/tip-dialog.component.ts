@@ -4,6 +4,7 @@ import {
   computed,
   DestroyRef,
   inject,
+  LOCALE_ID,
   signal,
 } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
@@ -20,10 +21,10 @@ import { firstValueFrom, map } from 'rxjs';
 
 import { TIP_MESSAGE_MAX_LENGTH } from '@finserve/shared';
 import { toUiError } from '@finserve/web/data-access';
-import { MoneyPipe } from '@finserve/web/ui';
+import { formatCents, MoneyPipe } from '@finserve/web/ui';
 
 import { MyWalletsDocument, SendTipDocument } from './graphql.generated';
-import { parseTipAmount, TIP_PRESETS_CENTS } from './tip-amount';
+import { parseTipAmount, TIP_MAX_CENTS, TIP_MIN_CENTS, TIP_PRESETS_CENTS } from './tip-amount';
 
 export interface TipDialogData {
   streamId: string;
@@ -50,124 +51,13 @@ type Choice = number | 'custom';
     MatProgressBarModule,
     MoneyPipe,
   ],
-  template: `
-    <h2 mat-dialog-title>Tip {{ data.streamerName }}</h2>
-    @if (sending()) {
-      <mat-progress-bar mode="indeterminate" />
-    }
-    <mat-dialog-content>
-      <p class="balance" data-testid="tip-balance" [attr.data-cents]="balanceCents()">
-        Balance:
-        @if (balanceCents() === null) {
-          …
-        } @else {
-          <strong>{{ balanceCents() | fsMoney }}</strong>
-        }
-      </p>
-      @if (sent(); as tip) {
-        <p class="success" role="status" data-testid="tip-success">
-          <mat-icon aria-hidden="true">check_circle</mat-icon>
-          You tipped {{ tip.amountCents | fsMoney: tip.currency }}. Thank you!
-        </p>
-      } @else {
-        <mat-button-toggle-group
-          class="presets"
-          name="amount"
-          aria-label="Tip amount"
-          [value]="choice()"
-          (change)="choose($event.value)"
-        >
-          @for (cents of presets; track cents) {
-            <mat-button-toggle [value]="cents" [attr.data-testid]="'tip-preset-' + cents / 100">
-              {{ cents | fsMoney }}
-            </mat-button-toggle>
-          }
-          <mat-button-toggle value="custom" data-testid="tip-preset-custom"
-            >Custom</mat-button-toggle
-          >
-        </mat-button-toggle-group>
-        @if (choice() === 'custom') {
-          <mat-form-field appearance="outline" class="wide">
-            <mat-label>Amount in USD</mat-label>
-            <span matTextPrefix>$&nbsp;</span>
-            <input
-              matInput
-              inputmode="decimal"
-              name="custom"
-              [ngModel]="custom()"
-              (ngModelChange)="custom.set($event)"
-              data-testid="tip-custom"
-            />
-            @if (customError(); as message) {
-              <mat-hint class="fs-error">{{ message }}</mat-hint>
-            }
-          </mat-form-field>
-        }
-        <mat-form-field appearance="outline" class="wide">
-          <mat-label>Message (optional)</mat-label>
-          <input
-            matInput
-            name="message"
-            [maxlength]="messageMax"
-            [ngModel]="message()"
-            (ngModelChange)="message.set($event)"
-            data-testid="tip-message"
-          />
-          <mat-hint align="end">{{ message().length }}/{{ messageMax }}</mat-hint>
-        </mat-form-field>
-      }
-      @if (error(); as message) {
-        <p class="fs-error" role="alert" data-testid="tip-error">{{ message }}</p>
-      }
-    </mat-dialog-content>
-    <mat-dialog-actions align="end">
-      @if (sent()) {
-        <button mat-flat-button type="button" mat-dialog-close cdkFocusInitial>Done</button>
-      } @else {
-        <button mat-button type="button" mat-dialog-close>Cancel</button>
-        <button
-          mat-flat-button
-          type="button"
-          (click)="send()"
-          [disabled]="!amountCents() || waitSeconds() > 0 || sending()"
-          data-testid="tip-send"
-        >
-          @if (waitSeconds() > 0) {
-            Wait {{ waitSeconds() }} s
-          } @else {
-            Send {{ amountCents() ?? 0 | fsMoney }}
-          }
-        </button>
-      }
-    </mat-dialog-actions>
-  `,
-  styles: `
-    .balance {
-      margin-top: 0;
-    }
-    .presets {
-      display: flex;
-      flex-wrap: wrap;
-      margin-bottom: 16px;
-    }
-    .presets mat-button-toggle {
-      flex: 1 1 auto;
-    }
-    .wide {
-      width: 100%;
-    }
-    .success {
-      display: flex;
-      align-items: center;
-      gap: 8px;
-      color: var(--mat-sys-primary);
-      font: var(--mat-sys-title-medium);
-    }
-  `,
+  templateUrl: './tip-dialog.component.html',
+  styleUrl: './tip-dialog.component.scss',
 })
 export class TipDialogComponent {
   protected readonly data = inject<TipDialogData>(MAT_DIALOG_DATA);
   private readonly apollo = inject(Apollo);
+  private readonly locale = inject(LOCALE_ID);
 
   /** One key per dialog: a repeated or concurrent send is the same tip for the server. */
   readonly idempotencyKey = crypto.randomUUID();
@@ -200,7 +90,16 @@ export class TipDialogComponent {
   protected readonly customError = computed(() => {
     if (this.choice() !== 'custom' || !this.custom().trim()) return null;
     const parsed = parseTipAmount(this.custom());
-    return 'error' in parsed ? parsed.error : null;
+    if (!('error' in parsed)) return null;
+    const money = (cents: number) => formatCents(cents, 'USD', this.locale);
+    switch (parsed.error) {
+      case 'TOO_SMALL':
+        return $localize`:@@tip.tooSmall:The smallest tip is ${money(TIP_MIN_CENTS)}:amount:`;
+      case 'TOO_LARGE':
+        return $localize`:@@tip.tooLarge:The largest tip is ${money(TIP_MAX_CENTS)}:amount:`;
+      default:
+        return $localize`:@@tip.format:Enter an amount like 12 or 12.50`;
+    }
   });
   protected readonly amountCents = computed(() => {
     const choice = this.choice();
@@ -253,7 +152,7 @@ export class TipDialogComponent {
         await this.wallets.refetch();
       }
     } catch (error) {
-      const problem = toUiError(error);
+      const problem = toUiError(error, 'tip');
       this.error.set(problem.message);
       if (problem.retryAfterSeconds) this.countDown(problem.retryAfterSeconds);
     } finally {

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -20,10 +19,11 @@ import { switchMap, type Subscription } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
 import { AuthService } from '@finserve/web/data-access';
-import { CountPipe, DurationPipe, LiveBadgeComponent } from '@finserve/web/ui';
+import { CountPipe, DateTimePipe, DurationPipe, LiveBadgeComponent } from '@finserve/web/ui';
 
 import { ViewerStreamDocument, WatchStreamDocument } from './graphql.generated';
 import { LivePlayerComponent } from './live-player.component';
+import { ReplayPlayerComponent } from './replay-player.component';
 import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
 
 /** `/streams/:id`: the player (live or replay), the stream's figures, chat and tipping. */
@@ -31,7 +31,7 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
   selector: 'fs-viewer-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
-    DatePipe,
+    DateTimePipe,
     RouterLink,
     MatButtonModule,
     MatIconModule,
@@ -41,200 +41,10 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
     DurationPipe,
     LiveBadgeComponent,
     LivePlayerComponent,
+    ReplayPlayerComponent,
   ],
-  template: `
-    @if (stream(); as stream) {
-      <div class="fs-page layout" [attr.data-status]="stream.status" data-testid="viewer-page">
-        <div class="main">
-          @switch (stream.status) {
-            @case ('LIVE') {
-              <fs-live-player [streamId]="stream.id" [active]="true" />
-            }
-            @case ('SCHEDULED') {
-              <div class="placeholder" role="status">
-                <mat-icon aria-hidden="true">event</mat-icon>
-                <p>
-                  Starts {{ stream.scheduledFor ?? '' | date: 'medium' }}. Stay on this page: it
-                  goes live by itself.
-                </p>
-              </div>
-            }
-            @case ('ENDED') {
-              @if (replayUrl(); as url) {
-                <video
-                  class="replay"
-                  controls
-                  preload="metadata"
-                  [src]="url"
-                  aria-label="Replay"
-                  data-testid="replay-video"
-                ></video>
-              } @else {
-                <div class="placeholder" role="status" data-testid="ended-state">
-                  <mat-icon aria-hidden="true">stop_circle</mat-icon>
-                  <p>The stream has ended.</p>
-                  @if (stream.recording?.status === 'RECORDING') {
-                    <p class="quiet">The replay is being prepared…</p>
-                  }
-                </div>
-              }
-            }
-          }
-          <div class="info">
-            <div class="title-row">
-              @if (stream.status === 'LIVE') {
-                <fs-live-badge />
-              }
-              <h1>{{ stream.title }}</h1>
-            </div>
-            <div class="facts">
-              <span class="streamer">
-                <mat-icon aria-hidden="true">account_circle</mat-icon
-                >{{ stream.streamer.displayName }}
-                <span class="quiet">&#64;{{ stream.streamer.username }}</span>
-              </span>
-              <span
-                class="viewers"
-                data-testid="viewer-count"
-                [attr.data-count]="stream.viewerCount"
-                [attr.aria-label]="stream.viewerCount + ' watching'"
-              >
-                <mat-icon aria-hidden="true">visibility</mat-icon
-                >{{ stream.viewerCount | fsCount }} watching
-              </span>
-              @if (stream.status === 'ENDED') {
-                <span class="quiet">Peak {{ stream.peakViewers }} viewers</span>
-              }
-              <span class="spacer"></span>
-              @if (stream.status === 'LIVE') {
-                @if (!auth.signedIn()) {
-                  <a
-                    mat-stroked-button
-                    routerLink="/signin"
-                    [queryParams]="{ returnUrl: router.url }"
-                    data-testid="tip-signin"
-                  >
-                    <mat-icon aria-hidden="true">paid</mat-icon>Sign in to tip
-                  </a>
-                } @else if (auth.user()?.id !== stream.streamer.id) {
-                  <button
-                    mat-flat-button
-                    type="button"
-                    (click)="openTip(stream.streamer.displayName)"
-                    data-testid="tip-open"
-                  >
-                    <mat-icon aria-hidden="true">paid</mat-icon>Send tip
-                  </button>
-                }
-              }
-              <a mat-button [routerLink]="['/streams', stream.id, 'stats']">
-                <mat-icon aria-hidden="true">insights</mat-icon>Stats
-              </a>
-            </div>
-            @if (stream.description) {
-              <p class="description">{{ stream.description }}</p>
-            }
-            @if (stream.status === 'ENDED' && stream.recording?.durationSeconds; as seconds) {
-              <p class="quiet">Replay length {{ seconds | fsDuration }}</p>
-            }
-          </div>
-        </div>
-        <aside class="side">
-          <fs-chat-panel [streamId]="stream.id" [canChat]="stream.status === 'LIVE'" />
-        </aside>
-      </div>
-    } @else if (missing()) {
-      <div class="fs-page placeholder" role="alert">
-        <mat-icon aria-hidden="true">search_off</mat-icon>
-        <p>This stream does not exist.</p>
-        <a mat-stroked-button routerLink="/">Back to live streams</a>
-      </div>
-    } @else {
-      <mat-progress-bar mode="indeterminate" aria-label="Loading stream" />
-    }
-  `,
-  styles: `
-    .layout {
-      display: grid;
-      grid-template-columns: minmax(0, 1fr) 360px;
-      gap: 16px;
-      align-items: start;
-    }
-    @media (max-width: 959px) {
-      .layout {
-        grid-template-columns: minmax(0, 1fr);
-      }
-    }
-    .side {
-      height: calc(100vh - 112px);
-      min-height: 420px;
-      position: sticky;
-      top: 80px;
-    }
-    @media (max-width: 959px) {
-      .side {
-        position: static;
-        height: 520px;
-      }
-    }
-    .replay {
-      width: 100%;
-      aspect-ratio: 16 / 9;
-      background: #000;
-      border-radius: 12px;
-    }
-    .placeholder {
-      aspect-ratio: 16 / 9;
-      display: flex;
-      flex-direction: column;
-      align-items: center;
-      justify-content: center;
-      gap: 8px;
-      border-radius: 12px;
-      background: var(--mat-sys-surface-container-high);
-      text-align: center;
-      padding: 16px;
-    }
-    .placeholder mat-icon {
-      font-size: 48px;
-      width: 48px;
-      height: 48px;
-    }
-    .title-row {
-      display: flex;
-      align-items: center;
-      gap: 12px;
-    }
-    h1 {
-      font: var(--mat-sys-headline-small);
-      margin: 12px 0 8px;
-      overflow-wrap: anywhere;
-    }
-    .facts {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 12px;
-    }
-    .facts > span {
-      display: inline-flex;
-      align-items: center;
-      gap: 4px;
-    }
-    .viewers {
-      font-variant-numeric: tabular-nums;
-      font-weight: 500;
-    }
-    .spacer {
-      flex: 1;
-    }
-    .quiet {
-      color: var(--mat-sys-on-surface-variant);
-    }
-    .description {
-      white-space: pre-wrap;
-    }
-  `,
+  templateUrl: './viewer-page.component.html',
+  styleUrl: './viewer-page.component.scss',
 })
 export class ViewerPageComponent {
   protected readonly auth = inject(AuthService);
@@ -298,6 +108,10 @@ export class ViewerPageComponent {
       this.watch?.unsubscribe();
       clearTimeout(this.replayTimer);
     });
+  }
+
+  protected watchingLabel(count: number): string {
+    return $localize`:@@viewer.watchingLabel:${count}:count: watching`;
   }
 
   protected openTip(streamerName: string): void {
