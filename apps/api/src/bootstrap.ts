@@ -163,7 +163,8 @@ export async function startApp(
       // Body parsing is installed below, with a limit and GraphQL-shaped errors.
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
-    app.set('trust proxy', 'loopback');
+    // Whose X-Forwarded-For names the client (rate limits, caps): TRUST_PROXY, as Express reads it.
+    app.set('trust proxy', config.trustProxy);
     app.use(helmet(helmetOptions(config)));
     app.enableCors({
       // No origin listed: no CORS headers at all, so browsers keep other sites out.

@@ -67,7 +67,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, OnModuleDestroy 
       {
         schema: this.schemaHost.schema,
         context: (ctx) => wsContext(ctx.extra),
-        onConnect: async (ctx) => this.guard.connected(ctx, await wsOnConnect(this.tokens, ctx)),
+        onConnect: async (ctx) =>
+          this.guard.connected(ctx, await wsOnConnect(this.tokens, ctx, this.config.trustProxy)),
         connectionInitWaitTimeout: this.config.WS_CONNECTION_INIT_TIMEOUT_MS,
         onSubscribe: (ctx, _id, payload) =>
           this.guard.onSubscribe(this.schemaHost.schema, ctx, payload),

@@ -16,6 +16,7 @@ import {
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
+  type TrustFn,
 } from '@finserve/api/core';
 
 /** What graphql-ws keeps per socket: the user established at connection_init. */
@@ -110,11 +111,12 @@ export function wsContext(extra: WsExtra): GraphQLContext {
 export async function wsOnConnect(
   tokens: TokenService,
   ctx: WsContext<Record<string, unknown> | undefined, WsExtra>,
+  trustProxy: TrustFn,
 ): Promise<boolean> {
   const { extra } = ctx;
   extra.connectionId = randomUUID();
   const upgrade = extra as { request?: IncomingMessage };
-  if (upgrade.request) extra.ip = clientIpOf(upgrade.request);
+  if (upgrade.request) extra.ip = clientIpOf(upgrade.request, trustProxy);
   // The upgrade request (headers, raw headers, its own state) is not needed any more: let it go
   // rather than keep it for the socket's lifetime (memory per idle subscriber).
   upgrade.request = undefined;

@@ -147,7 +147,7 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
   /** Counts every socket of the server by client IP; one over the limit is closed at once. */
   attach(wss: WebSocketServer): void {
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-      const ip = clientIpOf(request);
+      const ip = clientIpOf(request, this.config.trustProxy);
       const open = (this.perIp.get(ip) ?? 0) + 1;
       this.perIp.set(ip, open);
       socket.once('close', () => {

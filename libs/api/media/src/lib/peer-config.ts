@@ -20,6 +20,8 @@ export interface PeerOptions {
   additionalHostAddresses: string[];
   /** Folder for recordings (each LIVE stream is recorded there); none = no recording. */
   recordingDirectory?: string;
+  /** UDP ports for media sessions (MEDIA_UDP_PORT_RANGE); any free port when absent. */
+  portRange?: [number, number];
   /** STUN/TURN servers the SFU itself uses (none by default: it is the public end). */
   iceServers?: { urls: string; username?: string; credential?: string }[];
 }
@@ -55,6 +57,7 @@ export function createPeer(options: PeerOptions): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: options.iceServers ?? [],
     iceAdditionalHostAddresses: options.additionalHostAddresses,
+    icePortRange: options.portRange,
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
     codecs: codecs(),

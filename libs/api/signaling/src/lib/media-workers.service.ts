@@ -61,6 +61,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     const options: PeerOptions = {
       additionalHostAddresses: this.config.MEDIA_HOST_ADDRESSES,
       recordingDirectory: join(this.config.DATA_DIR, 'recordings'),
+      portRange: this.config.mediaUdpPortRange,
     };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) {
       const worker: MediaWorker = {

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -12,6 +13,8 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+
+import { compileTrust, parseTrustProxy, type TrustFn, type TrustProxy } from '../http/client-ip';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -159,6 +162,27 @@ export class AppConfig {
   @Min(256, { message: 'must be an integer between 256 and 1048576' })
   @Max(1_048_576, { message: 'must be an integer between 256 and 1048576' })
   GRAPHQL_MAX_DOCUMENT_BYTES = 20_000;
+
+  /**
+   * Whose X-Forwarded-For is believed for the client address (rate limits, connection caps),
+   * with Express's `trust proxy` semantics (proxy-addr): `loopback` (default: a proxy on this
+   * host), a comma-separated list of addresses, CIDR ranges and the names loopback, linklocal,
+   * uniquelocal (e.g. `loopback,10.0.0.0/8` behind a load balancer in that network), a number
+   * of hops, `true` (every hop) or `false` (none: the socket's peer is the client).
+   */
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return parseTrustProxy(value);
+    } catch {
+      return null;
+    }
+  })
+  @IsDefined({
+    message:
+      'must be true, false, a number of hops, or a comma-separated list of IP addresses, CIDR ranges, loopback, linklocal, uniquelocal',
+  })
+  TRUST_PROXY: TrustProxy = ['loopback'];
 
   /** Browser origins allowed to call the API cross-origin (CORS), comma separated; none by default. */
   @Transform(toList)
@@ -325,6 +349,23 @@ export class AppConfig {
   })
   MEDIA_HOST_ADDRESSES: string[] = [];
 
+  /**
+   * The UDP ports media sessions use, as `min-max` (one port per WebRTC session): publish this
+   * range from a container or open it in a firewall. Unset: any free port the OS gives.
+   */
+  @IsOptional()
+  @Matches(/^\d{4,5}-\d{4,5}$/, {
+    message: 'must be a port range min-max within 1024-65535, such as 40000-40199',
+  })
+  MEDIA_UDP_PORT_RANGE?: string = undefined;
+
+  /** MEDIA_UDP_PORT_RANGE as numbers, or undefined. */
+  get mediaUdpPortRange(): [number, number] | undefined {
+    if (!this.MEDIA_UDP_PORT_RANGE) return undefined;
+    const [min, max] = this.MEDIA_UDP_PORT_RANGE.split('-').map(Number);
+    return [min, max];
+  }
+
   /** The built media worker script; defaults to media-worker.js beside the API bundle. */
   @IsOptional()
   @IsString()
@@ -402,6 +443,13 @@ export class AppConfig {
 
   /** Resolved at load time: the secret actually used (from JWT_SECRET or the data dir). */
   jwtSecret = '';
+
+  /** TRUST_PROXY, compiled: whether a hop's address is a trusted proxy. */
+  get trustProxy(): TrustFn {
+    return (this.compiledTrust ??= compileTrust(this.TRUST_PROXY));
+  }
+
+  private compiledTrust?: TrustFn;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

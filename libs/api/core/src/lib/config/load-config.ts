@@ -63,6 +63,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'Invalid configuration: ADMIN_PASSWORD is required when ADMIN_USERNAME is set',
     );
   }
+  const ports = config.mediaUdpPortRange;
+  if (ports && (ports[0] < 1024 || ports[1] > 65535 || ports[0] > ports[1])) {
+    throw new ConfigError(
+      `Invalid configuration: MEDIA_UDP_PORT_RANGE must be a port range min-max within 1024-65535, min <= max (got "${config.MEDIA_UDP_PORT_RANGE}")`,
+    );
+  }
   config.DATA_DIR = resolve(config.DATA_DIR);
   config.jwtSecret = resolveJwtSecret(config);
   return config;
