@@ -139,29 +139,43 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
       return media;
     });
 
-  it('plays on the stream page: video frames rising within 5 s, audio packets with sound arriving', async () => {
+  it("shows the demo card with a real thumbnail from the clip, and a first visitor's click on it plays moving video within 5 s, with sound", async () => {
     const page = await newPage();
-    const opened = Date.now();
-    await page.goto(`${running.url}/streams/${streamId}`);
-    const first = await eventually(
+    await page.goto(`${running.url}/`);
+    const card = page.locator(`[data-stream-id="${streamId}"]`);
+    const thumbnail = card.locator('img[data-testid=stream-thumbnail]');
+    const image = await eventually(
+      async () => {
+        if (!(await thumbnail.count())) return undefined;
+        const loaded = await thumbnail.evaluate((img) => ({
+          src: (img as HTMLImageElement).src,
+          width: (img as HTMLImageElement).naturalWidth,
+          height: (img as HTMLImageElement).naturalHeight,
+        }));
+        return loaded.width > 0 ? loaded : undefined;
+      },
+      10_000,
+      250,
+    );
+    expect(image.src).toContain(`/thumbnails/${streamId}.jpg?v=`);
+    expect(image).toMatchObject({ width: 480, height: 270 });
+
+    // The first click: decoded frames appear and keep coming (5 more) within 5 s.
+    const clicked = Date.now();
+    await card.click();
+    await page.waitForURL(`**/streams/${streamId}`);
+    let first: PageMedia | undefined;
+    const moving = await eventually(
       async () => {
         const now = await pageMedia(page);
-        return now.width > 0 && now.frames > 0 ? now : undefined;
+        if (now.width > 0 && now.frames > 0) first ??= now;
+        return first && now.frames - first.frames >= 5 ? now : undefined;
       },
       5000,
       100,
     );
-    const moving = await eventually(
-      async () => {
-        const now = await pageMedia(page);
-        return now.frames - first.frames >= 5 ? now : undefined;
-      },
-      5000 - (Date.now() - opened),
-      100,
-    );
-    expect(Date.now() - opened).toBeLessThan(5000);
+    expect(Date.now() - clicked).toBeLessThan(5000);
     expect(moving.width).toBe(640);
-    expect(moving.frames - first.frames).toBeGreaterThanOrEqual(5);
 
     // Audio: 50 Opus packets/s arrive and keep arriving, and they carry sound, not silence
     // (the clip's notes peak at 0.35 and decay every 0.5 s).
@@ -177,31 +191,9 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
     );
     expect(later.audioBytes).toBeGreaterThan(moving.audioBytes);
     expect(peak).toBeGreaterThan(0.1);
+    expect(later.frames).toBeGreaterThan(moving.frames);
     expect(running.app.get(DemoPublisher).status()).toMatchObject({ streamId, sending: true });
   }, 60_000);
-
-  it('shows the demo card on the home page with a real thumbnail from the clip', async () => {
-    const page = await newPage();
-    await page.goto(`${running.url}/`);
-    const thumbnail = page.locator(
-      `[data-stream-id="${streamId}"] img[data-testid=stream-thumbnail]`,
-    );
-    const loaded = await eventually(
-      async () => {
-        if (!(await thumbnail.count())) return undefined;
-        const image = await thumbnail.evaluate((img) => ({
-          src: (img as HTMLImageElement).src,
-          width: (img as HTMLImageElement).naturalWidth,
-          height: (img as HTMLImageElement).naturalHeight,
-        }));
-        return image.width > 0 ? image : undefined;
-      },
-      10_000,
-      250,
-    );
-    expect(loaded.src).toContain(`/thumbnails/${streamId}.jpg?v=`);
-    expect(loaded).toMatchObject({ width: 480, height: 270 });
-  }, 30_000);
 
   it('publishes again when its session is closed under it (the SFU reports the publisher gone)', async () => {
     const publisher = running.app.get(DemoPublisher);
