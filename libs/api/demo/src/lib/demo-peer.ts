@@ -23,9 +23,14 @@ const VIDEO_CLOCK_PER_MS = 90;
 const AUDIO_CLOCK_PER_MS = 48;
 const MAX_RTP_PAYLOAD = 1200;
 const GATHER_TIMEOUT_MS = 5000;
+/**
+ * The SFU sends receiver reports every 0.5-1.5 s; none for this long means it is gone without a
+ * word (its media worker died or restarted): faster than ICE consent expiry (30 s).
+ */
+export const RTCP_SILENCE_MS = 10_000;
 
 export interface DemoPeerEvents {
-  /** The connection to the SFU failed or closed (not by `close()`). */
+  /** The connection to the SFU failed or closed (not by `close()`), or the SFU fell silent. */
   gone(reason: string): void;
 }
 
@@ -52,6 +57,7 @@ export class DemoPeer {
   private schedule?: ClipSchedule;
   private startedAt = 0;
   private timer?: NodeJS.Timeout;
+  private lastRtcpAt = 0;
   private closed = false;
 
   constructor(
@@ -82,6 +88,7 @@ export class DemoPeer {
     const video = this.pc.addTransceiver(this.video, { direction: 'sendonly' });
     this.pc.addTransceiver(this.audio, { direction: 'sendonly' });
     video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequested());
+    video.sender.onRtcp.subscribe(() => (this.lastRtcpAt = performance.now()));
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await gatheringComplete(this.pc);
     return this.pc.localDescription?.sdp ?? '';
@@ -105,13 +112,21 @@ export class DemoPeer {
   private start(): void {
     if (this.timer || this.closed) return;
     this.startedAt = performance.now();
+    this.lastRtcpAt = this.startedAt;
     this.schedule = new ClipSchedule(this.clip);
     this.tick();
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
   private tick(): void {
-    this.schedule?.due(performance.now() - this.startedAt, this.send);
+    const now = performance.now();
+    if (now - this.lastRtcpAt > RTCP_SILENCE_MS) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      if (!this.closed) this.events.gone(`no RTCP from the SFU for ${RTCP_SILENCE_MS} ms`);
+      return;
+    }
+    this.schedule?.due(now - this.startedAt, this.send);
   }
 
   private readonly send = (kind: ClipKind, frame: ClipFrame, playMs: number): void => {
