@@ -192,8 +192,32 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
     expect(later.audioBytes).toBeGreaterThan(moving.audioBytes);
     expect(peak).toBeGreaterThan(0.1);
     expect(later.frames).toBeGreaterThan(moving.frames);
-    expect(running.app.get(DemoPublisher).status()).toMatchObject({ streamId, sending: true });
+    const status = running.app.get(DemoPublisher).status();
+    expect(status).toMatchObject({ streamId, sending: true, standby: false });
+    // The viewer's arrival made the SFU ask for a keyframe, which the publisher answered.
+    expect(status.keyframeRequests).toBeGreaterThan(0);
   }, 60_000);
+
+  it('lets only one API instance of a database publish the demo: a second one stands by', async () => {
+    const publisher = running.app.get(DemoPublisher);
+    const before = publisher.status();
+    const second = await startTestApp({ SEED_DEMO: 'true', DATABASE_URL: database.url });
+    try {
+      const standby = await eventually(() => {
+        const status = second.app.get(DemoPublisher).status();
+        return status.standby ? status : undefined;
+      });
+      expect(standby).toMatchObject({ sending: false, attempts: 0, sessionId: null });
+      expect((await second.app.get(StreamsService).liveDemo())?.id).toBe(streamId);
+      expect(publisher.status()).toMatchObject({
+        sessionId: before.sessionId,
+        attempts: before.attempts,
+        sending: true,
+      });
+    } finally {
+      await second.close();
+    }
+  }, 30_000);
 
   it('publishes again when its session is closed under it (the SFU reports the publisher gone)', async () => {
     const publisher = running.app.get(DemoPublisher);
@@ -247,6 +271,7 @@ describe('the demo stream with SEED_DEMO=false', () => {
         expect(second.app.get(DemoPublisher).status()).toEqual({
           streamId: null,
           sessionId: null,
+          standby: false,
           sending: false,
           attempts: 0,
           videoFrames: 0,

@@ -15,16 +15,21 @@ import { StreamStatus } from '@finserve/shared';
 
 import { loadDemoClip, type DemoClip } from './demo-clip';
 import { DemoPeer } from './demo-peer';
+import { DemoPublisherLock } from './demo-publisher.lock';
 
 /** The card's still changes every 30 s, as a studio's would (cheap: an 11 KiB row update). */
 export const DEMO_THUMBNAIL_PERIOD_MS = 30_000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 2000;
+/** How often an instance on standby (another one publishes the demo) tries to take over. */
+export const DEMO_STANDBY_RETRY_MS = 15_000;
 
 export interface DemoPublisherStatus {
   streamId: string | null;
   sessionId: string | null;
+  /** Another API instance on the same database publishes the demo; this one tries again later. */
+  standby: boolean;
   /** Connected to the SFU and sending the clip. */
   sending: boolean;
   /** Publish attempts (the first one included). */
@@ -51,12 +56,14 @@ export class DemoPublisher implements OnModuleDestroy {
   private attempts = 0;
   private failures = 0;
   private retryTimer?: NodeJS.Timeout;
+  private standbyTimer?: NodeJS.Timeout;
   private thumbnailTimer?: NodeJS.Timeout;
   private still = 0;
   private subscription?: Promise<number>;
 
   constructor(
     private readonly signaling: SignalingService,
+    private readonly lock: DemoPublisherLock,
     private readonly thumbnails: ThumbnailsService,
     private readonly lifecycle: StreamLifecycle,
     @Inject(PUB_SUB) private readonly bus: EventBus,
@@ -71,6 +78,7 @@ export class DemoPublisher implements OnModuleDestroy {
     return {
       streamId: this.stream?.id ?? null,
       sessionId: this.sessionId ?? null,
+      standby: this.standbyTimer !== undefined,
       sending: this.peer?.sending ?? false,
       attempts: this.attempts,
       videoFrames: stats?.videoFrames ?? 0,
@@ -79,9 +87,25 @@ export class DemoPublisher implements OnModuleDestroy {
     };
   }
 
-  /** Starts feeding `stream` (the LIVE demo stream); returns once the first publish was tried. */
+  /**
+   * Starts feeding `stream` (the LIVE demo stream), unless another instance does (then this one
+   * stands by and tries again every 15 s); returns once the first publish was tried.
+   */
   async feed(stream: StreamEntity, streamer: AuthUser): Promise<void> {
     if (this.stream || this.stopped) return;
+    this.standbyTimer = undefined;
+    if (!(await this.lock.acquire())) {
+      if (this.stopped) return;
+      this.standbyTimer = setTimeout(
+        () => void this.feed(stream, streamer).catch(this.failed),
+        DEMO_STANDBY_RETRY_MS,
+      );
+      return;
+    }
+    if (this.stopped) {
+      await this.lock.release();
+      return;
+    }
     this.stream = { id: stream.id, user: streamer };
     this.clip ??= loadDemoClip();
     const onEvent = (event: MediaEvent) => {
@@ -105,6 +129,8 @@ export class DemoPublisher implements OnModuleDestroy {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.standbyTimer);
+    this.standbyTimer = undefined;
     clearInterval(this.thumbnailTimer);
     const subscription = this.subscription;
     this.subscription = undefined;
@@ -112,7 +138,11 @@ export class DemoPublisher implements OnModuleDestroy {
     await this.dispose(this.peer, this.sessionId);
     this.peer = undefined;
     this.sessionId = undefined;
+    await this.lock.release().catch(this.failed);
   }
+
+  private readonly failed = (error: unknown): void =>
+    this.logger.error(`demo publisher: ${error instanceof Error ? error.message : String(error)}`);
 
   private async publish(): Promise<void> {
     const stream = this.stream;

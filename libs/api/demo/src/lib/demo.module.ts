@@ -8,6 +8,7 @@ import { SignalingModule } from '@finserve/api/signaling';
 import { StreamsModule, StreamsService } from '@finserve/api/streams';
 import { Role } from '@finserve/shared';
 
+import { DemoPublisherLock } from './demo-publisher.lock';
 import { DemoPublisher } from './demo-publisher.service';
 
 const DEMO_USERS = [
@@ -79,7 +80,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
 
 @Module({
   imports: [AuthModule, StreamsModule, SignalingModule],
-  providers: [DemoSeeder, DemoPublisher],
+  providers: [DemoSeeder, DemoPublisher, DemoPublisherLock],
   exports: [DemoPublisher],
 })
 export class DemoModule {}
