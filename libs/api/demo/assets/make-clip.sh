@@ -5,7 +5,8 @@
 #
 # 12 s, 640x360 at 25 fps, VP8 ~300 kbit/s with a keyframe every second (frame 0 included, so each
 # loop and each new viewer starts on one) and no hidden alt-ref frames; mono Opus 24 kbit/s in
-# 20 ms packets. Every moving part (the chart's scroll, the quote, the melody) has a period that
+# 20 ms packets. The text sits top right: the web app's card puts its LIVE badge top left and the
+# viewer count bottom left. Every moving part (the chart's scroll, the quote, the melody) has a period that
 # divides 12 s, so the loop is seamless.
 set -eu
 cd "$(dirname "$0")"
@@ -30,9 +31,8 @@ ffmpeg -hide_banner -loglevel error -y \
 r='if($LINE,60,if($AREA,8+6*(Y-$P)/360,11+22*$GRID))':\
 g='if($LINE,230,if($AREA,40-20*(Y-$P)/360,18+22*$GRID))':\
 b='if($LINE,120,if($AREA,22,32+22*$GRID))',format=yuv420p,\
-drawtext=fontfile=$FONT:text='finserve-live demo':x=20:y=18:fontsize=26:fontcolor=white,\
-drawtext=fontfile=$MONO:text='EUR/USD  1.08%{eif\:50+40*sin(2*PI*t/$D)+9*sin(2*PI*4*t/$D)\:d\:2}':x=20:y=54:fontsize=22:fontcolor=0x3ce678,\
-drawtext=fontfile=$MONO:text='LIVE':x=w-tw-20:y=20:fontsize=22:fontcolor=white:box=1:boxcolor=0xd32f2f:boxborderw=6[v]" \
+drawtext=fontfile=$FONT:text='finserve-live demo':x=w-tw-20:y=18:fontsize=26:fontcolor=white,\
+drawtext=fontfile=$MONO:text='EUR/USD  1.08%{eif\:50+40*sin(2*PI*t/$D)+9*sin(2*PI*4*t/$D)\:d\:2}':x=w-tw-20:y=54:fontsize=22:fontcolor=0x3ce678[v]" \
   -map '[v]' -map 1:a \
   -c:v libvpx -b:v 300k -maxrate 400k -bufsize 600k -g 25 -keyint_min 25 -auto-alt-ref 0 \
   -lag-in-frames 0 -deadline good -cpu-used 1 \
