@@ -115,6 +115,7 @@ export class DemoPublisher implements OnModuleDestroy {
     };
     this.subscription = this.bus.subscribe(mediaChannel(stream.id), onEvent, {});
     await this.storeStill();
+    if (this.stopped) return; // shut down meanwhile: stop() has cleaned up
     this.thumbnailTimer = setInterval(() => void this.storeStill(), DEMO_THUMBNAIL_PERIOD_MS);
     this.thumbnailTimer.unref();
     await this.publish();
