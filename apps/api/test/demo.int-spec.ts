@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { DemoPublisher } from '@finserve/api/demo';
+import { DEMO_STANDBY_RETRY_MS, DemoPublisher } from '@finserve/api/demo';
 import type { RoomStats, WorkerStats } from '@finserve/api/media';
 import { MediaBackend, MediaWorkers, SignalingService } from '@finserve/api/signaling';
 import { StreamsService } from '@finserve/api/streams';
@@ -198,27 +198,6 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
     expect(status.keyframeRequests).toBeGreaterThan(0);
   }, 60_000);
 
-  it('lets only one API instance of a database publish the demo: a second one stands by', async () => {
-    const publisher = running.app.get(DemoPublisher);
-    const before = publisher.status();
-    const second = await startTestApp({ SEED_DEMO: 'true', DATABASE_URL: database.url });
-    try {
-      const standby = await eventually(() => {
-        const status = second.app.get(DemoPublisher).status();
-        return status.standby ? status : undefined;
-      });
-      expect(standby).toMatchObject({ sending: false, attempts: 0, sessionId: null });
-      expect((await second.app.get(StreamsService).liveDemo())?.id).toBe(streamId);
-      expect(publisher.status()).toMatchObject({
-        sessionId: before.sessionId,
-        attempts: before.attempts,
-        sending: true,
-      });
-    } finally {
-      await second.close();
-    }
-  }, 30_000);
-
   it('publishes again when its session is closed under it (the SFU reports the publisher gone)', async () => {
     const publisher = running.app.get(DemoPublisher);
     const before = publisher.status();
@@ -242,6 +221,43 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
     });
     expect(room.publisher).toBe(true);
   }, 30_000);
+  it(
+    'lets only one API instance of a database publish the demo: a second one stands by, and takes over when the first stops',
+    async () => {
+      const publisher = running.app.get(DemoPublisher);
+      const before = publisher.status();
+      const second = await startTestApp({ SEED_DEMO: 'true', DATABASE_URL: database.url });
+      try {
+        const standby = await eventually(() => {
+          const status = second.app.get(DemoPublisher).status();
+          return status.standby ? status : undefined;
+        });
+        expect(standby).toMatchObject({ sending: false, attempts: 0, sessionId: null });
+        expect((await second.app.get(StreamsService).liveDemo())?.id).toBe(streamId);
+        expect(publisher.status()).toMatchObject({
+          sessionId: before.sessionId,
+          attempts: before.attempts,
+          sending: true,
+        });
+
+        // The publishing instance stops (as on shutdown): the one on standby takes over.
+        await publisher.stop();
+        const takenOver = await eventually(
+          () => {
+            const status = second.app.get(DemoPublisher).status();
+            return status.sending ? status : undefined;
+          },
+          DEMO_STANDBY_RETRY_MS + 10_000,
+          250,
+        );
+        expect(takenOver).toMatchObject({ streamId, standby: false, attempts: 1 });
+        expect(publisher.status()).toMatchObject({ sending: false, sessionId: null });
+      } finally {
+        await second.close();
+      }
+    },
+    DEMO_STANDBY_RETRY_MS + 30_000,
+  );
 });
 
 describe('the demo stream with SEED_DEMO=false', () => {
