@@ -21,6 +21,12 @@ export interface DemoClip {
 }
 
 const CLIP_FILE = 'clip.webm';
+/**
+ * The clip's Opus packets are 20 ms each (make-clip.sh: -frame_duration 20). Their container times
+ * are off the grid by Opus' pre-skip (the first lasts 21 ms): snapped to it, the RTP timestamps
+ * advance by exactly 960 per packet, across loops too.
+ */
+const OPUS_FRAME_MS = 20;
 
 /**
  * Where the clip is: beside the API bundle (dist/apps/api/assets/demo, copied by the build, so
@@ -38,13 +44,14 @@ export function demoAssetsDirectory(): string {
 async function frames(
   track: InputTrack,
   untilMs = Infinity,
+  gridMs = 1,
 ): Promise<{ frames: ClipFrame[]; endMs: number }> {
   const result: ClipFrame[] = [];
   let first: number | undefined;
   let endMs = 0;
   for await (const packet of new EncodedPacketSink(track).packets()) {
     first ??= packet.timestamp;
-    const timeMs = Math.round((packet.timestamp - first) * 1000);
+    const timeMs = Math.round(((packet.timestamp - first) * 1000) / gridMs) * gridMs;
     if (timeMs >= untilMs) break;
     result.push({ timeMs, data: Buffer.from(packet.data), key: packet.type === 'key' });
     endMs = Math.round((packet.timestamp + packet.duration - first) * 1000);
@@ -65,7 +72,7 @@ export async function loadDemoClip(directory = demoAssetsDirectory()): Promise<D
       throw new Error(`the demo clip must be VP8 + Opus (${CLIP_FILE})`);
     const { frames: video, endMs: durationMs } = await frames(videoTrack);
     if (!video[0]?.key) throw new Error('the demo clip must start with a keyframe');
-    const { frames: audio } = await frames(audioTrack, durationMs);
+    const { frames: audio } = await frames(audioTrack, durationMs, OPUS_FRAME_MS);
     const stills = await Promise.all(
       (await readdir(directory))
         .filter((name) => /^thumbnail-\d+\.jpg$/.test(name))
