@@ -14,6 +14,7 @@ async function connect(peer: DemoPeer): Promise<{
   receiver: RTCPeerConnection;
   video: Received[];
   audio: Received[];
+  requestKeyframe: () => void;
 }> {
   const receiver = new RTCPeerConnection({
     iceAdditionalHostAddresses: ['127.0.0.1'],
@@ -26,12 +27,16 @@ async function connect(peer: DemoPeer): Promise<{
   });
   const video: Received[] = [];
   const audio: Received[] = [];
-  receiver.ontrack = ({ track }) =>
+  let requestKeyframe = (): void => undefined;
+  receiver.ontrack = ({ track, receiver: rtpReceiver }) => {
+    if (track.kind === 'video')
+      requestKeyframe = () => void rtpReceiver.sendRtcpPLI(track.ssrc ?? 0).catch(() => undefined);
     track.onReceiveRtp.subscribe(({ header, payload }) => {
       const into = track.kind === 'video' ? video : audio;
       const keyStart = track.kind === 'video' && Vp8RtpPayload.deSerialize(payload).isKeyframe;
       into.push({ seq: header.sequenceNumber, ts: header.timestamp, keyStart });
     });
+  };
   await receiver.setRemoteDescription({ type: 'offer', sdp: await peer.offer() });
   await receiver.setLocalDescription(await receiver.createAnswer());
   await new Promise<void>((resolve) => {
@@ -42,7 +47,7 @@ async function connect(peer: DemoPeer): Promise<{
       });
   });
   await peer.answer(receiver.localDescription?.sdp ?? '');
-  return { receiver, video, audio };
+  return { receiver, video, audio, requestKeyframe: () => requestKeyframe() };
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,5 +120,38 @@ describe('DemoPeer (werift publisher of the looping clip)', () => {
       ),
     ).toEqual(new Set([1]));
     expect(peer.stats.videoFrames).toBeGreaterThanOrEqual(frameStarts.length);
+  }, 20_000);
+
+  it('answers a keyframe request (PLI) with the next keyframe of the clip at once, timestamps still continuous', async () => {
+    const peer = new DemoPeer(clip, { gone: () => undefined });
+    const { receiver, video, requestKeyframe } = await connect(peer);
+    const frames = () => [...new Set(video.map((packet) => packet.ts))];
+    const isKey = (ts: number) => video.find((packet) => packet.ts === ts)?.keyStart ?? false;
+    let before = 0;
+    try {
+      // Wait until mid-loop (the last frame a delta, the next keyframe 5+ frames away)...
+      for (let waited = 0; waited < 10_000; waited += 10) {
+        const seen = frames();
+        const lastKey = seen.findLastIndex(isKey);
+        if (lastKey >= 0 && seen.length - 1 - lastKey >= 1 && seen.length - 1 - lastKey <= 4) break;
+        await wait(10);
+      }
+      before = frames().length;
+      requestKeyframe();
+      for (let waited = 0; frames().length < before + 3 && waited < 5000; waited += 20)
+        await wait(20);
+    } finally {
+      await peer.close();
+      await receiver.close();
+    }
+    // ...then a keyframe comes within 2 frames (one may have been on its way), not 5+ later.
+    expect(
+      frames()
+        .slice(before, before + 2)
+        .some(isKey),
+    ).toBe(true);
+    expect(peer.stats.keyframeRequests).toBe(1);
+    expect(peer.stats.skippedMs).toBeGreaterThan(0);
+    expect(new Set(gaps(frames(), 2 ** 32))).toEqual(new Set([3600]));
   }, 20_000);
 });
