@@ -23,6 +23,9 @@ module.exports = {
         { entryName: 'media-worker', entryPath: './src/media-worker.ts' },
       ],
       tsConfig: './tsconfig.app.json',
+      // The demo stream's clip and stills (read at run time, see libs/api/demo/src/lib/demo-clip.ts);
+      // beside the bundle, so `npm start` and the Docker image (which copies only dist/) have them.
+      assets: [{ input: 'libs/api/demo/assets', glob: '*.{webm,jpg}', output: 'assets/demo' }],
       outputHashing: 'none',
       generatePackageJson: false,
       externalDependencies: 'all',

@@ -1,1 +1,2 @@
+export * from './lib/demo-publisher.service';
 export * from './lib/demo.module';

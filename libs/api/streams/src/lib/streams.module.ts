@@ -23,6 +23,12 @@ import { ThumbnailsService } from './thumbnails.service';
     ThumbnailsService,
   ],
   controllers: [ThumbnailsController],
-  exports: [StreamsService, StreamEventsPublisher, StreamerPresenceService, StreamLifecycle],
+  exports: [
+    StreamsService,
+    StreamEventsPublisher,
+    StreamerPresenceService,
+    StreamLifecycle,
+    ThumbnailsService,
+  ],
 })
 export class StreamsModule {}

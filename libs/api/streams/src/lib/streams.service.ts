@@ -39,6 +39,19 @@ export class StreamsService {
     return stream;
   }
 
+  /** Whether any stream exists at all (the demo seeds only into a database without one). */
+  any(): Promise<boolean> {
+    return this.streams.exists();
+  }
+
+  /** The LIVE demo stream, if there is one (the demo publisher feeds it). */
+  liveDemo(): Promise<StreamEntity | null> {
+    return this.streams.findOne({
+      where: { isDemo: true, status: StreamStatus.LIVE },
+      order: { startedAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   /** LIVE streams, most viewers first (as of the last coalesced count), then longest running. */
   live(limit: number, offset: number): Promise<StreamEntity[]> {
     return this.streams.find({
