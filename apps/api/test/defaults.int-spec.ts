@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import { eventually, uniqueUsername } from './support/graphql-client';
 import { freePort, ROOT, spawnServer, waitForHealth, type ServerProcess } from './support/process';
 
@@ -83,7 +83,7 @@ describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const page = await context.newPage();
-      await page.goto(`${origin}/signup?returnUrl=%2Fstudio`, { waitUntil: 'domcontentloaded' });
+      await gotoApp(page, `${origin}/signup?returnUrl=%2Fstudio`);
       await page.fill('input[name=username]', uniqueUsername('dflt'));
       await page.fill('input[name=password]', 'correct horse battery');
       await page.click('button[type=submit]');
@@ -111,7 +111,7 @@ describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.
       const liveSeconds = (Date.now() - connectedAt) / 1000;
 
       const viewer = await context.newPage();
-      await viewer.goto(`${origin}/streams/${streamId}`, { waitUntil: 'domcontentloaded' });
+      await gotoApp(viewer, `${origin}/streams/${streamId}`);
       const replay = viewer.locator('[data-testid=replay-video]');
       await replay.waitFor({ timeout: 60_000 });
       const src = await replay.evaluate((element) => (element as HTMLVideoElement).currentSrc);

@@ -11,7 +11,7 @@ import { StreamsService } from '@finserve/api/streams';
 import { Role } from '@finserve/shared';
 
 import type { RunningApp } from '../src/bootstrap';
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import { eventually, registerUser } from './support/graphql-client';
 import { startTestApp } from './support/test-app';
 
@@ -141,7 +141,7 @@ describeBrowser('the demo stream (SEED_DEMO=true): a server-side publisher loops
 
   it("shows the demo card with a real thumbnail from the clip, and a first visitor's click on it plays moving video within 5 s, with sound", async () => {
     const page = await newPage();
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     const card = page.locator(`[data-stream-id="${streamId}"]`);
     const thumbnail = card.locator('img[data-testid=stream-thumbnail]');
     const image = await eventually(

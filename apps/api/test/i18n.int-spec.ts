@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import {
   CREATE_STREAM,
   gql,
@@ -87,7 +87,7 @@ describeBrowser('the web app in French and English (one build, language from the
   };
 
   const signIn = async (page: Page, username: string, password = PASSWORD) => {
-    await page.goto(`${running.url}/signin`);
+    await gotoApp(page, `${running.url}/signin`);
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
@@ -114,7 +114,7 @@ describeBrowser('the web app in French and English (one build, language from the
     const viewer = await userWithMoney('viewer');
 
     const page = await newPage('fr-FR');
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     await page.getByRole('heading', { name: 'En direct', exact: true }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
     await page.getByRole('heading', { name: 'À venir' }).waitFor();
@@ -152,7 +152,7 @@ describeBrowser('the web app in French and English (one build, language from the
     await page.fill('input[name=password]', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForURL(`${running.url}/`);
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     await page.getByRole('button', { name: 'Envoyer un pourboire' }).click();
     const balance = page.locator('[data-testid=tip-balance][data-cents="5000"]');
     await balance.waitFor();
@@ -175,7 +175,7 @@ describeBrowser('the web app in French and English (one build, language from the
       'a envoyé un pourboire de 10,00 $US',
     );
     await screenshots(page, 'fr-viewer');
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     await page.getByRole('heading', { name: 'À venir' }).waitFor();
     await screenshots(page, 'fr-stream-list');
     expect(await phoneOverflow(page)).toBeLessThanOrEqual(375);
@@ -185,7 +185,7 @@ describeBrowser('the web app in French and English (one build, language from the
     const viewer = await userWithMoney('english');
     const { streamId } = await liveStream(running.url, 'Opening bell');
     const page = await newPage('en-US');
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     await page.getByRole('heading', { name: 'Live now' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.getByRole('heading', { name: 'Upcoming' }).waitFor();
@@ -198,7 +198,7 @@ describeBrowser('the web app in French and English (one build, language from the
     await page.fill('input[name=password]', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForURL(`${running.url}/`);
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     await page.getByRole('button', { name: 'Send tip' }).click();
     const balance = page.locator('[data-testid=tip-balance][data-cents="5000"]');
     await balance.waitFor();
@@ -207,7 +207,7 @@ describeBrowser('the web app in French and English (one build, language from the
 
   it('switches language from the menu and keeps the choice across reloads', async () => {
     const page = await newPage('en-US');
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     await page.getByRole('heading', { name: 'Live now' }).waitFor();
 
     await page.click('[data-testid=language-menu]');
@@ -215,7 +215,7 @@ describeBrowser('the web app in French and English (one build, language from the
     await page.getByRole('heading', { name: 'En direct', exact: true }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
 
-    await page.reload();
+    await page.reload({ waitUntil: 'domcontentloaded' });
     await page.getByRole('heading', { name: 'En direct', exact: true }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
     await page.getByRole('link', { name: 'Se connecter' }).waitFor();
@@ -224,7 +224,7 @@ describeBrowser('the web app in French and English (one build, language from the
     await page.click('[data-testid=language-menu]');
     await Promise.all([page.waitForEvent('load'), page.click('[data-testid=language-en]')]);
     await page.getByRole('heading', { name: 'Live now' }).waitFor();
-    await page.reload();
+    await page.reload({ waitUntil: 'domcontentloaded' });
     await page.getByRole('heading', { name: 'Live now' }).waitFor();
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import {
   errorCode,
   eventually,
@@ -76,7 +76,7 @@ describeWithBrowser('web app session renewal browser tests')(
 
     const signUp = async (page: Page, prefix: string): Promise<string> => {
       const username = uniqueUsername(prefix);
-      await page.goto(`${running.url}/signup`);
+      await gotoApp(page, `${running.url}/signup`);
       await page.fill('input[name=username]', username);
       await page.fill('input[name=password]', PASSWORD);
       await page.click('button[type=submit]');
@@ -109,7 +109,7 @@ describeWithBrowser('web app session renewal browser tests')(
       expect(first.refreshToken).toBeTruthy();
 
       // Three messages, 1.5 token lifetimes apart (> 4 lifetimes in all), without signing in again.
-      await page.goto(`${running.url}/streams/${streamId}`);
+      await gotoApp(page, `${running.url}/streams/${streamId}`);
       await page.locator('[data-testid=chat-input]').waitFor();
       const started = Date.now();
       for (let i = 1; i <= 3; i++) {
@@ -140,11 +140,11 @@ describeWithBrowser('web app session renewal browser tests')(
       // Away from the app longer than a token lives (no timer runs), then back: still signed in.
       await page.goto('about:blank');
       await sleep(TTL_SECONDS * 1500);
-      await page.goto(`${running.url}/studio`);
+      await gotoApp(page, `${running.url}/studio`);
       await page.locator('[data-testid=studio]').waitFor();
       expect(new URL(page.url()).pathname).toBe('/studio');
       await sleep(TTL_SECONDS * 1500);
-      await page.reload();
+      await page.reload({ waitUntil: 'domcontentloaded' });
       await page.locator('[data-testid=studio]').waitFor();
       await expect(page.locator('[data-testid=account-menu]').textContent()).resolves.toContain(
         username,
@@ -168,7 +168,7 @@ describeWithBrowser('web app session renewal browser tests')(
       const { streamId } = await liveStream(running.url, 'revoked session');
       const page = await newPage();
       const username = await signUp(page, 'revoked');
-      await page.goto(`${running.url}/streams/${streamId}`);
+      await gotoApp(page, `${running.url}/streams/${streamId}`);
       await say(page, 'before the revocation');
 
       // The same user, on another device, signs out everywhere.

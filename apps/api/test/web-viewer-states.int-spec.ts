@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import {
   CREATE_STREAM,
   END_STREAM,
@@ -61,7 +61,7 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
   it("says it waits for the streamer's video on a LIVE stream nobody publishes to (no endless spinner)", async () => {
     const { streamId } = await liveStream(running.url, 'Nobody sending yet');
     const page = await newPage();
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     await page.locator('[data-testid=viewer-page][data-status=LIVE]').waitFor();
     const waiting = page.locator('[data-testid=player-waiting]');
     await waiting.waitFor({ timeout: 20_000 });
@@ -106,7 +106,7 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
       refused++;
       await route.fulfill({ status: 404, contentType: 'text/plain', body: 'gone' });
     });
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     const failed = page.locator('[data-testid=replay-error]');
     await failed.waitFor({ timeout: 15_000 });
     expect(refused).toBeGreaterThan(0);
@@ -128,7 +128,7 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
     const { streamer, streamId } = await liveStream(running.url, 'Already over');
     await gql(running.url, END_STREAM, { id: streamId }, streamer.token);
     const page = await newPage();
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     await page.locator('[data-testid=viewer-page][data-status=ENDED]').waitFor();
     await page.locator('[data-testid=peak-viewers]').waitFor();
     expect(await page.locator('[data-testid=viewer-count]').count()).toBe(0);
@@ -162,9 +162,9 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
 
     // A watcher stays on the stream: its card comes first among the (many) live ones.
     const watcher = await newPage();
-    await watcher.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(watcher, `${running.url}/streams/${streamId}`);
     const page = await newPage();
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     const line = page.locator('[data-testid=chat-message].tip');
     await line.waitFor();
     await expect(line.locator('.author').textContent()).resolves.toBe('Bob Tipper');
@@ -173,7 +173,7 @@ describeBrowser('the viewer page in Chromium: waiting, failed replay, ended and 
     );
     expect(await line.textContent()).not.toContain(tipper.username);
 
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     const card = page.locator(`[data-testid=stream-card][data-stream-id="${streamId}"]`);
     await expect(card.locator('fs-stream-placeholder').textContent()).resolves.toBe('AD');
   }, 60_000);

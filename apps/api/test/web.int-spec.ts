@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
-import { describeWithBrowser, launchChromium, WEB_DIST } from './support/chromium';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import {
   CREATE_STREAM,
   END_STREAM,
@@ -60,7 +60,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
   /** Signs up through the UI on `page` (at `origin`), returns the user's id and username. */
   const signUp = async (page: Page, prefix: string, origin = running.url) => {
     const username = uniqueUsername(prefix);
-    await page.goto(`${origin}/signup`);
+    await gotoApp(page, `${origin}/signup`);
     await page.fill('input[name=username]', username);
     await page.fill('input[name=displayName]', `${prefix} ${username.slice(-4)}`);
     await page.fill('input[name=password]', PASSWORD);
@@ -153,11 +153,11 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     page.on('request', (request) => requests.push(request.url()));
 
     // A deep link straight from the address bar is the app, not a 404.
-    const deep = await page.goto(`${running.url}/streams/does-not-exist`);
+    const deep = await gotoApp(page, `${running.url}/streams/does-not-exist`);
     expect(deep?.status()).toBe(200);
     await page.getByText('This stream does not exist.').waitFor();
 
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     const cards = page.locator('[data-testid=stream-card]');
     await eventually(async () => ((await cards.count()) >= 3 ? true : undefined), 10_000);
     await page.evaluate(() => document.fonts.ready);
@@ -200,7 +200,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     const sooner = await schedule('Pre-market prep (sooner)', 60);
 
     const page = await newPage(); // anonymous
-    await page.goto(`${running.url}/`);
+    await gotoApp(page, `${running.url}/`);
     const item = (id: string) =>
       page.locator(`[data-testid=upcoming-item][data-upcoming-id="${id}"]`);
     await item(sooner.id).waitFor();
@@ -241,7 +241,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const page = await newPage();
-    await page.goto(`${running.url}/streams/${streamId}`);
+    await gotoApp(page, `${running.url}/streams/${streamId}`);
     const log = page.locator('[data-testid=chat-log]');
     await page.getByText('line 39').waitFor();
     const position = () =>
@@ -268,7 +268,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
 
   it('signs up, keeps the session across a reload, signs out, and guards /studio', async () => {
     const page = await newPage();
-    await page.goto(`${running.url}/studio`);
+    await gotoApp(page, `${running.url}/studio`);
     await page.waitForURL(/\/signin\?returnUrl=%2Fstudio/);
 
     await page.getByRole('link', { name: 'Create an account' }).click();
@@ -280,7 +280,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     await page.waitForURL(`${running.url}/studio`);
     await page.locator('[data-testid=studio]').waitFor();
 
-    await page.reload();
+    await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('[data-testid=studio]').waitFor();
     expect(new URL(page.url()).pathname).toBe('/studio');
     await expect(page.locator('[data-testid=account-menu]').textContent()).resolves.toContain(
@@ -291,7 +291,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.waitForURL(`${running.url}/`);
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
-    await page.goto(`${running.url}/studio`);
+    await gotoApp(page, `${running.url}/studio`);
     await page.waitForURL(/\/signin\?returnUrl=%2Fstudio/);
 
     // Signing in again (not up) lands on the page that asked for it.
@@ -327,7 +327,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       );
 
       // The streamer goes live from /studio with the fake camera.
-      await studio.goto(`${running.url}/studio`);
+      await gotoApp(studio, `${running.url}/studio`);
       await studio.fill('[data-testid=stream-title]', 'Opening bell: live');
       await studio.fill('[data-testid=stream-description]', 'Futures, then the open.');
       const goLive = studio.locator('[data-testid=go-live]');
@@ -345,7 +345,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       });
 
       // The list shows it LIVE; its viewer count rises as viewers open it, without a reload.
-      await list.goto(`${running.url}/`);
+      await gotoApp(list, `${running.url}/`);
       const card = list.locator(`[data-stream-id="${streamId}"]`);
       await card.waitFor();
       await expect(card.locator('[data-testid=live-badge]').textContent()).resolves.toContain(
@@ -367,12 +367,12 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
         250,
       );
 
-      await viewerA.goto(`${running.url}/streams/${streamId}`);
+      await gotoApp(viewerA, `${running.url}/streams/${streamId}`);
       await eventually(
         async () => ((await cardCount(list, streamId)) === 1 ? true : undefined),
         10_000,
       );
-      await viewerB.goto(`${proxied}/streams/${streamId}`);
+      await gotoApp(viewerB, `${proxied}/streams/${streamId}`);
       await eventually(
         async () => ((await cardCount(list, streamId)) === 2 ? true : undefined),
         10_000,
@@ -386,7 +386,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await expectMovingVideo(viewerB);
 
       // Anonymous viewers watch and read, and are asked to sign in to chat or tip.
-      await anonymous.goto(`${running.url}/streams/${streamId}`);
+      await gotoApp(anonymous, `${running.url}/streams/${streamId}`);
       await anonymous.locator('[data-testid=chat-signin]').waitFor();
       await anonymous.locator('[data-testid=tip-signin]').waitFor();
       expect(await anonymous.locator('[data-testid=chat-input]').count()).toBe(0);
@@ -488,13 +488,13 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await screenshots(list, 'stream-list');
       await screenshots(viewerB, 'viewer');
       await screenshots(studio, 'studio');
-      await list.goto(`${running.url}/streams/${streamId}/stats`);
+      await gotoApp(list, `${running.url}/streams/${streamId}/stats`);
       await list.locator('[data-testid=stream-stats]').waitFor();
       await screenshots(list, 'stream-stats');
-      await list.goto(`${running.url}/stats`);
+      await gotoApp(list, `${running.url}/stats`);
       await list.locator('[data-testid=platform-stats]').waitFor();
       await screenshots(list, 'platform-stats');
-      await anonymous.goto(`${running.url}/signin`);
+      await gotoApp(anonymous, `${running.url}/signin`);
       await screenshots(anonymous, 'sign-in');
 
       // Ending asks first: Cancel keeps the stream live.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request, type Response } from 'playwright-core';
 
 // The production build of the web app (npm test builds it; see package.json).
 export const WEB_DIST = join(__dirname, '..', '..', '..', '..', 'dist', 'apps', 'web', 'browser');
@@ -63,4 +63,37 @@ export function launchChromium(): Promise<Browser> {
       `--disable-features=${DISABLED_FEATURES}`,
     ],
   });
+}
+
+/**
+ * Opens `url` and waits for the app to render its shell, not for the `load` event: `load` waits
+ * for every subresource the page started (fonts, images, lazy chunks), which proves nothing
+ * about the app and, on a starved machine, can stall past the test's budget. On a timeout the
+ * error lists the requests still pending, so a stall names its cause.
+ */
+export async function gotoApp(page: Page, url: string): Promise<Response | null> {
+  const pending = new Map<Request, number>();
+  const started = Date.now();
+  const onRequest = (request: Request) => pending.set(request, Date.now());
+  const onDone = (request: Request) => pending.delete(request);
+  page.on('request', onRequest);
+  page.on('requestfinished', onDone);
+  page.on('requestfailed', onDone);
+  try {
+    const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.locator('fs-root > *').first().waitFor({ state: 'attached' });
+    return response;
+  } catch (error) {
+    const stalled = [...pending].map(
+      ([request, at]) =>
+        `${request.method()} ${request.url()} (${request.resourceType()}, pending since +${at - started} ms)`,
+    );
+    throw new Error(
+      `${url} did not render: ${error instanceof Error ? error.message : String(error)}\npending: ${stalled.join('\n  ') || 'none'}`,
+    );
+  } finally {
+    page.off('request', onRequest);
+    page.off('requestfinished', onDone);
+    page.off('requestfailed', onDone);
+  }
 }
