@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     else
       log(
         startupSummary(config, port)
-          .map((line) => line.trim())
+          .map((line) => line.trim().replace(/\s+/g, ' '))
           .join('; '),
       );
   }
