@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 
 import { Client } from 'pg';
 
-import { freePort, spawnServer } from './support/process';
+import { spawnServer } from './support/process';
 
 /** A new empty database on the test server (or null when the run uses its embedded server). */
 async function emptyDatabase(): Promise<{
@@ -59,10 +59,8 @@ describe('start-up failures a user can fix: one line, no stack, nothing half don
     const url = new URL(server);
     url.password = 'hunter2-secret';
     url.pathname = '/finserve_no_such_database';
-    const { code, lines } = await runToExit({
-      PORT: String(await freePort()),
-      DATABASE_URL: url.toString(),
-    });
+    // PORT=0: the database check is what fails (a fixed port could be taken by anything).
+    const { code, lines } = await runToExit({ PORT: '0', DATABASE_URL: url.toString() });
     expect(code).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('DATABASE_URL=');
@@ -73,9 +71,9 @@ describe('start-up failures a user can fix: one line, no stack, nothing half don
   }, 40_000);
 
   it('says nothing answers when the database server is down', async () => {
-    const closedPort = await freePort();
+    const closedPort = 1; // tcpmux: nothing listens there
     const { code, lines } = await runToExit({
-      PORT: String(await freePort()),
+      PORT: '0',
       DATABASE_URL: `postgres://someone:pw@127.0.0.1:${closedPort}/finserve`,
     });
     expect(code).toBe(1);
@@ -86,9 +84,10 @@ describe('start-up failures a user can fix: one line, no stack, nothing half don
 
   it('fails on a port already in use before migrating or seeding anything', async () => {
     const database = await emptyDatabase();
+    // The port is the one this test holds: nothing else can take it meanwhile.
     const blocker: Server = createServer();
-    const port = await freePort();
-    await new Promise<void>((resolve) => blocker.listen(port, '0.0.0.0', resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+    const { port } = blocker.address() as AddressInfo;
     try {
       const { code, lines } = await runToExit({
         PORT: String(port),
