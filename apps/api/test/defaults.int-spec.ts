@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import { eventually, uniqueUsername } from './support/graphql-client';
-import { freePort, ROOT, spawnServer, waitForHealth, type ServerProcess } from './support/process';
+import { ROOT, spawnServer, waitForHealth, type ServerProcess } from './support/process';
 
 const describeBrowser = describeWithBrowser('the default-settings browser test');
 
@@ -49,12 +49,18 @@ describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.
     if (!existsSync(join(WEB_DIST, 'index.html')))
       throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
     database = await freshDatabase();
-    const port = await freePort();
     // Nothing but what a user of the quick start has: the repository as the working directory
     // (so DATA_DIR is the default `.data`), no NODE_ENV, no secrets, default log level. Only the
-    // port (3000 may be taken on a developer's machine) and the database are given.
-    server = spawnServer({ PORT: String(port), DATABASE_URL: database.url });
-    await waitForHealth(server, port, 90_000);
+    // port (3000 may be taken on a developer's machine: any free one, read from the start-up
+    // summary) and the database are given.
+    const started = spawnServer({ PORT: '0', DATABASE_URL: database.url });
+    server = started;
+    const port = await eventually(
+      () => /App: http:\/\/localhost:(\d+)\//.exec(started.output())?.[1],
+      90_000,
+      100,
+    );
+    await waitForHealth(started, Number(port), 30_000);
     origin = `http://127.0.0.1:${port}`;
     browser = await launchChromium();
   }, 120_000);
