@@ -141,8 +141,13 @@ describeWithBrowser('web app session renewal browser tests')(
       await page.goto('about:blank');
       await sleep(TTL_SECONDS * 1500);
       await gotoApp(page, `${running.url}/studio`);
-      await page.locator('[data-testid=studio]').waitFor();
+      // The guard renews the expired token first; a failed renewal would land on /signin.
+      await page
+        .locator('[data-testid=studio], input[name=password]')
+        .first()
+        .waitFor({ timeout: 60_000 });
       expect(new URL(page.url()).pathname).toBe('/studio');
+      await page.locator('[data-testid=studio]').waitFor();
       await sleep(TTL_SECONDS * 1500);
       await page.reload({ waitUntil: 'domcontentloaded' });
       await page.locator('[data-testid=studio]').waitFor();
