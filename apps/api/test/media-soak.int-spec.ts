@@ -65,122 +65,126 @@ describe('media session flood (soak)', () => {
     }
   }, 30_000);
 
-  it(`refuses abandoned sessions beyond the limits, reaps the rest, and is back to baseline fds and RSS ${SETTLE_SECONDS} s later while a viewer keeps receiving`, async () => {
-    const pid = server.child.pid as number;
-    const { streamer, streamId } = await liveStream(url, 'soak');
-    const publisher = new SyntheticPublisher();
-    peers.push(publisher);
-    const published = await gql(
-      url,
-      PUBLISH,
-      { s: streamId, sdp: await publisher.offer() },
-      streamer.token,
-      { 'x-forwarded-for': '192.0.2.1' },
-    );
-    expect(published.errors).toBeUndefined();
-    await publisher.answer(published.data?.['publishStream'].sdp as string);
-    publisher.start();
-    const viewer = new CountingSubscriber();
-    peers.push(viewer);
-    const played = await gql(url, PLAY, { s: streamId, sdp: await viewer.offer() }, undefined, {
-      'x-forwarded-for': '192.0.2.2',
-    });
-    expect(played.errors).toBeUndefined();
-    await viewer.answer(played.data?.['playStream'].sdp as string);
-
-    // One real offer, sent again and again: each POST makes the SFU build a peer connection.
-    const template = new CountingSubscriber();
-    const offer = await template.offer();
-    await template.close();
-    const whep = (ip: string) =>
-      fetch(`${url}/whep/${streamId}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/sdp', 'x-forwarded-for': ip },
-        body: offer,
-      }).then(async (response) => {
-        await response.arrayBuffer();
-        return response.status;
-      });
-
-    /** SESSIONS abandoned offers from one address, then SESSIONS from as many addresses. */
-    const flood = async (oneIp: string, manyFirstOctet: number) => {
-      const fromOne: number[] = [];
-      for (let i = 0; i < SESSIONS; i += 25)
-        fromOne.push(
-          ...(await Promise.all(
-            Array.from({ length: Math.min(25, SESSIONS - i) }, () => whep(oneIp)),
-          )),
-        );
-      const fromMany: number[] = [];
-      const manyStarted = Date.now();
-      for (let i = 0; i < SESSIONS; i += 25)
-        fromMany.push(
-          ...(await Promise.all(
-            Array.from({ length: Math.min(25, SESSIONS - i) }, (_, j) => {
-              const n = i + j;
-              return whep(`${manyFirstOctet}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`);
-            }),
-          )),
-        );
-      return { fromOne, fromMany, manyMs: Date.now() - manyStarted };
-    };
-
-    // Warm up with a whole flood (first peer connections compile code, the allocator and V8 grow
-    // their pools to the high-water mark), let it be reaped, then take the baseline: the measured
-    // flood must leave nothing behind.
-    const warmUp = await flood('198.51.100.66', 11);
-    expect(warmUp.fromOne.filter((s) => s === 201).length).toBeGreaterThan(0);
-    const beforeWarmUp = footprint(pid);
-    await sleep(CONNECT_TIMEOUT_MS + 5000);
-    const baseline = footprint(pid);
-
-    // The viewer's video must never stop: sample its packet count every second.
-    const stalls: number[] = [];
-    let last = viewer.stats.video;
-    let lastAt = Date.now();
-    const sampler = setInterval(() => {
-      if (viewer.stats.video > last) {
-        last = viewer.stats.video;
-        lastAt = Date.now();
-      } else if (Date.now() - lastAt > 2000) stalls.push(Date.now() - lastAt);
-    }, 1000);
-
-    try {
-      const { fromOne, fromMany, manyMs } = await flood('198.51.100.77', 10);
-      const count = (statuses: number[], status: number) =>
-        statuses.filter((s) => s === status).length;
-      const peak = footprint(pid);
-      // A refused viewer over GraphQL gets the documented code.
-      const refused = await gql(url, PLAY, { s: streamId, sdp: offer }, undefined, {
-        'x-forwarded-for': '198.51.100.77',
-      });
-
-      await sleep(SETTLE_SECONDS * 1000);
-      const after = footprint(pid);
-      process.stdout.write(
-        `soak: ${SESSIONS} from one IP (${count(fromOne, 201)} admitted), ${SESSIONS} from many in ${manyMs} ms (${count(fromMany, 201)} admitted); ` +
-          `first flood peak: fds ${beforeWarmUp.fds}, RSS ${beforeWarmUp.rssKiB} KiB; ` +
-          `fds ${baseline.fds} -> peak ${peak.fds} -> ${after.fds}; RSS ${baseline.rssKiB} KiB -> peak ${peak.rssKiB} KiB -> ${after.rssKiB} KiB; ` +
-          `viewer video packets ${viewer.stats.video}, stalls ${JSON.stringify(stalls)}\n`,
+  it(
+    `refuses abandoned sessions beyond the limits, reaps the rest, and is back to baseline fds and RSS ${SETTLE_SECONDS} s later while a viewer keeps receiving`,
+    async () => {
+      const pid = server.child.pid as number;
+      const { streamer, streamId } = await liveStream(url, 'soak');
+      const publisher = new SyntheticPublisher();
+      peers.push(publisher);
+      const published = await gql(
+        url,
+        PUBLISH,
+        { s: streamId, sdp: await publisher.offer() },
+        streamer.token,
+        { 'x-forwarded-for': '192.0.2.1' },
       );
-      // One address: at most MEDIA_MAX_SESSIONS_PER_IP open, everything else 429.
-      expect(count(fromOne, 201)).toBeLessThanOrEqual(20);
-      expect(count(fromOne, 201) + count(fromOne, 429)).toBe(SESSIONS);
-      expect(errorCode(refused)).toBe('RATE_LIMITED');
-      // Many addresses: at most the stream's cap open at once (abandoned ones are reaped after
-      // MEDIA_CONNECT_TIMEOUT_MS, freeing room), everything else 429.
-      expect(count(fromMany, 429)).toBeGreaterThan(0);
-      expect(count(fromMany, 201)).toBeLessThanOrEqual(
-        PER_STREAM_CAP * (Math.ceil(manyMs / CONNECT_TIMEOUT_MS) + 1),
-      );
-      expect(count(fromMany, 201) + count(fromMany, 429)).toBe(SESSIONS);
-      expect(after.fds).toBeLessThanOrEqual(baseline.fds * 1.1);
-      expect(after.rssKiB).toBeLessThanOrEqual(baseline.rssKiB * 1.1);
-      expect(stalls).toEqual([]);
-      // The abandoned sessions are gone: the same address is admitted again.
-      expect(await whep('198.51.100.77')).toBe(201);
-    } finally {
-      clearInterval(sampler);
-    }
-  }, 300_000);
+      expect(published.errors).toBeUndefined();
+      await publisher.answer(published.data?.['publishStream'].sdp as string);
+      publisher.start();
+      const viewer = new CountingSubscriber();
+      peers.push(viewer);
+      const played = await gql(url, PLAY, { s: streamId, sdp: await viewer.offer() }, undefined, {
+        'x-forwarded-for': '192.0.2.2',
+      });
+      expect(played.errors).toBeUndefined();
+      await viewer.answer(played.data?.['playStream'].sdp as string);
+
+      // One real offer, sent again and again: each POST makes the SFU build a peer connection.
+      const template = new CountingSubscriber();
+      const offer = await template.offer();
+      await template.close();
+      const whep = (ip: string) =>
+        fetch(`${url}/whep/${streamId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/sdp', 'x-forwarded-for': ip },
+          body: offer,
+        }).then(async (response) => {
+          await response.arrayBuffer();
+          return response.status;
+        });
+
+      /** SESSIONS abandoned offers from one address, then SESSIONS from as many addresses. */
+      const flood = async (oneIp: string, manyFirstOctet: number) => {
+        const fromOne: number[] = [];
+        for (let i = 0; i < SESSIONS; i += 25)
+          fromOne.push(
+            ...(await Promise.all(
+              Array.from({ length: Math.min(25, SESSIONS - i) }, () => whep(oneIp)),
+            )),
+          );
+        const fromMany: number[] = [];
+        const manyStarted = Date.now();
+        for (let i = 0; i < SESSIONS; i += 25)
+          fromMany.push(
+            ...(await Promise.all(
+              Array.from({ length: Math.min(25, SESSIONS - i) }, (_, j) => {
+                const n = i + j;
+                return whep(`${manyFirstOctet}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`);
+              }),
+            )),
+          );
+        return { fromOne, fromMany, manyMs: Date.now() - manyStarted };
+      };
+
+      // Warm up with a whole flood (first peer connections compile code, the allocator and V8 grow
+      // their pools to the high-water mark), let it be reaped, then take the baseline: the measured
+      // flood must leave nothing behind.
+      const warmUp = await flood('198.51.100.66', 11);
+      expect(warmUp.fromOne.filter((s) => s === 201).length).toBeGreaterThan(0);
+      const beforeWarmUp = footprint(pid);
+      await sleep(CONNECT_TIMEOUT_MS + 5000);
+      const baseline = footprint(pid);
+
+      // The viewer's video must never stop: sample its packet count every second.
+      const stalls: number[] = [];
+      let last = viewer.stats.video;
+      let lastAt = Date.now();
+      const sampler = setInterval(() => {
+        if (viewer.stats.video > last) {
+          last = viewer.stats.video;
+          lastAt = Date.now();
+        } else if (Date.now() - lastAt > 2000) stalls.push(Date.now() - lastAt);
+      }, 1000);
+
+      try {
+        const { fromOne, fromMany, manyMs } = await flood('198.51.100.77', 10);
+        const count = (statuses: number[], status: number) =>
+          statuses.filter((s) => s === status).length;
+        const peak = footprint(pid);
+        // A refused viewer over GraphQL gets the documented code.
+        const refused = await gql(url, PLAY, { s: streamId, sdp: offer }, undefined, {
+          'x-forwarded-for': '198.51.100.77',
+        });
+
+        await sleep(SETTLE_SECONDS * 1000);
+        const after = footprint(pid);
+        process.stdout.write(
+          `soak: ${SESSIONS} from one IP (${count(fromOne, 201)} admitted), ${SESSIONS} from many in ${manyMs} ms (${count(fromMany, 201)} admitted); ` +
+            `first flood peak: fds ${beforeWarmUp.fds}, RSS ${beforeWarmUp.rssKiB} KiB; ` +
+            `fds ${baseline.fds} -> peak ${peak.fds} -> ${after.fds}; RSS ${baseline.rssKiB} KiB -> peak ${peak.rssKiB} KiB -> ${after.rssKiB} KiB; ` +
+            `viewer video packets ${viewer.stats.video}, stalls ${JSON.stringify(stalls)}\n`,
+        );
+        // One address: at most MEDIA_MAX_SESSIONS_PER_IP open, everything else 429.
+        expect(count(fromOne, 201)).toBeLessThanOrEqual(20);
+        expect(count(fromOne, 201) + count(fromOne, 429)).toBe(SESSIONS);
+        expect(errorCode(refused)).toBe('RATE_LIMITED');
+        // Many addresses: at most the stream's cap open at once (abandoned ones are reaped after
+        // MEDIA_CONNECT_TIMEOUT_MS, freeing room), everything else 429.
+        expect(count(fromMany, 429)).toBeGreaterThan(0);
+        expect(count(fromMany, 201)).toBeLessThanOrEqual(
+          PER_STREAM_CAP * (Math.ceil(manyMs / CONNECT_TIMEOUT_MS) + 1),
+        );
+        expect(count(fromMany, 201) + count(fromMany, 429)).toBe(SESSIONS);
+        expect(after.fds).toBeLessThanOrEqual(baseline.fds * 1.1);
+        expect(after.rssKiB).toBeLessThanOrEqual(baseline.rssKiB * 1.1);
+        expect(stalls).toEqual([]);
+        // The abandoned sessions are gone: the same address is admitted again.
+        expect(await whep('198.51.100.77')).toBe(201);
+      } finally {
+        clearInterval(sampler);
+      }
+    },
+    150_000 + SETTLE_SECONDS * 1000 + SESSIONS * 60,
+  );
 });
