@@ -207,7 +207,12 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
       if (refusal) throw new BadUserInputError(`candidate refused: ${refusal}`);
     }
     await this.media
-      .request(session.streamId, { op: 'candidate', sessionId, candidate, sdpMid })
+      .request(session.streamId, {
+        op: 'candidate',
+        sessionId,
+        candidate: candidate.trim().replace(/^a=/, ''),
+        sdpMid,
+      })
       .catch(this.mapError);
   }
 
