@@ -88,6 +88,31 @@ describe('media abuse limits', () => {
     }, 60_000);
   });
 
+  describe('silent peers', () => {
+    let running: RunningApp;
+    beforeAll(async () => {
+      running = await startTestApp();
+    });
+    afterAll(() => running?.close());
+
+    it('closes a connected viewer whose peer went away without closeMediaSession (within the 30 s ICE consent expiry)', async () => {
+      const { url } = running;
+      const signaling = running.app.get(SignalingService);
+      const { streamId } = await liveStream(url, 'silent');
+      const viewer = new CountingSubscriber();
+      peers.push(viewer);
+      const played = await gql(url, PLAY, { s: streamId, sdp: await viewer.offer() });
+      await viewer.answer(played.data?.['playStream'].sdp as string);
+      await eventually(() => (viewer.stats.connectedAt > 0 ? true : undefined), 10_000, 100);
+      const before = signaling.openSessions;
+      // Well past MEDIA_CONNECT_TIMEOUT_MS: a connected session is not reaped for being old.
+      await sleep(16_000);
+      expect(signaling.openSessions).toBe(before);
+      await viewer.close();
+      await eventually(() => (signaling.openSessions < before ? true : undefined), 35_000, 250);
+    }, 70_000);
+  });
+
   describe('rate limits', () => {
     let running: RunningApp;
     beforeAll(async () => {

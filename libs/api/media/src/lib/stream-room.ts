@@ -169,7 +169,8 @@ export class StreamRoom {
   /**
    * Closes a session that has not connected (ICE + DTLS) within connectTimeoutMs of its answer,
    * or whose connection failed (werift fails it when the peer stops answering ICE consent checks,
-   * RFC 7675): its UDP socket, DTLS and SRTP state are freed and the API forgets it.
+   * RFC 7675) or was closed by the peer: its UDP socket, DTLS and SRTP state are freed and the API
+   * forgets it. Sessions the room closes itself are no longer current and are left alone.
    */
   private reapWhenAbandoned(sessionId: string, pc: RTCPeerConnection): void {
     const reap = () => {
@@ -185,8 +186,9 @@ export class StreamRoom {
     const timer = timeoutMs ? setTimeout(reap, timeoutMs) : undefined;
     timer?.unref();
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected' || state === 'closed') clearTimeout(timer);
-      if (state === 'failed') reap();
+      if (state === 'connected') clearTimeout(timer);
+      // Closed under us (the peer's DTLS close_notify) or failed: the room lets it go.
+      if (state === 'failed' || state === 'closed') reap();
     });
   }
 
