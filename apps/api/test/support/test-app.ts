@@ -41,6 +41,12 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
     AUTH_RATE_LIMIT_PER_USERNAME_PER_HOUR: '1000000',
     WS_MAX_CONNECTIONS_PER_IP: '100000',
+    MEDIA_SESSIONS_PER_IP_PER_MINUTE: '1000000',
+    MEDIA_SESSIONS_PER_USER_PER_MINUTE: '1000000',
+    MEDIA_MAX_SESSIONS_PER_IP: '100000',
+    MEDIA_MAX_SESSIONS_PER_USER: '100000',
+    // Every test peer (werift, Chromium) is on 127.0.0.1; production refuses loopback candidates.
+    MEDIA_ALLOW_LOOPBACK_CANDIDATES: 'true',
     ...overrides,
   };
 }

@@ -5,3 +5,4 @@ export * from './lib/user.model';
 export * from './lib/users.service';
 export * from './lib/user.loader';
 export * from './lib/sessions.service';
+export * from './lib/user-bans';

@@ -14,6 +14,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { PasswordService } from './password.service';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
+import { UserBans } from './user-bans';
 import { UserEntity } from './user.entity';
 import { UserLoader } from './user.loader';
 import { UsersService } from './users.service';
@@ -39,11 +40,12 @@ import { UsersService } from './users.service';
     TokenService,
     UsersService,
     UserLoader,
+    UserBans,
     // Secure by default: authentication first, then roles, on every handler of the app.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, UsersService, UserLoader],
+  exports: [TokenService, UsersService, UserLoader, UserBans],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(private readonly auth: AuthService) {}

@@ -19,6 +19,7 @@ import { normalizeUsername, Role } from '@finserve/shared';
 import type { LoginInput, RegisterInput } from './dto/auth.input';
 import { PasswordService } from './password.service';
 import { SessionsService } from './sessions.service';
+import { UserBans } from './user-bans';
 import type { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly config: AppConfig,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    private readonly bans: UserBans,
   ) {}
 
   /**
@@ -101,7 +103,8 @@ export class AuthService {
 
   /**
    * Platform-wide ban: every session revoked (tokens refused at once, sockets closed), sign-in
-   * refused, until unbanned. Admins cannot be banned (demote first, outside the API).
+   * refused, until unbanned; what the user still has going (LIVE stream, media sessions, stream
+   * key) is ended by the UserBans listeners. Admins cannot be banned (demote first, outside the API).
    */
   async ban(userId: string, reason: string | null): Promise<UserEntity> {
     const user = await this.users.findById(userId);
@@ -110,6 +113,7 @@ export class AuthService {
     await this.users.update(userId, { bannedAt: new Date(), banReason: reason });
     await this.sessions.revokeAll(userId, 'BANNED');
     this.logger.log(`user ${userId} banned`);
+    await this.bans.banned(userId);
     return user;
   }
 

@@ -22,6 +22,11 @@ export interface PeerOptions {
   recordingDirectory?: string;
   /** UDP ports for media sessions (MEDIA_UDP_PORT_RANGE); any free port when absent. */
   portRange?: [number, number];
+  /**
+   * A session not connected (ICE + DTLS) this long after its answer is closed (MEDIA_CONNECT_TIMEOUT_MS);
+   * none: never.
+   */
+  connectTimeoutMs?: number;
   /** STUN/TURN servers the SFU itself uses (none by default: it is the public end). */
   iceServers?: { urls: string; username?: string; credential?: string }[];
 }

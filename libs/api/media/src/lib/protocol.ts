@@ -44,7 +44,9 @@ export type WorkerToMain =
   | { kind: 'reply'; id: number; ok: false; error: string; code?: string }
   | { kind: 'event'; event: MediaEvent }
   /** A line for the API's log (the worker has no logger of its own). */
-  | { kind: 'log'; message: string };
+  | { kind: 'log'; message: string }
+  /** The worker closed a session by itself (never connected, peer gone, publisher replaced). */
+  | { kind: 'sessionGone'; streamId: string; sessionId: string };
 
 export type MainToWorker = { id: number; request: MediaRequest };
 

@@ -11,6 +11,8 @@ export class Sfu {
     private readonly options: PeerOptions,
     private readonly emit: (event: MediaEvent) => void,
     private readonly log: (message: string) => void = () => undefined,
+    /** A session the worker closed by itself: the API forgets it (its caps count down). */
+    private readonly gone: (streamId: string, sessionId: string) => void = () => undefined,
   ) {}
 
   async handle(request: MediaRequest): Promise<unknown> {
@@ -73,7 +75,11 @@ export class Sfu {
   private room(streamId: string): StreamRoom {
     let room = this.rooms.get(streamId);
     if (!room) {
-      room = new StreamRoom(streamId, this.options, this.emit);
+      room = new StreamRoom(streamId, this.options, this.emit, (sessionId) => {
+        if (this.sessions.get(sessionId) !== streamId) return;
+        this.sessions.delete(sessionId);
+        this.gone(streamId, sessionId);
+      });
       this.rooms.set(streamId, room);
     }
     return room;

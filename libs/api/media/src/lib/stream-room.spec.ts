@@ -1,4 +1,6 @@
-import { offeredVideoCodec } from './stream-room';
+import { RTCPeerConnection } from 'werift';
+
+import { offeredVideoCodec, StreamRoom } from './stream-room';
 
 const offer = (payloads: string, rtpmaps: string[]) =>
   [
@@ -39,5 +41,33 @@ describe('offeredVideoCodec', () => {
     ).toBe('video/VP8');
     expect(offeredVideoCodec(offer('45', ['a=rtpmap:45 AV1/90000']))).toBeUndefined();
     expect(offeredVideoCodec('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n')).toBeUndefined();
+  });
+});
+
+describe('StreamRoom reaping', () => {
+  it('closes a viewer session that never connects within connectTimeoutMs and reports it gone', async () => {
+    const gone: string[] = [];
+    const events: string[] = [];
+    const room = new StreamRoom(
+      'stream-1',
+      { additionalHostAddresses: [], connectTimeoutMs: 300 },
+      (event) => events.push(event.type),
+      (sessionId) => gone.push(sessionId),
+    );
+    const client = new RTCPeerConnection();
+    client.addTransceiver('video', { direction: 'recvonly' });
+    await client.setLocalDescription(await client.createOffer());
+    try {
+      await room.play('viewer-1', client.localDescription?.sdp ?? '');
+      expect(room.stats().subscribers).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(gone).toEqual(['viewer-1']);
+      expect(events).toContain('SESSION_CLOSED');
+      expect(room.stats().subscribers).toBe(0);
+      expect(room.isEmpty).toBe(true);
+    } finally {
+      await client.close();
+      await room.end();
+    }
   });
 });

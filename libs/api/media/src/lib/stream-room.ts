@@ -52,6 +52,8 @@ export class StreamRoom {
     readonly streamId: string,
     private readonly options: PeerOptions,
     private readonly emit: (event: MediaEvent) => void,
+    /** A session this room closed by itself (not connected in time, peer gone, replaced). */
+    private readonly gone: (sessionId: string) => void = () => undefined,
   ) {
     if (options.recordingDirectory)
       this.recording = new StreamRecording(options.recordingDirectory, streamId);
@@ -84,7 +86,11 @@ export class StreamRoom {
     const previous = this.publisher;
     this.publisher = { sessionId, pc, tracks };
     for (const subscriber of this.subscribers.values()) await this.attach(subscriber);
-    if (previous) await previous.pc.close();
+    if (previous) {
+      await previous.pc.close();
+      this.gone(previous.sessionId);
+    }
+    this.reapWhenAbandoned(sessionId, pc);
     pc.connectionStateChange.subscribe((state) => {
       if (this.publisher?.pc !== pc) return;
       if (state === 'connected') {
@@ -125,6 +131,7 @@ export class StreamRoom {
     await this.attach(subscriber);
     await gatheringComplete(pc);
     this.subscribers.set(sessionId, subscriber);
+    this.reapWhenAbandoned(sessionId, pc);
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') {
         this.emit({ type: 'SESSION_CONNECTED', streamId: this.streamId, sessionId });
@@ -157,6 +164,32 @@ export class StreamRoom {
     this.subscribers.delete(sessionId);
     await subscriber.pc.close();
     this.emit({ type: 'SESSION_CLOSED', streamId: this.streamId, sessionId });
+  }
+
+  /**
+   * Closes a session that has not connected (ICE + DTLS) within connectTimeoutMs of its answer,
+   * or whose connection failed (werift fails it when the peer stops answering ICE consent checks,
+   * RFC 7675) or was closed by the peer: its UDP socket, DTLS and SRTP state are freed and the API
+   * forgets it. Sessions the room closes itself are no longer current and are left alone.
+   */
+  private reapWhenAbandoned(sessionId: string, pc: RTCPeerConnection): void {
+    const reap = () => {
+      clearTimeout(timer);
+      const current =
+        this.publisher?.sessionId === sessionId
+          ? this.publisher.pc
+          : this.subscribers.get(sessionId)?.pc;
+      if (current !== pc) return;
+      void this.close(sessionId).finally(() => this.gone(sessionId));
+    };
+    const timeoutMs = this.options.connectTimeoutMs;
+    const timer = timeoutMs ? setTimeout(reap, timeoutMs) : undefined;
+    timer?.unref();
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') clearTimeout(timer);
+      // Closed under us (the peer's DTLS close_notify) or failed: the room lets it go.
+      if (state === 'failed' || state === 'closed') reap();
+    });
   }
 
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */

@@ -14,6 +14,7 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
     options,
     (event) => send({ kind: 'event', event }),
     (message) => send({ kind: 'log', message }),
+    (streamId, sessionId) => send({ kind: 'sessionGone', streamId, sessionId }),
   );
   port.on('message', (message: MainToWorker | 'shutdown') => {
     if (message === 'shutdown') {

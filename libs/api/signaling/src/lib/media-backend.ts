@@ -11,6 +11,20 @@ export abstract class MediaBackend {
   abstract request(streamId: string, request: MediaRequest): Promise<unknown>;
   /** Closes every media session of an ended stream; the embedded SFU returns its recording. */
   abstract endStream(streamId: string): Promise<unknown>;
+
+  private readonly goneListeners: ((streamId: string, sessionId: string) => void)[] = [];
+
+  /**
+   * Called when the media layer closed a session by itself (never connected, peer gone, publisher
+   * replaced), so signaling forgets it.
+   */
+  onSessionGone(listener: (streamId: string, sessionId: string) => void): void {
+    this.goneListeners.push(listener);
+  }
+
+  protected sessionGone(streamId: string, sessionId: string): void {
+    for (const listener of this.goneListeners) listener(streamId, sessionId);
+  }
 }
 
 export class MediaRequestError extends Error {

@@ -62,6 +62,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       additionalHostAddresses: this.config.MEDIA_HOST_ADDRESSES,
       recordingDirectory: join(this.config.DATA_DIR, 'recordings'),
       portRange: this.config.mediaUdpPortRange,
+      connectTimeoutMs: this.config.MEDIA_CONNECT_TIMEOUT_MS,
     };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) {
       const worker: MediaWorker = {
@@ -141,6 +142,10 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   private receive(worker: MediaWorker, message: WorkerToMain): void {
     if (message.kind === 'log') {
       this.logger.log(message.message);
+      return;
+    }
+    if (message.kind === 'sessionGone') {
+      this.sessionGone(message.streamId, message.sessionId);
       return;
     }
     if (message.kind === 'event') {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuthModule } from '@finserve/api/auth';
 import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
 import { StreamsModule } from '@finserve/api/streams';
 
@@ -23,7 +24,7 @@ const mediaBackendProvider = {
 };
 
 @Module({
-  imports: [StreamsModule],
+  imports: [StreamsModule, AuthModule],
   providers: [
     mediaBackendProvider,
     SignalingService,

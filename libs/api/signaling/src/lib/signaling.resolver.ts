@@ -3,6 +3,7 @@ import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graph
 
 import {
   AppConfig,
+  ClientIp,
   Clock,
   CurrentUser,
   PUB_SUB,
@@ -47,32 +48,38 @@ export class SignalingResolver {
 
   @Mutation(() => MediaSessionModel, {
     description:
-      "The streamer's console publishes: SDP offer (sendonly audio/video) -> SFU answer. Only the stream's streamer, only while LIVE. Publishing again replaces the previous publisher under the viewers.",
+      "The streamer's console publishes: SDP offer (sendonly audio/video) -> SFU answer. Only the stream's streamer, only while LIVE. Publishing again replaces the previous publisher under the viewers. New sessions are rate limited and open ones capped per client IP and user (RATE_LIMITED).",
   })
   async publishStream(
     @CurrentUser() user: AuthUser,
+    @ClientIp() ip: string,
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
     @Args('sdp', { type: () => String }) sdp: string,
   ): Promise<MediaSessionModel> {
-    const { session, sdp: answer } = await this.signaling.publish(user, streamId, sdp);
+    const { session, sdp: answer } = await this.signaling.publish(user, streamId, sdp, { ip });
     return { sessionId: session.sessionId, sdp: answer };
   }
 
   @Public()
   @Mutation(() => MediaSessionModel, {
-    description: 'A viewer plays a LIVE stream: SDP offer (recvonly audio/video) -> SFU answer.',
+    description:
+      'A viewer plays a LIVE stream: SDP offer (recvonly audio/video) -> SFU answer. New sessions are rate limited and open ones capped per client IP and user (RATE_LIMITED); one not connected within MEDIA_CONNECT_TIMEOUT_MS is closed.',
   })
   async playStream(
     @CurrentUser() user: AuthUser | null,
+    @ClientIp() ip: string,
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
     @Args('sdp', { type: () => String }) sdp: string,
   ): Promise<MediaSessionModel> {
-    const { session, sdp: answer } = await this.signaling.play(user, streamId, sdp);
+    const { session, sdp: answer } = await this.signaling.play(user, streamId, sdp, { ip });
     return { sessionId: session.sessionId, sdp: answer };
   }
 
   @Public()
-  @Mutation(() => Boolean, { description: 'Trickle ICE from the client (only the session owner).' })
+  @Mutation(() => Boolean, {
+    description:
+      'Trickle ICE from the client (only the session owner). Candidates on loopback, unspecified, broadcast, multicast, link-local (and, unless configured, private) addresses, and malformed ones, are BAD_USER_INPUT.',
+  })
   async addIceCandidate(
     @CurrentUser() user: AuthUser | null,
     @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import {
+  Inject,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
@@ -8,17 +9,30 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { UserBans, UsersService } from '@finserve/api/auth';
 import {
+  AppConfig,
   BadUserInputError,
+  Clock,
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  perMinute,
+  RATE_LIMITER,
+  RateLimitedError,
+  rateLimitHeaders,
   type AuthUser,
+  type RateLimiter,
 } from '@finserve/api/core';
 import type { RecordingResult } from '@finserve/api/media';
 import { StreamLifecycle, StreamsService } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
+import {
+  candidateRefusal,
+  stripRefusedCandidates,
+  type CandidatePolicy,
+} from './ice-candidate-policy';
 import { MediaBackend, MediaRequestError } from './media-backend';
 import { RecordingsService } from './recordings';
 
@@ -35,6 +49,27 @@ export interface MediaSession {
   role: MediaRole;
   /** The user who opened it; null for an anonymous viewer (then the session id is the capability). */
   ownerId: string | null;
+  /** The client IP that opened it; null for in-process publishers (the demo stream). */
+  ip: string | null;
+}
+
+/** Who opens a media session from outside the process: counted against the limits and caps. */
+export interface MediaClient {
+  ip: string;
+}
+
+/**
+ * Refusals of a new media session, as RATE_LIMITED errors whose extensions also carry the
+ * RateLimit-* header values (WHIP/WHEP answer 429 with them).
+ */
+export class MediaRateLimitedError extends RateLimitedError {
+  constructor(
+    retryAfterSeconds: number,
+    message: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(retryAfterSeconds, message);
+  }
 }
 
 const MAX_SDP_LENGTH = 64 * 1024;
@@ -56,9 +91,18 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     private readonly lifecycle: StreamLifecycle,
     private readonly dataSource: DataSource,
     private readonly recordings: RecordingsService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly users: UsersService,
+    private readonly bans: UserBans,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
 
   onModuleInit(): void {
+    // Sessions the SFU closed by itself (never connected, peer gone, replaced) no longer count.
+    this.media.onSessionGone((_streamId, sessionId) => this.sessions.delete(sessionId));
+    // A platform ban ends the user's LIVE stream (which closes its media) and their sessions.
+    this.bans.onBan((userId) => this.endEverythingOf(userId));
     // A stream that ends closes every media connection of it (viewers' video stops).
     this.lifecycle.onTransition(({ stream, to }) => {
       if (to !== StreamStatus.ENDED) return Promise.resolve();
@@ -93,33 +137,61 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     ]);
   }
 
-  /** Only the stream's streamer publishes, and only while it is LIVE. */
+  /**
+   * Only the stream's streamer publishes, and only while it is LIVE. `client` is the caller over
+   * HTTP/GraphQL (rate limited, capped, its offer's candidates filtered); in-process publishers
+   * (the demo stream) pass none.
+   */
   async publish(
     user: AuthUser,
     streamId: string,
     sdp: string,
+    client?: MediaClient,
   ): Promise<{ session: MediaSession; sdp: string }> {
+    await this.admit(user, client);
     const stream = await this.streams.getById(streamId);
     if (stream.streamerId !== user.id)
       throw new ForbiddenError('Only the streamer can publish to this stream');
     if (stream.status !== StreamStatus.LIVE)
       throw new ConflictError('Only a LIVE stream can be published');
-    return this.open({ sessionId: randomUUID(), streamId, role: 'PUBLISH', ownerId: user.id }, sdp);
+    return this.open(
+      {
+        sessionId: randomUUID(),
+        streamId,
+        role: 'PUBLISH',
+        ownerId: user.id,
+        ip: client?.ip ?? null,
+      },
+      sdp,
+    );
   }
 
-  /** Anyone may watch a LIVE stream. */
+  /** Anyone may watch a LIVE stream (rate limited and capped per client IP and user). */
   async play(
     user: AuthUser | null,
     streamId: string,
     sdp: string,
+    client?: MediaClient,
   ): Promise<{ session: MediaSession; sdp: string }> {
+    await this.admit(user, client);
     const stream = await this.streams.getById(streamId);
     if (stream.status !== StreamStatus.LIVE)
       throw new ConflictError('Only a LIVE stream can be watched');
     return this.open(
-      { sessionId: randomUUID(), streamId, role: 'PLAY', ownerId: user?.id ?? null },
+      {
+        sessionId: randomUUID(),
+        streamId,
+        role: 'PLAY',
+        ownerId: user?.id ?? null,
+        ip: client?.ip ?? null,
+      },
       sdp,
     );
+  }
+
+  /** Open media sessions on this instance (for tests and stats). */
+  get openSessions(): number {
+    return this.sessions.size;
   }
 
   async addCandidate(
@@ -129,8 +201,18 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     sdpMid: string | null,
   ): Promise<void> {
     const session = this.owned(user, sessionId);
+    if (candidate.trim() === '') return; // end of candidates: nothing to do for the SFU
+    if (session.ip !== null) {
+      const refusal = candidateRefusal(candidate, this.candidatePolicy);
+      if (refusal) throw new BadUserInputError(`candidate refused: ${refusal}`);
+    }
     await this.media
-      .request(session.streamId, { op: 'candidate', sessionId, candidate, sdpMid })
+      .request(session.streamId, {
+        op: 'candidate',
+        sessionId,
+        candidate: candidate.trim().replace(/^a=/, ''),
+        sdpMid,
+      })
       .catch(this.mapError);
   }
 
@@ -161,13 +243,16 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     return key;
   }
 
-  /** The user a stream key belongs to (WHIP bearer), or null. */
+  /** The user a stream key belongs to (WHIP bearer), or null; a banned user's key is refused. */
   async userForStreamKey(key: string): Promise<AuthUser | null> {
-    const [row] = await this.dataSource.query<AuthUser[]>(
-      `SELECT u.id, u.username, u.role FROM stream_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
+    const [row] = await this.dataSource.query<{ user_id: string }[]>(
+      `SELECT user_id FROM stream_keys WHERE key_hash = $1`,
       [hashKey(key)],
     );
-    return row ?? null;
+    const user = row ? await this.users.findById(row.user_id) : null;
+    if (!user) return null;
+    if (user.bannedAt) throw new ForbiddenError('This account is banned');
+    return { id: user.id, username: user.username, role: user.role };
   }
 
   /** The streamer's LIVE stream (WHIP without a stream in the URL publishes there). */
@@ -179,22 +264,108 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     return row?.id ?? null;
   }
 
+  private get candidatePolicy(): CandidatePolicy {
+    return {
+      allowLoopback: this.config.allowLoopbackCandidates,
+      allowPrivate: this.config.MEDIA_ALLOW_PRIVATE_CANDIDATES,
+    };
+  }
+
+  /**
+   * Rate limits of new media sessions: MEDIA_SESSIONS_PER_IP_PER_MINUTE per client IP and
+   * MEDIA_SESSIONS_PER_USER_PER_MINUTE per signed-in user. In-process callers are not limited.
+   */
+  private async admit(user: AuthUser | null, client: MediaClient | undefined): Promise<void> {
+    if (!client) return;
+    const checks: [string, number][] = [
+      [`media:ip:${client.ip}`, this.config.MEDIA_SESSIONS_PER_IP_PER_MINUTE],
+    ];
+    if (user)
+      checks.push([`media:user:${user.id}`, this.config.MEDIA_SESSIONS_PER_USER_PER_MINUTE]);
+    for (const [key, limit] of checks) {
+      const decision = await this.limiter.consume(key, perMinute(limit));
+      if (!decision.allowed)
+        throw new MediaRateLimitedError(
+          decision.retryAfterSeconds,
+          `Too many new media sessions: at most ${limit} per minute; retry in ${decision.retryAfterSeconds} s`,
+          rateLimitHeaders(decision, limit, 60),
+        );
+    }
+  }
+
+  /**
+   * Caps of open media sessions on this instance: MEDIA_MAX_SESSIONS_PER_IP, _PER_USER and
+   * _PER_STREAM. A refusal is RATE_LIMITED: sessions free up when closed, or when abandoned ones
+   * are reaped (MEDIA_CONNECT_TIMEOUT_MS).
+   */
+  private checkCaps(session: MediaSession): void {
+    let perIp = 0;
+    let perUser = 0;
+    let perStream = 0;
+    for (const open of this.sessions.values()) {
+      if (session.ip !== null && open.ip === session.ip) perIp++;
+      if (session.ownerId !== null && open.ownerId === session.ownerId) perUser++;
+      if (open.streamId === session.streamId) perStream++;
+    }
+    const retryAfter = Math.ceil(this.config.MEDIA_CONNECT_TIMEOUT_MS / 1000);
+    const refuse = (limit: number, what: string) =>
+      new MediaRateLimitedError(
+        retryAfter,
+        `Too many open media sessions ${what} (at most ${limit}): close one first`,
+        {
+          'RateLimit-Limit': String(limit),
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(retryAfter),
+          'RateLimit-Policy': `${limit}`,
+          'Retry-After': String(retryAfter),
+        },
+      );
+    if (perIp >= this.config.MEDIA_MAX_SESSIONS_PER_IP)
+      throw refuse(this.config.MEDIA_MAX_SESSIONS_PER_IP, 'from this address');
+    if (perUser >= this.config.MEDIA_MAX_SESSIONS_PER_USER)
+      throw refuse(this.config.MEDIA_MAX_SESSIONS_PER_USER, 'of this user');
+    if (perStream >= this.config.MEDIA_MAX_SESSIONS_PER_STREAM)
+      throw refuse(this.config.MEDIA_MAX_SESSIONS_PER_STREAM, 'on this stream');
+  }
+
+  /** A banned user's LIVE stream ends (closing its media) and every session they opened closes. */
+  private async endEverythingOf(userId: string): Promise<void> {
+    const liveStreamId = await this.liveStreamOf(userId);
+    if (liveStreamId) await this.streams.endAt(liveStreamId, this.clock.now());
+    const own = [...this.sessions.values()].filter((session) => session.ownerId === userId);
+    await Promise.allSettled(
+      own.map((session) => {
+        this.sessions.delete(session.sessionId);
+        return this.media.request(session.streamId, { op: 'close', sessionId: session.sessionId });
+      }),
+    );
+  }
+
   private async open(
     session: MediaSession,
-    sdp: string,
+    offer: string,
   ): Promise<{ session: MediaSession; sdp: string }> {
-    if (!sdp.startsWith('v=0') || sdp.length > MAX_SDP_LENGTH) {
+    if (!offer.startsWith('v=0') || offer.length > MAX_SDP_LENGTH) {
       throw new BadUserInputError('sdp must be an SDP offer (v=0 ..., at most 64 KiB)');
     }
-    const answer = (await this.media
-      .request(session.streamId, {
-        op: session.role === 'PUBLISH' ? 'publish' : 'play',
-        streamId: session.streamId,
-        sessionId: session.sessionId,
-        sdp,
-      })
-      .catch(this.mapError)) as string;
+    const sdp = session.ip === null ? offer : stripRefusedCandidates(offer, this.candidatePolicy);
+    // Counted from now on (concurrent offers see it); forgotten if the SFU refuses the offer.
+    this.checkCaps(session);
     this.sessions.set(session.sessionId, session);
+    let answer: string;
+    try {
+      answer = (await this.media
+        .request(session.streamId, {
+          op: session.role === 'PUBLISH' ? 'publish' : 'play',
+          streamId: session.streamId,
+          sessionId: session.sessionId,
+          sdp,
+        })
+        .catch(this.mapError)) as string;
+    } catch (error) {
+      this.sessions.delete(session.sessionId);
+      throw error;
+    }
     if (session.role === 'PUBLISH' && this.media.records)
       await this.recordings.started(session.streamId);
     return { session, sdp: answer };

@@ -4,6 +4,7 @@ import {
   Delete,
   Headers,
   HttpCode,
+  Ip,
   Param,
   ParseUUIDPipe,
   Post,
@@ -14,7 +15,7 @@ import type { Response } from 'express';
 import { DomainError, Public, UnauthenticatedError, type AuthUser } from '@finserve/api/core';
 import { ErrorCode } from '@finserve/shared';
 
-import { SignalingService } from './signaling.service';
+import { MediaRateLimitedError, SignalingService } from './signaling.service';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
@@ -22,11 +23,14 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.RATE_LIMITED]: 429,
 };
 
 /** WHIP/WHEP errors: a status code and a one-line text body (no stack). */
 function sendError(res: Response, error: unknown): void {
   if (error instanceof DomainError) {
+    if (error instanceof MediaRateLimitedError)
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
     res
       .status(HTTP_STATUS[error.code] ?? 400)
       .type('text/plain')
@@ -64,6 +68,7 @@ export class WhipController {
   /** POST /whip: publish to the key owner's LIVE stream. */
   @Post('whip')
   async whipToLive(
+    @Ip() ip: string,
     @Headers('authorization') authorization: string | undefined,
     @Body() sdp: string,
     @Res() res: Response,
@@ -76,7 +81,7 @@ export class WhipController {
           ErrorCode.CONFLICT,
           'Go live first: there is no LIVE stream for this key',
         );
-      this.answer(res, 'whip', await this.signaling.publish(user, streamId, String(sdp)));
+      this.answer(res, 'whip', await this.signaling.publish(user, streamId, String(sdp), { ip }));
     } catch (error) {
       sendError(res, error);
     }
@@ -84,6 +89,7 @@ export class WhipController {
 
   @Post('whip/:streamId')
   async whip(
+    @Ip() ip: string,
     @Param('streamId', ParseUUIDPipe) streamId: string,
     @Headers('authorization') authorization: string | undefined,
     @Body() sdp: string,
@@ -91,7 +97,7 @@ export class WhipController {
   ): Promise<void> {
     try {
       const user = await this.streamer(authorization);
-      this.answer(res, 'whip', await this.signaling.publish(user, streamId, String(sdp)));
+      this.answer(res, 'whip', await this.signaling.publish(user, streamId, String(sdp), { ip }));
     } catch (error) {
       sendError(res, error);
     }
@@ -114,12 +120,13 @@ export class WhipController {
 
   @Post('whep/:streamId')
   async whep(
+    @Ip() ip: string,
     @Param('streamId', ParseUUIDPipe) streamId: string,
     @Body() sdp: string,
     @Res() res: Response,
   ): Promise<void> {
     try {
-      this.answer(res, 'whep', await this.signaling.play(null, streamId, String(sdp)));
+      this.answer(res, 'whep', await this.signaling.play(null, streamId, String(sdp), { ip }));
     } catch (error) {
       sendError(res, error);
     }

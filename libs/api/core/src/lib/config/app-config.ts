@@ -366,6 +366,70 @@ export class AppConfig {
     return [min, max];
   }
 
+  /** New media sessions (playStream, publishStream, WHIP, WHEP) one client IP may open per minute. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MEDIA_SESSIONS_PER_IP_PER_MINUTE = 30;
+
+  /** New media sessions one signed-in user (or stream key) may open per minute, whatever the IP. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MEDIA_SESSIONS_PER_USER_PER_MINUTE = 20;
+
+  /** Most open media sessions of one client IP (a household or office behind one NAT: several viewers). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MEDIA_MAX_SESSIONS_PER_IP = 20;
+
+  /** Most open media sessions of one signed-in user. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MEDIA_MAX_SESSIONS_PER_USER = 10;
+
+  /** Most open media sessions (viewers and publisher) of one stream on this instance. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MEDIA_MAX_SESSIONS_PER_STREAM = 2000;
+
+  /**
+   * A media session whose ICE + DTLS has not connected this long after the answer is closed and
+   * its port freed (an abandoned offer). Connected sessions whose peer stops answering ICE consent
+   * checks (RFC 7675, 30 s) are closed as well.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1000 and 120000 (ms)' })
+  @Min(1000, { message: 'must be an integer between 1000 and 120000 (ms)' })
+  @Max(120_000, { message: 'must be an integer between 1000 and 120000 (ms)' })
+  MEDIA_CONNECT_TIMEOUT_MS = 15_000;
+
+  /**
+   * Accept ICE candidates (trickled or in an offer) on loopback addresses (127.0.0.0/8, ::1).
+   * Unset: allowed outside production (a browser on the same machine), refused in production,
+   * where they would let anyone make the SFU send UDP to the server's own services.
+   */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MEDIA_ALLOW_LOOPBACK_CANDIDATES?: boolean = undefined;
+
+  /**
+   * Accept ICE candidates on private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7):
+   * for LAN deployments where viewers and the SFU share a private network.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MEDIA_ALLOW_PRIVATE_CANDIDATES = false;
+
+  /** MEDIA_ALLOW_LOOPBACK_CANDIDATES, or its default (outside production only). */
+  get allowLoopbackCandidates(): boolean {
+    return this.MEDIA_ALLOW_LOOPBACK_CANDIDATES ?? !this.isProduction;
+  }
+
   /** The built media worker script; defaults to media-worker.js beside the API bundle. */
   @IsOptional()
   @IsString()
