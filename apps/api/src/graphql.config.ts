@@ -9,6 +9,7 @@ import type { Context as WsContext } from 'graphql-ws';
 
 import type { TokenService } from '@finserve/api/auth';
 import {
+  canonicalizeIdArguments,
   clientIpOf,
   DomainError,
   formatGraphQLError,
@@ -34,6 +35,8 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
+    // Every ID argument reaches resolvers in its one canonical spelling (or is refused).
+    transformSchema: canonicalizeIdArguments,
     introspection: true,
     graphiql: !config.isProduction,
     csrfPrevention: true,

@@ -23,3 +23,4 @@ export * from './lib/errors/domain-error.filter';
 export * from './lib/http/client-ip';
 export * from './lib/graphql/operation-limits';
 export * from './lib/graphql/schema.controller';
+export * from './lib/graphql/canonical-ids';
