@@ -24,3 +24,5 @@ export * from './lib/http/client-ip';
 export * from './lib/graphql/operation-limits';
 export * from './lib/graphql/schema.controller';
 export * from './lib/graphql/canonical-ids';
+export * from './lib/graphql/user-text';
+export * from './lib/graphql/storable-date';

@@ -20,13 +20,11 @@ import {
   Min,
 } from 'class-validator';
 
-import { trimString } from '@finserve/api/core';
+import { IsUserText, trimString } from '@finserve/api/core';
 import {
   CURRENCY_PATTERN,
   IDEMPOTENCY_KEY_MAX_LENGTH,
-  SINGLE_LINE_TEXT,
   TIP_MESSAGE_MAX_LENGTH,
-  WITHOUT_CONTROL_CHARACTERS,
 } from '@finserve/shared';
 
 export interface TipRecord {
@@ -109,7 +107,7 @@ export class SendTipInput {
   @MaxLength(TIP_MESSAGE_MAX_LENGTH, {
     message: `message must be at most ${TIP_MESSAGE_MAX_LENGTH} characters`,
   })
-  @Matches(WITHOUT_CONTROL_CHARACTERS, { message: 'message must not contain control characters' })
+  @IsUserText({ multiline: true })
   message?: string | null;
 
   @Field(() => String, {
@@ -145,6 +143,6 @@ export class CreditWalletInput {
   })
   @IsString()
   @Length(1, 200, { message: 'reference must be 1..200 characters' })
-  @Matches(SINGLE_LINE_TEXT, { message: 'reference must not contain control characters' })
+  @IsUserText()
   reference!: string;
 }
