@@ -100,7 +100,11 @@ export class SendTipInput {
   @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO-4217 code such as USD' })
   currency = 'USD';
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Up to 200 characters, shown in the stream's chat with the TIP line, so it obeys that chat's rules: if the sender is banned (FORBIDDEN, reason BANNED) or timed out (FORBIDDEN, reason TIMED_OUT, retryAfterSeconds) in this chat, or the message holds one of its blocked terms (BAD_USER_INPUT), the whole tip is refused and no money moves; send it without a message to tip anyway. No control characters but newline.",
+  })
   @IsOptional()
   @Transform(trimString)
   @IsString()
