@@ -14,6 +14,7 @@ import {
   DomainError,
   formatGraphQLError,
   OperationLimits,
+  strictDateTimeInputs,
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
@@ -35,8 +36,9 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
-    // Every ID argument reaches resolvers in its one canonical spelling (or is refused).
-    transformSchema: canonicalizeIdArguments,
+    // Every ID argument reaches resolvers in its one canonical spelling (or is refused), and
+    // DateTime inputs are parsed strictly (RFC 3339, existing days only).
+    transformSchema: (schema) => canonicalizeIdArguments(strictDateTimeInputs(schema)),
     introspection: true,
     graphiql: !config.isProduction,
     csrfPrevention: true,

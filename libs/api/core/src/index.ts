@@ -26,3 +26,4 @@ export * from './lib/graphql/schema.controller';
 export * from './lib/graphql/canonical-ids';
 export * from './lib/graphql/user-text';
 export * from './lib/graphql/storable-date';
+export * from './lib/graphql/strict-date-time';
