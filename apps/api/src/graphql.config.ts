@@ -9,10 +9,12 @@ import type { Context as WsContext } from 'graphql-ws';
 
 import type { TokenService } from '@finserve/api/auth';
 import {
+  canonicalizeIdArguments,
   clientIpOf,
   DomainError,
   formatGraphQLError,
   OperationLimits,
+  strictDateTimeInputs,
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
@@ -34,6 +36,9 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
+    // Every ID argument reaches resolvers in its one canonical spelling (or is refused), and
+    // DateTime inputs are parsed strictly (RFC 3339, existing days only).
+    transformSchema: (schema) => canonicalizeIdArguments(strictDateTimeInputs(schema)),
     introspection: true,
     graphiql: !config.isProduction,
     csrfPrevention: true,

@@ -33,6 +33,7 @@ import {
   PUB_SUB,
   RATE_LIMITER,
   RateLimitedError,
+  UnauthenticatedError,
   type AuthUser,
   type EventBus,
   type RateLimiter,
@@ -45,6 +46,11 @@ export const WS_CLOSE_TOO_MANY = 4429;
 type Ctx = Pick<WsContext, 'subscriptions'> & {
   extra: { socket?: WebSocket; ip?: string; user?: AuthUser | null };
 };
+
+/** Why a socket whose access token expired is closed (4403): the client reconnects with a new one. */
+export const TOKEN_EXPIRED_REASON = 'Token expired: reconnect with a new token';
+/** setTimeout's longest delay (~24.8 days); a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const CLOSE_REASONS: Record<RevokeReason, string> = {
   LOGOUT: 'Signed out',
@@ -109,14 +115,42 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.revokedSubscription !== undefined) this.bus.unsubscribe(this.revokedSubscription);
   }
 
-  /** graphql-ws onConnect, after authentication: remembers whose a signed-in socket is. */
+  /**
+   * graphql-ws onConnect, after authentication: remembers whose a signed-in socket is, and ends
+   * its authority with its access token: at the token's expiry the socket is closed with 4403
+   * (the client renews its token and reconnects; its subscriptions resume on the new socket).
+   */
   connected(ctx: Ctx, accepted: boolean): boolean {
     const { socket, user } = ctx.extra;
     if (accepted && socket && user?.sessionId) {
       this.signedIn.set(socket, { userId: user.id, sessionId: user.sessionId });
       socket.once('close', () => this.signedIn.delete(socket));
     }
+    if (accepted && socket && user?.expiresAt) this.closeAtExpiry(socket, user.expiresAt);
     return accepted;
+  }
+
+  private closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      const left = expiresAt.getTime() - Date.now();
+      if (left <= 0) {
+        socket.close(WS_CLOSE_FORBIDDEN, TOKEN_EXPIRED_REASON);
+        return;
+      }
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      timer.unref();
+    };
+    arm();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** True (and the socket closed with 4403) when the socket's token has expired. */
+  private expired(ctx: Ctx): boolean {
+    const expiresAt = ctx.extra.user?.expiresAt;
+    if (!expiresAt || expiresAt.getTime() > Date.now()) return false;
+    ctx.extra.socket?.close(WS_CLOSE_FORBIDDEN, TOKEN_EXPIRED_REASON);
+    return true;
   }
 
   private closeRevoked({ userId, sessionId, reason }: AuthRevokedEvent): void {
@@ -174,6 +208,11 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     ctx: Ctx,
     payload: SubscribePayload,
   ): Promise<readonly GraphQLError[] | ExecutionArgs> {
+    // Between the expiry and the close (timer drift), no operation runs on the old authority.
+    if (this.expired(ctx)) {
+      const error = new UnauthenticatedError(TOKEN_EXPIRED_REASON);
+      return [new GraphQLError(error.message, { originalError: error })];
+    }
     const checked = this.checkOperation(schema, ctx, payload);
     if (!('document' in checked)) return checked;
     const user = ctx.extra.user;

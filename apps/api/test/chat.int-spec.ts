@@ -338,6 +338,29 @@ describe('chat', () => {
       );
     });
 
+    it('reads an upper-case id as the same id: the streamer cannot be banned by spelling it differently', async () => {
+      const { streamer, streamId } = await liveStream(url, 'mod-case');
+      const trader = await registerUser(url, 'casey');
+      for (const u of [streamer.id.toUpperCase(), streamer.id]) {
+        expect(errorCode(await gql(url, BAN, { s: streamId.toUpperCase(), u }, adminToken))).toBe(
+          'BAD_USER_INPUT',
+        );
+      }
+      // An upper-case id names the same user: banned by one spelling, refused under the other.
+      await gql(url, BAN, { s: streamId.toUpperCase(), u: trader.id.toUpperCase() }, adminToken);
+      const banned = await gql(url, SEND, { streamId, body: 'hi' }, trader.token);
+      expect(banned.errors?.[0].extensions).toMatchObject({ reason: 'BANNED' });
+      // Not ids at all: refused before any service runs.
+      for (const s of [`${streamId} `, streamId.replace(/-/g, ''), '0', '-1', 'DROP', '1e3']) {
+        expect(errorCode(await gql(url, BAN, { s, u: trader.id }, adminToken))).toBe(
+          'BAD_USER_INPUT',
+        );
+      }
+      expect(errorCode(await gql(url, HISTORY, { streamId: streamId.toUpperCase() }))).toBe(
+        undefined,
+      );
+    });
+
     it('refuses every moderation action to anyone but the streamer or an admin (FORBIDDEN)', async () => {
       const { streamId } = await liveStream(url, 'mod-authz');
       const trader = await registerUser(url, 'victim');

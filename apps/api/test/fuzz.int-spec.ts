@@ -123,6 +123,38 @@ const HOSTILE_STRINGS: string[] = [
   'x'.repeat(100_000),
   'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n',
   'candidate:1 1 udp 1 999.999.999.999 99999 typ host',
+  // ICE candidates: garbage, empty, one aimed at a local service, unspecified and broadcast.
+  'garbage',
+  'candidate:',
+  'candidate:1 1 udp 2130706431 127.0.0.1 5432 typ host',
+  'candidate:1 1 udp 2130706431 0.0.0.0 9 typ host',
+  'candidate:1 1 udp 2130706431 255.255.255.255 9 typ host',
+  '0.0.0.0',
+  '255.255.255.255',
+  // Dates: the ends of JavaScript's range, years PostgreSQL or ISO-8601 cannot hold, odd days.
+  '-271821-04-20T00:00:00Z',
+  '-271821-04-19T23:59:59.999Z',
+  '+275760-09-13T00:00:00Z',
+  '+275760-09-13T00:00:00.001Z',
+  '-000001-01-01T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '1969-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59.999Z',
+  '+010000-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01',
+  '1e15',
+  // Ids: not UUIDs, UUIDs in other spellings, numeric ids out of range.
+  '00000000000000000000000000000000',
+  `{${randomUUID()}}`,
+  `urn:uuid:${randomUUID()}`,
+  randomUUID().replace(/-/g, ''),
+  '0000000000000000001',
+  '01',
+  '+1',
+  '1.0',
 ];
 
 const HOSTILE_NUMBERS: number[] = [
@@ -391,11 +423,17 @@ describe('input fuzzing of every query and mutation argument', () => {
           failures.push(`${label}: neither data nor errors`);
       };
 
+      // The run's real ids in upper case (the same ids: they must act as the lower-case ones;
+      // not the streamer's, whom banUser would then ban like the victim).
+      const values = [
+        ...HOSTILE,
+        ...[ctx.streamId, ctx.userId, ctx.sessionId].map((id) => JSON.stringify(id.toUpperCase())),
+      ];
       // A few at a time: the server must cope, the test must not take all day.
-      for (let i = 0; i < HOSTILE.length; i += 8) {
-        await Promise.all(HOSTILE.slice(i, i + 8).map(send));
+      for (let i = 0; i < values.length; i += 8) {
+        await Promise.all(values.slice(i, i + 8).map(send));
       }
-      tried += HOSTILE.length;
+      tried += values.length;
     }
 
     const health = await fetch(`${url}/health`);

@@ -162,6 +162,65 @@ describe('streams: lifecycle, rules and errors', () => {
     expect(response.data?.['createStream'].title).toHaveLength(120);
   });
 
+  it('refuses control characters in titles and descriptions (BAD_USER_INPUT) and stores nothing', async () => {
+    const streamer = await registerUser(url, 'ctrl');
+    const hostile = [
+      { title: 'red \u001b[31malert' },
+      { title: 'bell\u0007' },
+      { title: 'two\nlines' },
+      { title: 'c1 \u0085' },
+      { title: 'lone \ud800' },
+      { title: 'ok', description: 'esc \u001b[2J' },
+      { title: 'ok', description: 'cr\r\nlf' },
+      { title: 'ok', description: 'nul \u0000' },
+    ];
+    for (const input of hostile) {
+      expect(errorCode(await gql(url, CREATE_STREAM, { input }, streamer.token))).toBe(
+        'BAD_USER_INPUT',
+      );
+    }
+    const fine = await gql(
+      url,
+      CREATE_STREAM,
+      { input: { title: 'Fine 📈', description: 'two\nlines are fine here' } },
+      streamer.token,
+    );
+    expect(fine.errors).toBeUndefined();
+  });
+
+  it('refuses dates outside 1970..9999 with BAD_USER_INPUT (never INTERNAL_SERVER_ERROR)', async () => {
+    const streamer = await registerUser(url, 'dates');
+    for (const scheduledFor of [
+      '-271821-04-20T00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      '-000001-01-01T00:00:00Z',
+      '+010000-01-01T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '2026-02-30T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01',
+      '1767225600000',
+      '+275761-01-01T00:00:00Z',
+      'not a date',
+    ]) {
+      const response = await gql(
+        url,
+        CREATE_STREAM,
+        { input: { title: 'd', scheduledFor } },
+        streamer.token,
+      );
+      expect([scheduledFor, errorCode(response)]).toEqual([scheduledFor, 'BAD_USER_INPUT']);
+    }
+    const farAhead = await gql(
+      url,
+      CREATE_STREAM,
+      { input: { title: 'd', scheduledFor: '9999-12-31T00:00:00Z' } },
+      streamer.token,
+    );
+    expect(farAhead.data?.['createStream']).toMatchObject({ status: 'SCHEDULED' });
+  });
+
   it('answers NOT_FOUND for an unknown stream and BAD_USER_INPUT for a malformed id', async () => {
     const { token } = await registerUser(url, 'nf');
     const unknown = '00000000-0000-4000-8000-000000000000';

@@ -1,15 +1,24 @@
+import { encode } from 'jpeg-js';
+
+import { normalizeThumbnail } from '@finserve/api/streams';
+
 import type { RunningApp } from '../src/bootstrap';
 import { END_STREAM, gql, liveStream, registerUser } from './support/graphql-client';
 import { freePort, spawnServer, waitForHealth } from './support/process';
 import { startTestApp, testEnv } from './support/test-app';
 
-/** A tiny but well-formed-enough JPEG body: SOI, then a marker, then filler and EOI. */
-const jpeg = (fill: number, size = 64): Buffer =>
-  Buffer.concat([
-    Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
-    Buffer.alloc(size, fill),
-    Buffer.from([0xff, 0xd9]),
-  ]);
+/** A real JPEG frame of one grey level (`fill`), `width` x `height` pixels. */
+const jpeg = (fill: number, width = 64, height = 36): Buffer =>
+  encode({ width, height, data: Buffer.alloc(width * height * 4, (fill * 37) % 256) }, 80).data;
+/** What the server keeps of an upload: the frame re-encoded from its pixels. */
+const stored = (upload: Buffer): Buffer => {
+  const image = normalizeThumbnail(upload);
+  if (!image.ok) throw new Error(image.reason);
+  return image.jpeg;
+};
+/** The old check's idea of a JPEG: SOI and a marker, then anything. */
+const fakeJpeg = (size: number, fill = 7): Buffer =>
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size, fill)]);
 
 const THUMBNAIL_URL = /* GraphQL */ `
   query Thumb($id: ID!) {
@@ -66,15 +75,15 @@ describe('thumbnails: the console uploads the latest frame of a LIVE stream', ()
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toMatch(/^image\/jpeg/);
     expect(served.headers.get('cache-control')).toMatch(/max-age=\d+/);
-    expect(Buffer.from(await served.arrayBuffer())).toEqual(first);
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(stored(first));
 
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const second = jpeg(2, 128);
+    const second = jpeg(2, 128, 72);
     expect((await put(streamId, second, streamer.token)).status).toBe(204);
     const secondUrl = await thumbnailUrl(streamId);
     expect(secondUrl).not.toBe(firstUrl);
     const again = await fetch(`${url}${secondUrl}`);
-    expect(Buffer.from(await again.arrayBuffer())).toEqual(second);
+    expect(Buffer.from(await again.arrayBuffer())).toEqual(stored(second));
   });
 
   it('serves a frame uploaded through one API instance from another (own DATA_DIR, same database)', async () => {
@@ -87,7 +96,7 @@ describe('thumbnails: the console uploads the latest frame of a LIVE stream', ()
       expect((await put(streamId, frame, streamer.token)).status).toBe(204);
       const served = await fetch(`http://127.0.0.1:${port}${await thumbnailUrl(streamId)}`);
       expect(served.status).toBe(200);
-      expect(Buffer.from(await served.arrayBuffer())).toEqual(frame);
+      expect(Buffer.from(await served.arrayBuffer())).toEqual(stored(frame));
     } finally {
       other.child.kill('SIGTERM');
       await other.exited;
@@ -108,7 +117,7 @@ describe('thumbnails: the console uploads the latest frame of a LIVE stream', ()
 
     expect(await thumbnailUrl(streamId)).toBe(before);
     const served = await fetch(`${url}/thumbnails/${streamId}.jpg`);
-    expect(Buffer.from(await served.arrayBuffer())).toEqual(jpeg(3));
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(stored(jpeg(3)));
   });
 
   it('answers 404 for an unknown or malformed stream id, and for an unknown thumbnail', async () => {
@@ -134,10 +143,41 @@ describe('thumbnails: the console uploads the latest frame of a LIVE stream', ()
 
   it('answers 413 for a body over 256 KiB and 415 for another type or non-JPEG bytes', async () => {
     const { streamer, streamId } = await liveStream(url);
-    expect((await put(streamId, jpeg(7, 256 * 1024), streamer.token)).status).toBe(413);
+    expect((await put(streamId, fakeJpeg(256 * 1024 + 1), streamer.token)).status).toBe(413);
     expect((await put(streamId, jpeg(7), streamer.token, 'image/png')).status).toBe(415);
     expect((await put(streamId, Buffer.from('GIF89a....'), streamer.token)).status).toBe(415);
     expect(await thumbnailUrl(streamId)).toBeNull();
+  });
+
+  it('decodes every upload: refuses non-JPEG bytes behind a JPEG signature (415) and odd sizes (400), and keeps only the pixels of a polyglot', async () => {
+    // (Five uploads: the sixth of a minute would be rate limited.)
+    const { streamer, streamId } = await liveStream(url);
+    // Starts like a JPEG, is an HTML page: accepted by a signature check, not by a decoder.
+    const html = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xfe, 0x00, 0x40]),
+      Buffer.from('<html><script>alert(document.cookie)</script></html>'.padEnd(62, ' ')),
+    ]);
+    expect((await put(streamId, html, streamer.token)).status).toBe(415);
+    expect((await put(streamId, jpeg(1).subarray(0, 200), streamer.token)).status).toBe(415);
+    expect((await put(streamId, jpeg(1, 8, 8), streamer.token)).status).toBe(400);
+    expect((await put(streamId, jpeg(1, 2000, 16), streamer.token)).status).toBe(400);
+    expect(await thumbnailUrl(streamId)).toBeNull();
+
+    // A real JPEG carrying HTML in a comment segment and after its end: only pixels are kept.
+    const payload = Buffer.from('<html><script>alert(1)</script></html>');
+    const frame = jpeg(5, 480, 270);
+    const comment = Buffer.concat([
+      Buffer.from([0xff, 0xfe, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]),
+      payload,
+    ]);
+    const polyglot = Buffer.concat([frame.subarray(0, 2), comment, frame.subarray(2), payload]);
+    expect((await put(streamId, polyglot, streamer.token)).status).toBe(204);
+    const served = Buffer.from(
+      await (await fetch(`${url}/thumbnails/${streamId}.jpg`)).arrayBuffer(),
+    );
+    expect(served.includes('<script')).toBe(false);
+    expect(served.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(served).toEqual(stored(frame));
   });
 
   it('limits uploads per stream (429 with Retry-After)', async () => {

@@ -235,6 +235,54 @@ describe('tips and wallets', () => {
     expect(await balance(user.token)).toBe(2600);
   });
 
+  it("refuses a tip whose message breaks the chat's rules (banned, timed out, blocked term) and moves no money", async () => {
+    const { streamer, streamId, tipper } = await setup(5000);
+    const history = async () =>
+      (
+        (
+          await gql(url, `query($s: ID!) { chatMessages(streamId: $s) { type body } }`, {
+            s: streamId,
+          })
+        ).data?.['chatMessages'] as { type: string; body: string }[]
+      ).filter((m) => m.type === 'TIP');
+    await gql(
+      url,
+      `mutation($s: ID!, $t: [String!]!) { setChatBlockedTerms(streamId: $s, terms: $t) { blockedTerms } }`,
+      { s: streamId, t: ['pump group'] },
+      streamer.token,
+    );
+    const blocked = await tip(tipper.token, {
+      streamId,
+      amountCents: 500,
+      message: 'join my PUMP GROUP',
+    });
+    expect(errorCode(blocked)).toBe('BAD_USER_INPUT');
+    expect(await balance(tipper.token)).toBe(5000);
+
+    const TIMEOUT = `mutation($s: ID!, $u: ID!, $n: Int!) { timeoutChatUser(streamId: $s, userId: $u, seconds: $n) { action } }`;
+    await gql(url, TIMEOUT, { s: streamId, u: tipper.id, n: 600 }, streamer.token);
+    const timedOut = await tip(tipper.token, { streamId, amountCents: 500, message: 'hear me' });
+    expect(errorCode(timedOut)).toBe('FORBIDDEN');
+    expect(timedOut.errors?.[0].extensions).toMatchObject({ reason: 'TIMED_OUT' });
+
+    const BAN = `mutation($s: ID!, $u: ID!) { banChatUser(streamId: $s, userId: $u) { action } }`;
+    await gql(url, BAN, { s: streamId, u: tipper.id }, streamer.token);
+    const banned = await tip(tipper.token, { streamId, amountCents: 500, message: 'still here' });
+    expect(errorCode(banned)).toBe('FORBIDDEN');
+    expect(banned.errors?.[0].extensions).toMatchObject({ reason: 'BANNED' });
+    expect(await balance(tipper.token)).toBe(5000);
+    expect(await balance(streamer.token)).toBe(0);
+    expect(await history()).toEqual([]);
+
+    // Without a message no text reaches the chat: the tip goes through.
+    const silent = await tip(tipper.token, { streamId, amountCents: 500 });
+    expect(silent.errors).toBeUndefined();
+    expect(await balance(tipper.token)).toBe(4500);
+    expect((await history()).map((m) => m.body)).toEqual([
+      expect.stringMatching(/tipped \$5\.00$/),
+    ]);
+  });
+
   it('posts the TIP chat message and the tipReceived event, and counts the tip in the stats and lists', async () => {
     const { streamer, streamId, tipper } = await setup(5000);
     const chatSocket = wsConnect(url);

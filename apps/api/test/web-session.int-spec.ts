@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
 import {
+  CREATE_STREAM,
   errorCode,
   eventually,
   gql,
@@ -167,6 +168,67 @@ describeWithBrowser('web app session renewal browser tests')(
       expect(errorCode(await gql(running.url, ME, {}, last.accessToken ?? ''))).toBe(
         'UNAUTHENTICATED',
       );
+    }, 120_000);
+
+    it("reconnects the chat socket with each renewed token (the server ends a socket's authority at its token's expiry) and misses no message, without a reload", async () => {
+      // The streamer (an API client) renews its own token with its refresh token as it goes.
+      const registered = await gql<{
+        register: { accessToken: string; refreshToken: string };
+      }>(
+        running.url,
+        `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken } }`,
+        { input: { username: uniqueUsername('renewer'), password: PASSWORD } },
+      );
+      let { accessToken: streamerToken, refreshToken } = registered.data?.register as {
+        accessToken: string;
+        refreshToken: string;
+      };
+      const created = await gql<{ createStream: { id: string } }>(
+        running.url,
+        CREATE_STREAM,
+        { input: { title: 'socket renewal' } },
+        streamerToken,
+      );
+      const streamId = created.data?.createStream.id as string;
+      const page = await newPage();
+      const sockets: string[] = [];
+      page.on('websocket', (socket) => sockets.push(socket.url()));
+      await signUp(page, 'renewsocket');
+      await gotoApp(page, `${running.url}/streams/${streamId}`);
+      await page.locator('[data-testid=chat-input]').waitFor();
+      await page.evaluate(() => ((window as { marker?: number }).marker = 1));
+      const opened = sockets.length;
+      const SEND = `mutation($s: ID!, $b: String!) { sendChatMessage(streamId: $s, body: $b) { id } }`;
+      // A message from the streamer every 700 ms across three token lifetimes (several renewals
+      // and socket restarts): each must reach the page, none may be lost in a reconnect.
+      const sent: string[] = [];
+      const until = Date.now() + 3 * TTL_SECONDS * 1000;
+      for (let i = 1; Date.now() < until; i++) {
+        const body = `tick ${i}`;
+        const response = await gql(running.url, SEND, { s: streamId, b: body }, streamerToken);
+        if (errorCode(response) === 'UNAUTHENTICATED') {
+          const renewed = await gql<{
+            refreshToken: { accessToken: string; refreshToken: string };
+          }>(running.url, REFRESH, { refreshToken });
+          ({ accessToken: streamerToken, refreshToken } = renewed.data?.refreshToken as {
+            accessToken: string;
+            refreshToken: string;
+          });
+          i--;
+          continue;
+        }
+        if (!errorCode(response)) sent.push(body);
+        await sleep(700);
+      }
+      await eventually(async () => {
+        const shown = await chatBodies(page);
+        return sent.every((body) => shown.includes(body)) ? true : undefined;
+      }, 15_000);
+      // Same page (no reload), and the socket was renewed at least twice meanwhile.
+      expect(await page.evaluate(() => (window as { marker?: number }).marker)).toBe(1);
+      expect(sockets.length - opened).toBeGreaterThanOrEqual(2);
+      // The user can still chat over the renewed session.
+      await say(page, 'still connected');
     }, 120_000);
 
     it('signs out locally and asks to sign in again when the session is revoked elsewhere (socket closed 4403)', async () => {

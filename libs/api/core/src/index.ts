@@ -23,3 +23,7 @@ export * from './lib/errors/domain-error.filter';
 export * from './lib/http/client-ip';
 export * from './lib/graphql/operation-limits';
 export * from './lib/graphql/schema.controller';
+export * from './lib/graphql/canonical-ids';
+export * from './lib/graphql/user-text';
+export * from './lib/graphql/storable-date';
+export * from './lib/graphql/strict-date-time';

@@ -8,3 +8,4 @@ export * from './lib/streams.service';
 export * from './lib/stream-lifecycle';
 export * from './lib/dto/streams.args';
 export * from './lib/thumbnails.service';
+export * from './lib/thumbnail-image';

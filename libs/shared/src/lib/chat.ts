@@ -1,4 +1,4 @@
-import { CONTROL_CHARACTERS } from './text';
+import { userTextProblem } from './text';
 
 export enum MessageType {
   TEXT = 'TEXT',
@@ -35,11 +35,9 @@ export type ChatBodyCheck =
  * emoji only (and spaces) is EMOJI, anything else TEXT.
  */
 export function checkChatBody(raw: string): ChatBodyCheck {
-  if (!raw.isWellFormed()) return { ok: false, reason: 'body is not valid Unicode text' };
   const body = raw.trim();
-  if (CONTROL_CHARACTERS.test(body)) {
-    return { ok: false, reason: 'body must not contain control characters (newline is allowed)' };
-  }
+  const problem = userTextProblem(body, { multiline: true });
+  if (problem) return { ok: false, reason: `body ${problem}` };
   const length = [...body].length;
   if (length === 0 || body.replace(INVISIBLE, '').trim().length === 0) {
     return { ok: false, reason: 'body must not be empty' };

@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   typ: 'access';
   /** The sign-in session (refresh-token family) the token belongs to. */
   sid: string;
+  /** Set by the signer (seconds since the epoch). */
+  exp?: number;
 }
 
 /** An identity that is still allowed: its user exists, is not banned, its session is live. */
@@ -100,7 +102,8 @@ export class TokenService {
     if (!user) throw new UnauthenticatedError('Invalid or expired token');
     if (user.banned_at) throw new ForbiddenError('This account is banned');
     if (!user.session_live) throw new UnauthenticatedError('Session ended: sign in again');
-    return { id: user.id, username: user.username, role: user.role, sessionId: sid };
+    const expiresAt = typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined;
+    return { id: user.id, username: user.username, role: user.role, sessionId: sid, expiresAt };
   }
 
   /** Of these identities (open sockets), the ones no longer allowed, as `userId:sessionId`. */

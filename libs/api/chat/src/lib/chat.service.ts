@@ -92,24 +92,15 @@ export class ChatService implements OnModuleInit {
 
     const now = this.clock.now();
     const record = await this.dataSource.transaction(async (manager) => {
-      const stream = await this.lockStream(manager, streamId, user.id, now);
-      const moderator = stream.streamer_id === user.id || user.role === Role.ADMIN;
-      if (stream.ban_until !== undefined) {
-        throw stream.ban_until === null
-          ? new ForbiddenError('You are banned from this chat', { reason: 'BANNED' })
-          : new ForbiddenError('You are timed out in this chat', {
-              reason: 'TIMED_OUT',
-              retryAfterSeconds: Math.max(
-                1,
-                Math.ceil((stream.ban_until.getTime() - now.getTime()) / 1000),
-              ),
-            });
-      }
+      const { stream, moderator } = await this.assertMayPost(
+        manager,
+        user,
+        streamId,
+        checked.body,
+        now,
+      );
       if (stream.status !== StreamStatus.LIVE)
         throw new ConflictError('Chat is open only while the stream is LIVE');
-      if (!moderator && findBlockedTerm(checked.body, stream.blocked_terms ?? [])) {
-        throw new BadUserInputError('Your message contains a term blocked in this chat');
-      }
       const slow = stream.slow_mode_seconds ?? 0;
       if (slow > 0 && !moderator) {
         const turn = await this.limiter.consume(`slow:${streamId}:${user.id}`, {
@@ -127,6 +118,38 @@ export class ChatService implements OnModuleInit {
     });
     await this.publish(record);
     return record;
+  }
+
+  /**
+   * The chat rules a user's text must pass to appear in a stream's chat, in the caller's
+   * transaction (the stream's chat lock is taken and held to its commit, so a ban or timeout is
+   * either before this check or after the text was accepted): not banned, not timed out, no
+   * blocked term (the streamer and admins are exempt from blocked terms).
+   */
+  async assertMayPost(
+    manager: EntityManager,
+    user: AuthUser,
+    streamId: string,
+    text: string,
+    now: Date = this.clock.now(),
+  ): Promise<{ stream: Awaited<ReturnType<ChatService['lockStream']>>; moderator: boolean }> {
+    const stream = await this.lockStream(manager, streamId, user.id, now);
+    const moderator = stream.streamer_id === user.id || user.role === Role.ADMIN;
+    if (stream.ban_until !== undefined) {
+      throw stream.ban_until === null
+        ? new ForbiddenError('You are banned from this chat', { reason: 'BANNED' })
+        : new ForbiddenError('You are timed out in this chat', {
+            reason: 'TIMED_OUT',
+            retryAfterSeconds: Math.max(
+              1,
+              Math.ceil((stream.ban_until.getTime() - now.getTime()) / 1000),
+            ),
+          });
+    }
+    if (!moderator && findBlockedTerm(text, stream.blocked_terms ?? [])) {
+      throw new BadUserInputError('Your message contains a term blocked in this chat');
+    }
+    return { stream, moderator };
   }
 
   /** System message (stream started/ended, moderation); posted whatever the stream's state. */
@@ -381,12 +404,19 @@ export class ChatService implements OnModuleInit {
     }
     const now = this.clock.now();
     const expiresAt = seconds === null ? null : new Date(now.getTime() + seconds * 1000);
-    await this.dataSource.query(
-      `INSERT INTO chat_bans (stream_id, user_id, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+    // Under the stream's chat lock: a text (message or tip) checked before is accepted, one
+    // checked after sees the ban.
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        lockKey(streamId),
+      ]);
+      await manager.query(
+        `INSERT INTO chat_bans (stream_id, user_id, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (stream_id, user_id) DO UPDATE
          SET expires_at = EXCLUDED.expires_at, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at`,
-      [streamId, userId, expiresAt, moderator.id, now],
-    );
+        [streamId, userId, expiresAt, moderator.id, now],
+      );
+    });
     const action = await this.record(moderator, streamId, seconds === null ? 'BAN' : 'TIMEOUT', {
       targetUserId: userId,
       details: seconds === null ? null : `${seconds}`,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import {
+  BadRequestException,
   Controller,
   Get,
   Headers,
@@ -25,7 +26,7 @@ import {
 } from '@finserve/api/core';
 
 import {
-  isJpeg,
+  InvalidThumbnailError,
   THUMBNAIL_MAX_BYTES,
   THUMBNAIL_UPLOADS_PER_MINUTE,
   ThumbnailsService,
@@ -88,6 +89,8 @@ export class ThumbnailsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<void> {
     if (!isUUID(id)) throw new NotFoundError('Stream');
+    // One spelling per stream (as for GraphQL ids): the rate-limit key must not vary with case.
+    id = id.toLowerCase();
     const decision = await this.thumbnails.authorize(user, id);
     for (const [name, value] of Object.entries(
       rateLimitHeaders(decision, THUMBNAIL_UPLOADS_PER_MINUTE, 60),
@@ -102,8 +105,14 @@ export class ThumbnailsController {
     if (Number(contentLength) > THUMBNAIL_MAX_BYTES) throw tooLarge();
     const body = await readBody(request, THUMBNAIL_MAX_BYTES);
     if (!body) throw tooLarge();
-    if (!isJpeg(body)) throw notJpeg();
-    await this.thumbnails.save(id, body);
+    try {
+      await this.thumbnails.save(id, body);
+    } catch (error) {
+      if (!(error instanceof InvalidThumbnailError)) throw error;
+      throw error.status === 415
+        ? new UnsupportedMediaTypeException(error.message)
+        : new BadRequestException(error.message);
+    }
   }
 
   @Public()

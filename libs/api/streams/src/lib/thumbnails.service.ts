@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 
 import {
+  BadUserInputError,
   Clock,
   ConflictError,
   ForbiddenError,
@@ -17,6 +18,7 @@ import { StreamStatus } from '@finserve/shared';
 import { StreamEventsPublisher } from './stream-events';
 import { StreamEntity } from './stream.entity';
 import { StreamsService } from './streams.service';
+import { normalizeThumbnail } from './thumbnail-image';
 
 /** Largest accepted frame: a 480x270 JPEG at quality 0.7 is some 20-40 KiB. */
 export const THUMBNAIL_MAX_BYTES = 256 * 1024;
@@ -27,9 +29,14 @@ const THUMBNAIL_BUCKET: TokenBucket = {
   refillPerSecond: THUMBNAIL_UPLOADS_PER_MINUTE / 60,
 };
 
-/** Every JPEG starts with SOI (FF D8) followed by a marker (FF). */
-export function isJpeg(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+/** A thumbnail that is not an acceptable image: 415 (not a decodable JPEG) or 400 (its size). */
+export class InvalidThumbnailError extends BadUserInputError {
+  constructor(
+    readonly status: 400 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The public, versioned URL of a stream's thumbnail (the version changes on each upload). */
@@ -70,8 +77,15 @@ export class ThumbnailsService {
     return this.limiter.consume(`thumbnail:stream:${streamId}`, THUMBNAIL_BUCKET);
   }
 
-  /** Stores a checked JPEG as the stream's latest frame (only while LIVE) and tells the live list. */
-  async save(streamId: string, jpeg: Buffer): Promise<void> {
+  /**
+   * Stores a frame as the stream's latest (only while LIVE) and tells the live list. The frame is
+   * decoded and re-encoded first (normalizeThumbnail): only its pixels are kept; a file that is no
+   * JPEG of an accepted size is refused with InvalidThumbnailError.
+   */
+  async save(streamId: string, upload: Uint8Array): Promise<void> {
+    const image = normalizeThumbnail(upload);
+    if (!image.ok) throw new InvalidThumbnailError(image.status, image.reason);
+    const jpeg = image.jpeg;
     const now = this.clock.now();
     await this.repository.manager.transaction(async (manager) => {
       const { affected } = await manager.update(

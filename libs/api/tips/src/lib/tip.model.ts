@@ -20,13 +20,11 @@ import {
   Min,
 } from 'class-validator';
 
-import { trimString } from '@finserve/api/core';
+import { IsUserText, trimString } from '@finserve/api/core';
 import {
   CURRENCY_PATTERN,
   IDEMPOTENCY_KEY_MAX_LENGTH,
-  SINGLE_LINE_TEXT,
   TIP_MESSAGE_MAX_LENGTH,
-  WITHOUT_CONTROL_CHARACTERS,
 } from '@finserve/shared';
 
 export interface TipRecord {
@@ -102,14 +100,18 @@ export class SendTipInput {
   @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO-4217 code such as USD' })
   currency = 'USD';
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Up to 200 characters, shown in the stream's chat with the TIP line, so it obeys that chat's rules: if the sender is banned (FORBIDDEN, reason BANNED) or timed out (FORBIDDEN, reason TIMED_OUT, retryAfterSeconds) in this chat, or the message holds one of its blocked terms (BAD_USER_INPUT), the whole tip is refused and no money moves; send it without a message to tip anyway. No control characters but newline.",
+  })
   @IsOptional()
   @Transform(trimString)
   @IsString()
   @MaxLength(TIP_MESSAGE_MAX_LENGTH, {
     message: `message must be at most ${TIP_MESSAGE_MAX_LENGTH} characters`,
   })
-  @Matches(WITHOUT_CONTROL_CHARACTERS, { message: 'message must not contain control characters' })
+  @IsUserText({ multiline: true })
   message?: string | null;
 
   @Field(() => String, {
@@ -145,6 +147,6 @@ export class CreditWalletInput {
   })
   @IsString()
   @Length(1, 200, { message: 'reference must be 1..200 characters' })
-  @Matches(SINGLE_LINE_TEXT, { message: 'reference must not contain control characters' })
+  @IsUserText()
   reference!: string;
 }

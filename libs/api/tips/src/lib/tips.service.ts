@@ -115,20 +115,30 @@ export class TipsService {
     const fee = platformFeeCents(input.amountCents, PLATFORM_FEE_BPS);
     let result: { tip_id: string; created: boolean };
     try {
-      [result] = await this.dataSource.query<{ tip_id: string; created: boolean }[]>(
-        'SELECT * FROM finserve_send_tip($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-        [
-          randomUUID(),
-          input.streamId,
-          user.id,
-          input.amountCents,
-          input.currency,
-          fee,
-          input.message || null,
-          input.idempotencyKey,
-          this.clock.now(),
-        ],
-      );
+      result = await this.dataSource.transaction(async (manager) => {
+        const now = this.clock.now();
+        // A message goes into the chat: it obeys the chat's rules (ban, timeout, blocked terms),
+        // checked under the chat lock in the transaction that moves the money, so a refused
+        // message moves nothing and an accepted one cannot be overtaken by a ban.
+        if (input.message) {
+          await this.chat.assertMayPost(manager, user, input.streamId, input.message, now);
+        }
+        const [row] = await manager.query<{ tip_id: string; created: boolean }[]>(
+          'SELECT * FROM finserve_send_tip($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [
+            randomUUID(),
+            input.streamId,
+            user.id,
+            input.amountCents,
+            input.currency,
+            fee,
+            input.message || null,
+            input.idempotencyKey,
+            now,
+          ],
+        );
+        return row;
+      });
     } catch (error) {
       const code = (error as { driverError?: { code?: string } }).driverError?.code;
       const domain = code ? TIP_ERRORS[code] : undefined;

@@ -1,4 +1,5 @@
 import { DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { createClient, type Client } from 'graphql-ws';
 import { Subject } from 'rxjs';
 
@@ -16,8 +17,10 @@ export const WS_CLOSE_FORBIDDEN = 4403;
  * with backoff, and `reconnected$` tells features to catch up on what they missed while it was
  * down. A 4403 close (session revoked, or the token refused) tries a refresh: if the server
  * refuses that too, the session ends (TokenSession.ended$) and the retry connects anonymously.
- * A socket the server accepted keeps its identity until revoked, so a refresh does not need to
- * cut it: only sign-in and sign-out restart it.
+ * The server closes a socket (4403) when the access token it was opened with expires, so every
+ * renewal (TokenSession.renewed$, before the expiry) restarts the socket with the new token;
+ * `reconnected$` then lets features catch up on what arrived in between (the chat refetches
+ * with chatMessages(after:)). Sign-in and sign-out restart it too.
  */
 @Injectable({ providedIn: 'root' })
 export class GraphqlSocket {
@@ -62,6 +65,7 @@ export class GraphqlSocket {
 
   constructor() {
     inject(DestroyRef).onDestroy(() => void this.client.dispose());
+    this.session.renewed$.pipe(takeUntilDestroyed()).subscribe(() => this.restart());
   }
 
   /** After sign-in or sign-out: a new connection, so connection_init carries the new token. */

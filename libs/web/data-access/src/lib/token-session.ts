@@ -42,12 +42,19 @@ export class TokenSession {
   private readonly storage = inject(TokenStorage);
   private readonly accessSignal = signal<string | null>(this.storage.read()?.accessToken ?? null);
   private readonly endedSubject = new Subject<void>();
+  private readonly renewedSubject = new Subject<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /** The current access token (null: anonymous). */
   readonly accessToken = this.accessSignal.asReadonly();
   /** Emits when the server refused to renew the session (revoked or expired). */
   readonly ended$ = this.endedSubject.asObservable();
+  /**
+   * Emits the new access token after every renewal (here or, seen through storage, in another
+   * tab); not on sign-in or sign-out. The socket reconnects with it: the server ends a socket's
+   * authority when the token it was opened with expires.
+   */
+  readonly renewed$ = this.renewedSubject.asObservable();
 
   /** Renews the tokens; concurrent callers share one run. Resolves to the new access token, or null when the session ended. */
   readonly refresh: () => Promise<string | null> = singleFlight(() => this.refreshWithLock());
@@ -106,6 +113,7 @@ export class TokenSession {
     ) {
       // Another tab renewed (or signed in) already: use its tokens, do not spend the used one.
       this.set(stored);
+      this.renewedSubject.next(stored.accessToken);
       return stored.accessToken;
     }
     const variables: RefreshTokenMutationVariables = { refreshToken: stored.refreshToken };
@@ -129,6 +137,7 @@ export class TokenSession {
     const pair = response.data?.refreshToken;
     if (pair) {
       this.set(pair);
+      this.renewedSubject.next(pair.accessToken);
       return pair.accessToken;
     }
     if (isUnauthenticated(response.errors)) {

@@ -13,6 +13,7 @@ export type SendTipInput = {
   currency?: string | null | undefined;
   /** Chosen by the client. Repeating a call with the same key returns the first tip and moves no money again. */
   idempotencyKey: string;
+  /** Up to 200 characters, shown in the stream's chat with the TIP line, so it obeys that chat's rules: if the sender is banned (FORBIDDEN, reason BANNED) or timed out (FORBIDDEN, reason TIMED_OUT, retryAfterSeconds) in this chat, or the message holds one of its blocked terms (BAD_USER_INPUT), the whole tip is refused and no money moves; send it without a message to tip anyway. No control characters but newline. */
   message?: string | null | undefined;
   streamId: string | number;
 };

@@ -10,12 +10,11 @@ import {
   MinLength,
 } from 'class-validator';
 
-import { trimString } from '@finserve/api/core';
+import { IsUserText, trimString } from '@finserve/api/core';
 import {
   DISPLAY_NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
-  SINGLE_LINE_TEXT,
   USERNAME_PATTERN,
 } from '@finserve/shared';
 
@@ -43,7 +42,7 @@ export class RegisterInput {
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
-  @Matches(SINGLE_LINE_TEXT, { message: 'displayName must not contain control characters' })
+  @IsUserText()
   displayName?: string | null;
 }
 
@@ -55,7 +54,7 @@ export class UpdateProfileInput {
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
-  @Matches(SINGLE_LINE_TEXT, { message: 'displayName must not contain control characters' })
+  @IsUserText()
   displayName!: string;
 }
 
@@ -91,6 +90,6 @@ export class BanUserArgs {
   @Transform(trimString)
   @IsString()
   @MaxLength(200, { message: 'reason must be at most 200 characters' })
-  @Matches(SINGLE_LINE_TEXT, { message: 'reason must not contain control characters' })
+  @IsUserText()
   reason?: string | null;
 }

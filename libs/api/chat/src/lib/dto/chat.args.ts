@@ -11,6 +11,7 @@ import {
   Min,
 } from 'class-validator';
 
+import { IsUserText } from '@finserve/api/core';
 import {
   CHAT_BLOCKED_TERM_MAX_LENGTH,
   CHAT_BLOCKED_TERMS_MAX,
@@ -88,5 +89,6 @@ export class BlockedTermsArgs {
     each: true,
     message: `each blocked term must be 1..${CHAT_BLOCKED_TERM_MAX_LENGTH} characters`,
   })
+  @IsUserText({}, { each: true })
   terms!: string[];
 }

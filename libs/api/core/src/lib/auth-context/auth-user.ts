@@ -7,6 +7,8 @@ export interface AuthUser {
   role: Role;
   /** The sign-in session of the access token (logout revokes it). */
   sessionId?: string;
+  /** When the access token that established this identity expires (a socket's authority ends then). */
+  expiresAt?: Date;
 }
 
 /**

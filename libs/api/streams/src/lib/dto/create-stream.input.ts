@@ -2,7 +2,7 @@ import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsDate, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
-import { trimString } from '@finserve/api/core';
+import { IsStorableDate, IsUserText, trimString } from '@finserve/api/core';
 import { STREAM_DESCRIPTION_MAX_LENGTH, STREAM_TITLE_MAX_LENGTH } from '@finserve/shared';
 
 @InputType('CreateStreamInput')
@@ -13,6 +13,7 @@ export class CreateStreamInput {
   @Length(1, STREAM_TITLE_MAX_LENGTH, {
     message: `title must be 1..${STREAM_TITLE_MAX_LENGTH} characters after trimming`,
   })
+  @IsUserText()
   title!: string;
 
   @Field(() => String, { nullable: true })
@@ -21,6 +22,7 @@ export class CreateStreamInput {
   @MaxLength(STREAM_DESCRIPTION_MAX_LENGTH, {
     message: `description must be at most ${STREAM_DESCRIPTION_MAX_LENGTH} characters`,
   })
+  @IsUserText({ multiline: true })
   description?: string | null;
 
   @Field(() => GraphQLISODateTime, {
@@ -29,5 +31,6 @@ export class CreateStreamInput {
   })
   @IsOptional()
   @IsDate({ message: 'scheduledFor must be a date-time' })
+  @IsStorableDate()
   scheduledFor?: Date | null;
 }
