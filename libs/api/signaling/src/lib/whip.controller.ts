@@ -1,18 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Headers,
-  HttpCode,
-  Ip,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Ip, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 
-import { DomainError, Public, UnauthenticatedError, type AuthUser } from '@finserve/api/core';
+import {
+  DomainError,
+  Public,
+  UnauthenticatedError,
+  UuidPipe,
+  type AuthUser,
+} from '@finserve/api/core';
 import { ErrorCode } from '@finserve/shared';
 
 import { MediaRateLimitedError, SignalingService } from './signaling.service';
@@ -90,7 +85,7 @@ export class WhipController {
   @Post('whip/:streamId')
   async whip(
     @Ip() ip: string,
-    @Param('streamId', ParseUUIDPipe) streamId: string,
+    @Param('streamId', UuidPipe) streamId: string,
     @Headers('authorization') authorization: string | undefined,
     @Body() sdp: string,
     @Res() res: Response,
@@ -106,7 +101,7 @@ export class WhipController {
   @Delete('whip/sessions/:sessionId')
   @HttpCode(200)
   async whipDelete(
-    @Param('sessionId', ParseUUIDPipe) sessionId: string,
+    @Param('sessionId', UuidPipe) sessionId: string,
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
@@ -121,7 +116,7 @@ export class WhipController {
   @Post('whep/:streamId')
   async whep(
     @Ip() ip: string,
-    @Param('streamId', ParseUUIDPipe) streamId: string,
+    @Param('streamId', UuidPipe) streamId: string,
     @Body() sdp: string,
     @Res() res: Response,
   ): Promise<void> {
@@ -134,7 +129,7 @@ export class WhipController {
 
   @Delete('whep/sessions/:sessionId')
   async whepDelete(
-    @Param('sessionId', ParseUUIDPipe) sessionId: string,
+    @Param('sessionId', UuidPipe) sessionId: string,
     @Res() res: Response,
   ): Promise<void> {
     try {
