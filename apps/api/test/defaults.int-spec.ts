@@ -1,54 +1,25 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
+import { freshDatabase, type TestDatabase } from './support/databases';
 import { eventually, uniqueUsername } from './support/graphql-client';
 import { ROOT, spawnServer, waitForHealth, type ServerProcess } from './support/process';
 
 const describeBrowser = describeWithBrowser('the default-settings browser test');
 
-/**
- * A database for this test alone, as a user with a local PostgreSQL has: a new database on the
- * test run's server, or (embedded test server) the run's own database.
- */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const server = process.env['TEST_DATABASE_SERVER_URL'];
-  const shared = process.env['TEST_DATABASE_URL'];
-  if (!server) {
-    if (!shared) throw new Error('TEST_DATABASE_URL is not set: run tests through jest');
-    return { url: shared, drop: () => Promise.resolve() };
-  }
-  const name = `finserve_defaults_${Date.now()}_${process.pid}`;
-  const admin = new Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new Client({ connectionString: server });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 describeBrowser('the server as `npm start` runs it (default settings, DATA_DIR=.data)', () => {
   let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   let origin: string;
-  let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  let database: TestDatabase | undefined;
 
   beforeAll(async () => {
     if (!existsSync(join(WEB_DIST, 'index.html')))
       throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
-    database = await freshDatabase();
+    database = await freshDatabase('defaults');
     // Nothing but what a user of the quick start has: the repository as the working directory
     // (so DATA_DIR is the default `.data`), no NODE_ENV, no secrets, default log level. Only the
     // port (3000 may be taken on a developer's machine: any free one, read from the start-up

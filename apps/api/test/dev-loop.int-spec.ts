@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 
-import { Client } from 'pg';
 import WebSocket from 'ws';
 
+import { freshDatabase } from './support/databases';
 import { eventually } from './support/graphql-client';
 import { freePort, MAIN_JS, ROOT } from './support/process';
 
@@ -62,24 +62,9 @@ describe('the development loop (npm run dev = nx serve api + nx serve web)', () 
   }, 60_000);
 
   it('serves the API in watch mode and the Angular dev server proxying HTTP and WebSocket to it', async () => {
-    const server = process.env['TEST_DATABASE_SERVER_URL'];
-    let databaseUrl = process.env['TEST_DATABASE_URL'] ?? '';
-    if (server) {
-      const name = `finserve_dev_loop_${Date.now()}_${process.pid}`;
-      const admin = new Client({ connectionString: server });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-      await admin.end();
-      const url = new URL(server);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
-      dropDatabase = async () => {
-        const client = new Client({ connectionString: server });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-        await client.end();
-      };
-    }
+    const database = await freshDatabase('dev_loop');
+    dropDatabase = () => database.drop();
+    const databaseUrl = database.url;
     const apiPort = await freePort();
     const webPort = await freePort();
     // API_PORT: the dev server's port stays its own (Angular's dev server takes PORT for itself).

@@ -1,43 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
-import { Client } from 'pg';
-
+import { freshDatabase } from './support/databases';
 import { spawnServer } from './support/process';
-
-/** A new empty database on the test server (or null when the run uses its embedded server). */
-async function emptyDatabase(): Promise<{
-  url: string;
-  tables: () => Promise<number>;
-  drop: () => Promise<void>;
-} | null> {
-  const server = process.env['TEST_DATABASE_SERVER_URL'];
-  if (!server) return null;
-  const name = `finserve_startup_${Date.now()}_${process.pid}`;
-  const admin = new Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    tables: async () => {
-      const client = new Client({ connectionString: url.toString() });
-      await client.connect();
-      const { rows } = await client.query<{ count: number }>(
-        `SELECT count(*)::int AS count FROM information_schema.tables WHERE table_schema = 'public'`,
-      );
-      await client.end();
-      return rows[0].count;
-    },
-    drop: async () => {
-      const client = new Client({ connectionString: server });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 /** Runs the built server until it exits (it must, within 30 s) and returns what it printed. */
 async function runToExit(env: Record<string, string>) {
@@ -83,7 +47,7 @@ describe('start-up failures a user can fix: one line, no stack, nothing half don
   }, 40_000);
 
   it('fails on a port already in use before migrating or seeding anything', async () => {
-    const database = await emptyDatabase();
+    const database = await freshDatabase('startup');
     // The port is the one this test holds: nothing else can take it meanwhile.
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
@@ -91,16 +55,17 @@ describe('start-up failures a user can fix: one line, no stack, nothing half don
     try {
       const { code, lines } = await runToExit({
         PORT: String(port),
-        DATABASE_URL: database?.url ?? String(process.env['TEST_DATABASE_URL']),
+        DATABASE_URL: database.url,
       });
       expect(code).toBe(1);
       expect(lines).toEqual([
         `Port ${port} on 0.0.0.0 is already in use (PORT): stop what listens there or start with another PORT`,
       ]);
-      if (database) expect(await database.tables()).toBe(0);
+      // The database was not touched: no migration ran (checked where the test has its own).
+      if (database.isolated) expect(await database.tables()).toBe(0);
     } finally {
       blocker.close();
-      await database?.drop();
+      await database.drop();
     }
   }, 40_000);
 });
