@@ -1,2 +1,3 @@
 export * from './lib/media.service';
 export * from './lib/rtc-stats';
+export * from './lib/simulcast';

@@ -8,6 +8,7 @@ import {
   PlayStreamDocument,
   PublishStreamDocument,
 } from './graphql.generated';
+import { simulcastEncodings, withStereoOpus, type VideoContent } from './simulcast';
 
 /** One WebRTC session with the SFU. */
 export interface MediaSessionHandle {
@@ -16,9 +17,16 @@ export interface MediaSessionHandle {
   close(): void;
 }
 
-/** Sets the local offer and waits for ICE gathering (the SFU is non-trickle). */
-async function gatheredOffer(pc: RTCPeerConnection): Promise<string> {
-  await pc.setLocalDescription(await pc.createOffer());
+/**
+ * Sets the local offer (changed by `munge` first, if given) and waits for ICE gathering (the SFU
+ * is non-trickle).
+ */
+async function gatheredOffer(
+  pc: RTCPeerConnection,
+  munge: (sdp: string) => string = (sdp) => sdp,
+): Promise<string> {
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription({ type: 'offer', sdp: munge(offer.sdp ?? '') });
   if (pc.iceGatheringState !== 'complete') {
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -33,6 +41,22 @@ async function gatheredOffer(pc: RTCPeerConnection): Promise<string> {
     });
   }
   return pc.localDescription?.sdp ?? '';
+}
+
+/**
+ * A shared screen: when the network or the CPU cannot carry everything, the encoder lowers the
+ * frame rate and keeps the resolution, so text stays sharp. Set once negotiated (the encodings
+ * exist only then); a browser that refuses it keeps its default (balanced), which still works.
+ */
+async function keepResolution(sender: RTCRtpSender): Promise<void> {
+  try {
+    await sender.setParameters({
+      ...sender.getParameters(),
+      degradationPreference: 'maintain-resolution',
+    });
+  } catch {
+    // Not supported here (older Firefox): the default degradation is acceptable.
+  }
 }
 
 /**
@@ -58,10 +82,26 @@ export class MediaService {
     }
   }
 
-  /** The streamer's console: sends every track of `media` to the SFU. */
-  async publish(streamId: string, media: MediaStream): Promise<MediaSessionHandle> {
+  /**
+   * The streamer's console: sends every track of `media` to the SFU, the video as three simulcast
+   * layers (see `simulcastEncodings`) so each viewer gets the one their connection carries.
+   */
+  async publish(
+    streamId: string,
+    media: MediaStream,
+    content: VideoContent = 'camera',
+  ): Promise<MediaSessionHandle> {
     const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
-    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+    const videoSenders: RTCRtpSender[] = [];
+    for (const track of media.getTracks()) {
+      const transceiver = pc.addTransceiver(
+        track,
+        track.kind === 'video'
+          ? { direction: 'sendonly', sendEncodings: simulcastEncodings(content) }
+          : { direction: 'sendonly' },
+      );
+      if (track.kind === 'video') videoSenders.push(transceiver.sender);
+    }
     try {
       const sdp = await gatheredOffer(pc);
       const result = await firstValueFrom(
@@ -70,6 +110,7 @@ export class MediaService {
       const session = result.data?.publishStream;
       if (!session) throw new Error('No answer from the media server');
       await pc.setRemoteDescription({ type: 'answer', sdp: session.sdp });
+      if (content === 'screen') await Promise.all(videoSenders.map(keepResolution));
       return this.handle(pc, session.sessionId);
     } catch (error) {
       pc.close();
@@ -95,7 +136,8 @@ export class MediaService {
       }
     });
     try {
-      const sdp = await gatheredOffer(pc);
+      // Stereo Opus is decoded in stereo only when the viewer's own description asks for it.
+      const sdp = await gatheredOffer(pc, withStereoOpus);
       const result = await firstValueFrom(
         this.apollo.mutate({ mutation: PlayStreamDocument, variables: { streamId, sdp } }),
       );

@@ -1,3 +1,5 @@
+import type { VideoContent } from '@finserve/web/media';
+
 /** Camera and microphone, or a shared screen with the camera in a corner. */
 export interface CaptureChoice {
   source: 'camera' | 'screen';
@@ -10,7 +12,40 @@ export interface CaptureChoice {
 export interface Capture {
   /** What is published and previewed. */
   stream: MediaStream;
+  /** How the video is encoded: a screen keeps its resolution (see `simulcastEncodings`). */
+  content: VideoContent;
   stop(): void;
+}
+
+/**
+ * A screen's video is text and charts: `detail` tells the encoder to keep edges sharp (and the
+ * browser to treat it as screen content). Not `text`: a trading screen also has moving charts
+ * and embedded video, which `text`-tuned encoders (screen-content tools) handle worse.
+ */
+const SCREEN_HINT = 'detail';
+
+/**
+ * The audio of a capture: the microphone and, when the user shared one, the screen's (tab or
+ * system) audio, mixed into one stereo track, so the streamer can talk over a shared video.
+ * Mixing needs an AudioContext; its closing is part of `stop`.
+ */
+function mixAudio(tracks: MediaStreamTrack[]): { tracks: MediaStreamTrack[]; close(): void } {
+  if (tracks.length < 2) return { tracks, close: () => undefined };
+  // No Web Audio: the screen's sound (the last), as the user asked for it in the picker.
+  if (typeof AudioContext === 'undefined')
+    return { tracks: tracks.slice(-1), close: () => undefined };
+  // The streamer has clicked "Screen" by now, so the context may start (autoplay policy).
+  const context = new AudioContext();
+  const destination = context.createMediaStreamDestination();
+  for (const track of tracks) {
+    context.createMediaStreamSource(new MediaStream([track])).connect(destination);
+  }
+  void context.resume().catch(() => undefined);
+  return { tracks: destination.stream.getAudioTracks(), close: () => void context.close() };
+}
+
+function stopAll(...streams: (MediaStream | null)[]): void {
+  for (const stream of streams) stream?.getTracks().forEach((track) => track.stop());
 }
 
 function constraint(id?: string): MediaTrackConstraints | boolean {
@@ -33,25 +68,51 @@ export async function openCapture(choice: CaptureChoice): Promise<Capture> {
       ...camera.getVideoTracks(),
       ...(audio?.getAudioTracks() ?? []),
     ]);
-    return { stream, stop: () => stream.getTracks().forEach((track) => track.stop()) };
+    return {
+      stream,
+      content: 'camera',
+      stop: () => stream.getTracks().forEach((track) => track.stop()),
+    };
   }
-  const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  // The tab's or the system's sound too, when the user ticks it in the browser's picker.
+  const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+  for (const track of screen.getVideoTracks()) track.contentHint = SCREEN_HINT;
+  const sound = mixAudio([...(audio?.getAudioTracks() ?? []), ...screen.getAudioTracks()]);
   if (!choice.withCamera) {
-    const stream = new MediaStream([
-      ...screen.getVideoTracks(),
-      ...(audio?.getAudioTracks() ?? []),
-    ]);
-    return { stream, stop: () => stream.getTracks().forEach((track) => track.stop()) };
+    const stream = new MediaStream([...screen.getVideoTracks(), ...sound.tracks]);
+    return {
+      stream,
+      content: 'screen',
+      stop: () => {
+        stopAll(screen, audio, stream);
+        sound.close();
+      },
+    };
   }
   const camera = await navigator.mediaDevices.getUserMedia({
     video: constraint(choice.cameraId),
     audio: false,
   });
-  return composite(screen, camera, audio);
+  const drawn = composite(screen, camera, sound.tracks);
+  return {
+    ...drawn,
+    stop: () => {
+      drawn.stop();
+      stopAll(audio);
+      sound.close();
+    },
+  };
 }
 
-/** Screen with the camera bottom-right, drawn into one canvas track (the SFU takes one video). */
-function composite(screen: MediaStream, camera: MediaStream, audio: MediaStream | null): Capture {
+/**
+ * Screen with the camera bottom-right, drawn into one canvas track (the SFU takes one video).
+ * The canvas has the screen's size, so the top simulcast layer keeps the screen's resolution.
+ */
+function composite(
+  screen: MediaStream,
+  camera: MediaStream,
+  audioTracks: MediaStreamTrack[],
+): Capture {
   const screenVideo = document.createElement('video');
   const cameraVideo = document.createElement('video');
   for (const [element, source] of [
@@ -64,8 +125,9 @@ function composite(screen: MediaStream, camera: MediaStream, audio: MediaStream 
     void element.play();
   }
   const canvas = document.createElement('canvas');
-  canvas.width = 1280;
-  canvas.height = 720;
+  const settings = screen.getVideoTracks()[0]?.getSettings();
+  canvas.width = settings?.width ?? 1280;
+  canvas.height = settings?.height ?? 720;
   const context = canvas.getContext('2d');
   const timer = setInterval(() => {
     if (!context) return;
@@ -84,15 +146,15 @@ function composite(screen: MediaStream, camera: MediaStream, audio: MediaStream 
       );
     }
   }, 1000 / 30);
-  const stream = new MediaStream([
-    ...canvas.captureStream(30).getVideoTracks(),
-    ...(audio?.getAudioTracks() ?? []),
-  ]);
+  const video = canvas.captureStream(30).getVideoTracks();
+  for (const track of video) track.contentHint = SCREEN_HINT;
+  const stream = new MediaStream([...video, ...audioTracks]);
   return {
     stream,
+    content: 'screen',
     stop: () => {
       clearInterval(timer);
-      for (const source of [screen, camera, stream]) source.getTracks().forEach((t) => t.stop());
+      stopAll(screen, camera, stream);
     },
   };
 }

@@ -35,6 +35,7 @@ class ChatPanelStubComponent {
 // jsdom has no media devices: tracks and streams just carry what the page reads from them.
 class FakeTrack {
   readonly stop = jest.fn();
+  contentHint = '';
   constructor(
     readonly kind: 'audio' | 'video',
     private readonly deviceId: string,
@@ -349,8 +350,13 @@ describe('StudioPageComponent', () => {
     await settle(fixture);
 
     expect(media.publish).toHaveBeenCalledTimes(1);
-    const [streamId, published] = media.publish.mock.calls[0] as unknown as [string, unknown];
+    const [streamId, published, content] = media.publish.mock.calls[0] as unknown as [
+      string,
+      unknown,
+      string,
+    ];
     expect(streamId).toBe('s9');
+    expect(content).toBe('camera');
     expect(published).toBe(
       element.querySelector<HTMLVideoElement>('[data-testid=preview]')?.srcObject,
     );
@@ -396,7 +402,7 @@ describe('StudioPageComponent', () => {
     ].find((button) => button.textContent?.includes('Screen'));
     screen?.click();
     await settle(fixture);
-    expect(mediaDevices.getDisplayMedia).toHaveBeenCalledWith({ video: true, audio: false });
+    expect(mediaDevices.getDisplayMedia).toHaveBeenCalledWith({ video: true, audio: true });
     const corner = element.querySelector<HTMLInputElement>('mat-checkbox input');
     expect(corner?.checked).toBe(true);
 
@@ -407,5 +413,25 @@ describe('StudioPageComponent', () => {
     const tracks = (video?.srcObject as unknown as FakeMediaStream).getTracks();
     expect(tracks.map((track) => track.getSettings().deviceId)).toEqual(['screen', 'mic-1']);
     expect(element.querySelector('.overlay')).toBeNull();
+  });
+
+  it("shares the screen's own sound when the user gives it, and marks the screen as detail", async () => {
+    const screenVideo = new FakeTrack('video', 'screen');
+    mediaDevices.getDisplayMedia.mockImplementationOnce(() =>
+      Promise.resolve(new FakeMediaStream([screenVideo, new FakeTrack('audio', 'tab-audio')])),
+    );
+    const { fixture, element } = await render([]);
+    // Screen only (no camera in the corner), so no canvas is needed in jsdom.
+    fixture.componentInstance['withCamera'].set(false);
+    const screen = [
+      ...element.querySelectorAll<HTMLButtonElement>('mat-button-toggle button'),
+    ].find((button) => button.textContent?.includes('Screen'));
+    screen?.click();
+    await settle(fixture);
+    const video = element.querySelector<HTMLVideoElement>('[data-testid=preview]');
+    const tracks = (video?.srcObject as unknown as FakeMediaStream).getTracks();
+    // jsdom has no Web Audio to mix it with the microphone: the screen's sound is taken.
+    expect(tracks.map((track) => track.getSettings().deviceId)).toEqual(['screen', 'tab-audio']);
+    expect(screenVideo.contentHint).toBe('detail');
   });
 });

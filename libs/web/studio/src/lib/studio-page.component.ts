@@ -404,7 +404,7 @@ export class StudioPageComponent {
     if (!this.capture) await this.startPreview();
     if (!this.capture) throw new Error('No camera to publish');
     this.session?.close();
-    const session = await this.media.publish(streamId, this.capture.stream);
+    const session = await this.media.publish(streamId, this.capture.stream, this.capture.content);
     this.session = session;
     this.lastSample = undefined;
     this.publishing.set(true);
