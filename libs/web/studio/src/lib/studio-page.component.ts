@@ -45,9 +45,13 @@ import { ChatPanelComponent } from '@finserve/web/chat';
 import { AuthService, TokenSession, toUiError } from '@finserve/web/data-access';
 import {
   MediaService,
-  readVideoSample,
+  outboundLayerRows,
+  outboundLayerSamplesOf,
   videoHealth,
+  videoSampleOf,
   type MediaSessionHandle,
+  type OutboundLayerRow,
+  type OutboundLayerSample,
   type RtcVideoSample,
 } from '@finserve/web/media';
 import {
@@ -73,6 +77,7 @@ import {
   type TipReceivedSubscription,
 } from './graphql.generated';
 import { connectionLabel, deviceName } from './labels';
+import { PublishLayersComponent } from './publish-layers.component';
 import { uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
@@ -106,6 +111,7 @@ interface Health {
     DurationPipe,
     LiveBadgeComponent,
     MoneyPipe,
+    PublishLayersComponent,
   ],
   templateUrl: './studio-page.component.html',
   styleUrl: './studio-page.component.scss',
@@ -138,6 +144,8 @@ export class StudioPageComponent {
   protected readonly hasPreview = signal(false);
   protected readonly tips = signal<ReceivedTip[]>([]);
   protected readonly health = signal<Health>({ bitrateKbps: 0, fps: 0, connection: 'idle' });
+  /** The simulcast layers sent, highest first (empty when not publishing). */
+  protected readonly layers = signal<OutboundLayerRow[]>([]);
   protected readonly connectionLabel = computed(() => connectionLabel(this.health().connection));
   protected readonly deviceName = deviceName;
 
@@ -146,6 +154,7 @@ export class StudioPageComponent {
   private session?: MediaSessionHandle;
   private broadcast?: Subscription;
   private lastSample?: RtcVideoSample;
+  private lastLayers: OutboundLayerSample[] = [];
   private readonly tipArrived = new Subject<void>();
   private readonly previewStream = signal<MediaStream | null>(null);
 
@@ -407,6 +416,7 @@ export class StudioPageComponent {
     const session = await this.media.publish(streamId, this.capture.stream, this.capture.content);
     this.session = session;
     this.lastSample = undefined;
+    this.lastLayers = [];
     this.publishing.set(true);
     session.pc.addEventListener('connectionstatechange', () => {
       if (this.session !== session) return;
@@ -422,12 +432,18 @@ export class StudioPageComponent {
     const session = this.session;
     if (!session || !this.publishing()) {
       this.health.set({ bitrateKbps: 0, fps: 0, connection: 'idle' });
+      this.layers.set([]);
       return;
     }
-    const sample = await readVideoSample(session.pc, 'outbound');
+    const report = await session.pc.getStats();
+    const at = performance.now();
+    const sample = videoSampleOf(report, 'outbound', at);
     const figures = videoHealth(this.lastSample, sample);
     this.lastSample = sample;
     this.health.set({ ...figures, connection: session.pc.connectionState });
+    const layers = outboundLayerSamplesOf(report, at);
+    this.layers.set(outboundLayerRows(this.lastLayers, layers));
+    this.lastLayers = layers;
   }
 
   private async listDevices(): Promise<void> {
