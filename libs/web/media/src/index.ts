@@ -1,3 +1,4 @@
 export * from './lib/media.service';
 export * from './lib/rtc-stats';
 export * from './lib/simulcast';
+export type { VideoQuality } from './lib/graphql.generated';

@@ -7,6 +7,8 @@ import {
   IceServersDocument,
   PlayStreamDocument,
   PublishStreamDocument,
+  SetPlaybackQualityDocument,
+  type VideoQuality,
 } from './graphql.generated';
 import { simulcastEncodings, withStereoOpus, type VideoContent } from './simulcast';
 
@@ -118,10 +120,14 @@ export class MediaService {
     }
   }
 
-  /** A viewer: receives the stream's audio and video; `onTrack` gets the remote MediaStream. */
+  /**
+   * A viewer: receives the stream's audio and video; `onTrack` gets the remote MediaStream.
+   * `quality` pins a simulcast layer from the start (AUTO: the SFU adapts to the connection).
+   */
   async play(
     streamId: string,
     onTrack: (stream: MediaStream) => void,
+    quality: VideoQuality = 'AUTO',
   ): Promise<MediaSessionHandle> {
     const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -139,7 +145,10 @@ export class MediaService {
       // Stereo Opus is decoded in stereo only when the viewer's own description asks for it.
       const sdp = await gatheredOffer(pc, withStereoOpus);
       const result = await firstValueFrom(
-        this.apollo.mutate({ mutation: PlayStreamDocument, variables: { streamId, sdp } }),
+        this.apollo.mutate({
+          mutation: PlayStreamDocument,
+          variables: { streamId, sdp, quality },
+        }),
       );
       const session = result.data?.playStream;
       if (!session) throw new Error('No answer from the media server');
@@ -149,6 +158,20 @@ export class MediaService {
       pc.close();
       throw error;
     }
+  }
+
+  /**
+   * A viewer switches layer without renegotiating (AUTO: adaptive again); the SFU switches at
+   * the next keyframe.
+   */
+  async setPlaybackQuality(sessionId: string, quality: VideoQuality): Promise<boolean> {
+    const result = await firstValueFrom(
+      this.apollo.mutate({
+        mutation: SetPlaybackQualityDocument,
+        variables: { sessionId, quality },
+      }),
+    );
+    return result.data?.setPlaybackQuality ?? false;
   }
 
   private handle(pc: RTCPeerConnection, sessionId: string): MediaSessionHandle {

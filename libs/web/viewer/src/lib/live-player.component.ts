@@ -1,6 +1,7 @@
 import {
   ChangeDetectionStrategy,
   Component,
+  computed,
   DestroyRef,
   effect,
   ElementRef,
@@ -15,15 +16,36 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { MatSliderModule } from '@angular/material/slider';
 import { MatTooltipModule } from '@angular/material/tooltip';
+import { Apollo } from 'apollo-angular';
 
 import { reconnectDelayMs } from '@finserve/web/data-access';
-import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
+import {
+  inboundVideoSampleOf,
+  MediaService,
+  playbackStats,
+  type InboundVideoSample,
+  type MediaSessionHandle,
+  type PlaybackStats,
+} from '@finserve/web/media';
 
+import {
+  StreamVideoLayersDocument,
+  type PlayerVideoLayerFragment,
+  type VideoQuality,
+} from './graphql.generated';
+import { PlaybackStatsComponent } from './playback-stats.component';
 import { nextPlayerState, type PlayerState } from './player-state';
+import { playingLayerLabel } from './quality';
+import { QualityMenuComponent } from './quality-menu.component';
+
+/** While the stats panel is open, the layers are re-read every this many checks (seconds). */
+const LAYER_REFRESH_CHECKS = 5;
 
 /**
  * WebRTC playback of a LIVE stream: connecting / waiting for the streamer's video /
- * reconnecting states, mute, volume and fullscreen. A lost connection is re-established with backoff while `active` stays true.
+ * reconnecting states, mute, volume and fullscreen. A lost connection is re-established with
+ * backoff while `active` stays true. The picture quality is "Auto" (the SFU adapts) or a layer the
+ * viewer picks, kept across reconnections; "Stats for nerds" shows what arrives, every second.
  */
 @Component({
   selector: 'fs-live-player',
@@ -34,12 +56,15 @@ import { nextPlayerState, type PlayerState } from './player-state';
     MatProgressSpinnerModule,
     MatSliderModule,
     MatTooltipModule,
+    PlaybackStatsComponent,
+    QualityMenuComponent,
   ],
   templateUrl: './live-player.component.html',
   styleUrl: './live-player.component.scss',
 })
 export class LivePlayerComponent {
   private readonly media = inject(MediaService);
+  private readonly apollo = inject(Apollo);
 
   readonly streamId = input.required<string>();
   /** Play while true (the stream is LIVE); stop when it turns false. */
@@ -52,6 +77,15 @@ export class LivePlayerComponent {
   };
   protected readonly muted = signal(true);
   protected readonly volume = signal(1);
+  /** The viewer's choice, asked for again on every (re)connection. */
+  protected readonly quality = signal<VideoQuality>('AUTO');
+  /** The layers the stream sends, highest first (read when playing starts and the menu opens). */
+  protected readonly layers = signal<PlayerVideoLayerFragment[]>([]);
+  protected readonly statsOpen = signal(false);
+  protected readonly stats = signal<PlaybackStats | null>(null);
+  protected readonly layerLabel = computed(() =>
+    playingLayerLabel(this.quality(), this.stats()?.height ?? 0, this.layers()),
+  );
 
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');
   private readonly frame = viewChild.required<ElementRef<HTMLElement>>('frame');
@@ -61,6 +95,8 @@ export class LivePlayerComponent {
   private generation = 0;
   private lastFrames = 0;
   private checksWithoutFrame = 0;
+  private lastInbound?: InboundVideoSample;
+  private checks = 0;
 
   constructor() {
     effect(() => {
@@ -92,6 +128,48 @@ export class LivePlayerComponent {
     this.state.set(
       nextPlayerState(this.state(), { connected, checksWithoutFrame: this.checksWithoutFrame }),
     );
+    if (this.statsOpen()) {
+      void this.sampleStats(session);
+      if (++this.checks % LAYER_REFRESH_CHECKS === 0) this.refreshLayers();
+    }
+  }
+
+  private async sampleStats(session: MediaSessionHandle): Promise<void> {
+    const sample = inboundVideoSampleOf(await session.pc.getStats(), performance.now());
+    if (session !== this.session) return;
+    this.stats.set(sample ? playbackStats(this.lastInbound, sample) : null);
+    this.lastInbound = sample;
+  }
+
+  protected toggleStats(): void {
+    const open = !this.statsOpen();
+    this.statsOpen.set(open);
+    if (!open) return;
+    this.stats.set(null);
+    this.lastInbound = undefined;
+    this.refreshLayers();
+    if (this.session) void this.sampleStats(this.session);
+  }
+
+  /** A layer, or AUTO: at once on this session (next keyframe), and on every reconnection. */
+  protected chooseQuality(quality: VideoQuality): void {
+    this.quality.set(quality);
+    const session = this.session;
+    // A failure (the session just dropped) is fine: the reconnection asks for the choice.
+    if (session) this.media.setPlaybackQuality(session.sessionId, quality).catch(() => undefined);
+  }
+
+  protected refreshLayers(): void {
+    this.apollo
+      .query({
+        query: StreamVideoLayersDocument,
+        variables: { id: this.streamId() },
+        fetchPolicy: 'network-only',
+      })
+      .subscribe({
+        next: (result) => this.layers.set(result.data?.stream?.videoLayers ?? []),
+        error: () => undefined,
+      });
   }
 
   protected setVolume(value: number): void {
@@ -108,11 +186,16 @@ export class LivePlayerComponent {
     this.stop();
     const generation = ++this.generation;
     this.state.set(state);
+    const quality = this.quality();
     try {
-      const session = await this.media.play(streamId, (stream) => {
-        const video = this.video().nativeElement;
-        if (video.srcObject !== stream) video.srcObject = stream;
-      });
+      const session = await this.media.play(
+        streamId,
+        (stream) => {
+          const video = this.video().nativeElement;
+          if (video.srcObject !== stream) video.srcObject = stream;
+        },
+        quality,
+      );
       if (generation !== this.generation) {
         session.close();
         return;
@@ -120,6 +203,10 @@ export class LivePlayerComponent {
       this.session = session;
       this.lastFrames = 0;
       this.checksWithoutFrame = 0;
+      this.lastInbound = undefined;
+      // Chosen while this session was being set up: apply it now.
+      if (this.quality() !== quality) this.chooseQuality(this.quality());
+      this.refreshLayers();
       session.pc.addEventListener('connectionstatechange', () => {
         const connection = session.pc.connectionState;
         if (generation !== this.generation) return;

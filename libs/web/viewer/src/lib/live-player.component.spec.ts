@@ -1,0 +1,189 @@
+import { TestBed, type ComponentFixture } from '@angular/core/testing';
+import { MATERIAL_ANIMATIONS } from '@angular/material/core';
+import { jest } from '@jest/globals';
+import {
+  APOLLO_TESTING_CACHE,
+  ApolloTestingController,
+  ApolloTestingModule,
+} from 'apollo-angular/testing';
+
+import { createCache } from '@finserve/web/data-access';
+import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
+
+import { LivePlayerComponent } from './live-player.component';
+
+/** Lets Apollo deliver what a test flushed (it answers asynchronously), then renders. */
+async function settle(fixture: ComponentFixture<unknown>): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve));
+  await fixture.whenStable();
+}
+
+const layers = {
+  stream: {
+    __typename: 'Stream',
+    id: 's1',
+    videoLayers: [
+      [1280, 720, 'HIGH', 2400],
+      [640, 360, 'MEDIUM', 600],
+      [320, 180, 'LOW', 150],
+    ].map(([width, height, quality, bitrateKbps]) => ({
+      __typename: 'VideoLayer',
+      quality,
+      width,
+      height,
+      framesPerSecond: 30,
+      bitrateKbps,
+    })),
+  },
+};
+
+/** What the browser reports for the received video: 720p, 1 % lost, 12 ms jitter, 42 ms RTT. */
+const receivedStats = () =>
+  new Map<string, Record<string, unknown>>([
+    ['T', { type: 'transport', selectedCandidatePairId: 'P' }],
+    ['P', { id: 'P', type: 'candidate-pair', currentRoundTripTime: 0.042 }],
+    [
+      'V',
+      {
+        type: 'inbound-rtp',
+        kind: 'video',
+        frameWidth: 1280,
+        frameHeight: 720,
+        bytesReceived: 1_000_000,
+        framesDecoded: 300,
+        packetsReceived: 990,
+        packetsLost: 10,
+        jitter: 0.012,
+      },
+    ],
+  ]);
+
+/** A media session as MediaService.play gives it, its connection state set by the test. */
+function fakeSession(sessionId: string) {
+  const pc: EventTarget & {
+    connectionState: RTCPeerConnectionState;
+    getStats(): Promise<Map<string, Record<string, unknown>>>;
+  } = Object.assign(new EventTarget(), {
+    connectionState: 'connected' as const,
+    getStats: () => Promise.resolve(receivedStats()),
+  });
+  return { pc, sessionId, close: jest.fn() };
+}
+
+describe('LivePlayerComponent', () => {
+  let controller: ApolloTestingController;
+  let play: jest.SpiedFunction<MediaService['play']>;
+  let sessions: ReturnType<typeof fakeSession>[];
+
+  beforeEach(() => {
+    sessions = [fakeSession('m1'), fakeSession('m2')];
+    TestBed.configureTestingModule({
+      imports: [ApolloTestingModule],
+      providers: [
+        { provide: APOLLO_TESTING_CACHE, useFactory: createCache },
+        { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
+      ],
+    });
+    controller = TestBed.inject(ApolloTestingController);
+    // The real signaling (its mutations go through the testing controller), without WebRTC.
+    let next = 0;
+    play = jest
+      .spyOn(TestBed.inject(MediaService), 'play')
+      .mockImplementation(() => Promise.resolve(sessions[next++] as unknown as MediaSessionHandle));
+  });
+
+  afterEach(() => {
+    document.querySelectorAll('.cdk-overlay-container').forEach((node) => node.remove());
+    jest.restoreAllMocks();
+  });
+
+  const render = async () => {
+    const fixture = TestBed.createComponent(LivePlayerComponent);
+    fixture.componentRef.setInput('streamId', 's1');
+    await settle(fixture);
+    const element = fixture.nativeElement as HTMLElement;
+    /** Opens the settings menu; it reads the layers again, answered here. */
+    const openMenu = async () => {
+      element.querySelector<HTMLButtonElement>('[data-testid=quality-button]')?.click();
+      await settle(fixture);
+      controller.match('StreamVideoLayers').forEach((query) => query.flushData(layers));
+      await settle(fixture);
+    };
+    const options = () => [
+      ...document.querySelectorAll<HTMLButtonElement>('[data-testid=quality-option]'),
+    ];
+    return { fixture, element, openMenu, options };
+  };
+
+  it('offers Auto and each layer by resolution; choosing one switches this session and the next', async () => {
+    const { fixture, openMenu, options } = await render();
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(play.mock.calls[0]?.[0]).toBe('s1');
+    expect(play.mock.calls[0]?.[2]).toBe('AUTO');
+    const first = controller.expectOne('StreamVideoLayers');
+    expect(first.operation.variables).toEqual({ id: 's1' });
+    first.flushData(layers);
+
+    await openMenu();
+    const label = (option: Element) =>
+      option.querySelector('.mat-mdc-menu-item-text')?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(options().map(label)).toEqual(['Auto', '720p High', '360p Medium', '180p Low']);
+    expect(options().map((option) => option.getAttribute('aria-checked'))).toEqual([
+      'true',
+      'false',
+      'false',
+      'false',
+    ]);
+
+    options()[2]?.click();
+    await settle(fixture);
+    const switching = controller.expectOne('SetPlaybackQuality');
+    expect(switching.operation.variables).toEqual({ sessionId: 'm1', quality: 'MEDIUM' });
+    switching.flushData({ setPlaybackQuality: true });
+
+    await openMenu();
+    expect(options().map((option) => option.getAttribute('aria-checked'))).toEqual([
+      'false',
+      'false',
+      'true',
+      'false',
+    ]);
+
+    // The connection fails: the player reconnects, asking for the layer chosen.
+    const dropped = sessions[0];
+    if (!dropped) throw new Error('no session');
+    dropped.pc.connectionState = 'failed';
+    dropped.pc.dispatchEvent(new Event('connectionstatechange'));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await settle(fixture);
+    expect(play).toHaveBeenCalledTimes(2);
+    expect(play.mock.calls[1]?.[2]).toBe('MEDIUM');
+    expect(controller.match('SetPlaybackQuality')).toHaveLength(0);
+  });
+
+  it('shows stats for nerds from the connection: resolution, layer, loss, jitter, round trip', async () => {
+    const { fixture, element, openMenu } = await render();
+    controller.expectOne('StreamVideoLayers').flushData(layers);
+    await openMenu();
+    const toggle = document.querySelector<HTMLButtonElement>('[data-testid=stats-toggle]');
+    expect(toggle?.getAttribute('aria-checked')).toBe('false');
+    toggle?.click();
+    await settle(fixture);
+    controller.match('StreamVideoLayers').forEach((query) => query.flushData(layers));
+    await settle(fixture);
+
+    const stat = (name: string) =>
+      element.querySelector(`[data-stat=${name}]`)?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(stat('resolution')).toBe('1280×720');
+    expect(stat('layer')).toBe('Auto → 720p (High)');
+    expect(stat('loss')).toBe('1.0%');
+    expect(stat('jitter')).toBe('12 ms');
+    expect(stat('rtt')).toBe('42 ms');
+    // The first reading has no earlier one to measure a rate against.
+    expect(stat('fps')).toBe('0 fps');
+
+    element.querySelector<HTMLButtonElement>('fs-playback-stats button')?.click();
+    await settle(fixture);
+    expect(element.querySelector('fs-playback-stats')).toBeNull();
+  });
+});
