@@ -1,3 +1,4 @@
+import { FullscreenOverlayContainer, OverlayContainer } from '@angular/cdk/overlay';
 import {
   inject,
   LOCALE_ID,
@@ -28,6 +29,8 @@ export const appConfig = (language: Language): ApplicationConfig => ({
       withInMemoryScrolling({ scrollPositionRestoration: 'top' }),
     ),
     provideGraphql(),
+    // Menus and tooltips also show over a fullscreen player (the quality menu).
+    { provide: OverlayContainer, useClass: FullscreenOverlayContainer },
     provideAppInitializer(() => {
       // Material Symbols (bundled from npm) instead of the Material Icons web font.
       inject(MatIconRegistry).setDefaultFontSetClass('material-symbols-outlined');
