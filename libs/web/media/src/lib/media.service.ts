@@ -48,7 +48,8 @@ async function gatheredOffer(
 /**
  * A shared screen: when the network or the CPU cannot carry everything, the encoder lowers the
  * frame rate and keeps the resolution, so text stays sharp. Set once negotiated (the encodings
- * exist only then); a browser that refuses it keeps its default (balanced), which still works.
+ * exist only then); a browser that refuses it keeps its default, which for a track hinted
+ * `detail` (see the studio's capture) is already to keep the resolution in Chrome.
  */
 async function keepResolution(sender: RTCRtpSender): Promise<void> {
   try {

@@ -44,6 +44,24 @@ function mixAudio(tracks: MediaStreamTrack[]): { tracks: MediaStreamTrack[]; clo
   return { tracks: destination.stream.getAudioTracks(), close: () => void context.close() };
 }
 
+/**
+ * The screen, with the tab's or the system's sound when the user ticks it in the browser's
+ * picker. A browser that cannot capture sound and refuses to be asked (rather than ignoring it)
+ * is asked again for the picture alone.
+ */
+async function displayMedia(): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+  } catch (error) {
+    if (
+      error instanceof Error &&
+      (error.name === 'TypeError' || error.name === 'NotSupportedError')
+    )
+      return navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    throw error;
+  }
+}
+
 function stopAll(...streams: (MediaStream | null)[]): void {
   for (const stream of streams) stream?.getTracks().forEach((track) => track.stop());
 }
@@ -74,8 +92,7 @@ export async function openCapture(choice: CaptureChoice): Promise<Capture> {
       stop: () => stream.getTracks().forEach((track) => track.stop()),
     };
   }
-  // The tab's or the system's sound too, when the user ticks it in the browser's picker.
-  const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+  const screen = await displayMedia();
   for (const track of screen.getVideoTracks()) track.contentHint = SCREEN_HINT;
   const sound = mixAudio([...(audio?.getAudioTracks() ?? []), ...screen.getAudioTracks()]);
   if (!choice.withCamera) {

@@ -434,4 +434,91 @@ describe('StudioPageComponent', () => {
     expect(tracks.map((track) => track.getSettings().deviceId)).toEqual(['screen', 'tab-audio']);
     expect(screenVideo.contentHint).toBe('detail');
   });
+
+  it("mixes the microphone with the screen's sound into one track, released with the capture", async () => {
+    const mixed = new FakeTrack('audio', 'mixed');
+    const sources: string[] = [];
+    const close = jest.fn(() => Promise.resolve());
+    class FakeAudioContext {
+      readonly close = close;
+      resume = () => Promise.resolve();
+      createMediaStreamDestination = () => ({ stream: new FakeMediaStream([mixed]) });
+      createMediaStreamSource = (stream: FakeMediaStream) => {
+        sources.push(stream.getTracks()[0]?.getSettings().deviceId ?? '');
+        return { connect: () => undefined };
+      };
+    }
+    (globalThis as { AudioContext?: unknown }).AudioContext = FakeAudioContext;
+    mediaDevices.getDisplayMedia.mockImplementationOnce(() =>
+      Promise.resolve(
+        new FakeMediaStream([
+          new FakeTrack('video', 'screen'),
+          new FakeTrack('audio', 'tab-audio'),
+        ]),
+      ),
+    );
+    try {
+      const { fixture, element } = await render([]);
+      fixture.componentInstance['withCamera'].set(false);
+      fixture.componentInstance['setSource']('screen');
+      await settle(fixture);
+      const video = element.querySelector<HTMLVideoElement>('[data-testid=preview]');
+      const tracks = (video?.srcObject as unknown as FakeMediaStream).getTracks();
+      expect(tracks.map((track) => track.getSettings().deviceId)).toEqual(['screen', 'mixed']);
+      expect(sources).toEqual(['mic-1', 'tab-audio']);
+      expect(close).not.toHaveBeenCalled();
+      // Back to the camera: the screen's capture, its mixer included, is released.
+      fixture.componentInstance['setSource']('camera');
+      await settle(fixture);
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      delete (globalThis as { AudioContext?: unknown }).AudioContext;
+    }
+  });
+
+  it('lists each simulcast layer sent while live, highest first, and what holds one back', async () => {
+    const layer = (rid: string, width: number, height: number, reason: string) => [
+      rid,
+      {
+        type: 'outbound-rtp',
+        kind: 'video',
+        rid,
+        frameWidth: width,
+        frameHeight: height,
+        qualityLimitationReason: reason,
+      },
+    ];
+    const original = session.pc.getStats;
+    session.pc.getStats = () =>
+      Promise.resolve(
+        new Map([
+          layer('q', 320, 180, 'none'),
+          layer('f', 1280, 720, 'bandwidth'),
+          layer('h', 640, 360, 'cpu'),
+        ] as [string, unknown][]),
+      );
+    try {
+      const { fixture, element, click } = await render([studioStream()]);
+      expect(element.querySelector('fs-publish-layers')).toBeNull();
+      await click('button[data-testid=go-live]');
+      controller.expectOne('MyStudioStreams').flushData({ userStreams: [studioStream()] });
+      await settle(fixture);
+      expect(media.publish).toHaveBeenCalled();
+      // The console reads its connection's statistics every 2 s.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await settle(fixture);
+      const rows = [...element.querySelectorAll('[data-testid=publish-layer]')].map((row) =>
+        [row.querySelector('th'), ...row.querySelectorAll('td')]
+          .filter((_, i) => i !== 2 && i !== 3) // fps and kbps need two readings
+          .map((cell) => cell?.textContent?.trim()),
+      );
+      expect(rows).toEqual([
+        ['High', '1280×720', 'Limited by the network'],
+        ['Medium', '640×360', 'Limited by the CPU'],
+        ['Low', '320×180', ''],
+      ]);
+    } finally {
+      session.pc.getStats = original;
+    }
+  });
 });

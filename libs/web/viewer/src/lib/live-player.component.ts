@@ -82,6 +82,8 @@ export class LivePlayerComponent {
   /** The layers the stream sends, highest first (read when playing starts and the menu opens). */
   protected readonly layers = signal<PlayerVideoLayerFragment[]>([]);
   protected readonly statsOpen = signal(false);
+  /** The height of the picture playing when the menu opened. */
+  protected readonly playingHeight = signal(0);
   protected readonly stats = signal<PlaybackStats | null>(null);
   protected readonly layerLabel = computed(() =>
     playingLayerLabel(this.quality(), this.stats()?.height ?? 0, this.layers()),
@@ -159,7 +161,12 @@ export class LivePlayerComponent {
     if (session) this.media.setPlaybackQuality(session.sessionId, quality).catch(() => undefined);
   }
 
-  protected refreshLayers(): void {
+  protected menuOpened(): void {
+    this.playingHeight.set(this.video().nativeElement.videoHeight);
+    this.refreshLayers();
+  }
+
+  private refreshLayers(): void {
     this.apollo
       .query({
         query: StreamVideoLayersDocument,

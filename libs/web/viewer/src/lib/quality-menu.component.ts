@@ -41,7 +41,12 @@ import type { PlayerVideoLayerFragment, VideoQuality } from './graphql.generated
         data-testid="quality-option"
       >
         <mat-icon aria-hidden="true" [class.unchecked]="quality() !== 'AUTO'">check</mat-icon>
-        <span>{{ qualityName('AUTO') }}</span>
+        <span
+          >{{ qualityName('AUTO') }}
+          @if (quality() === 'AUTO' && playingHeight() > 0) {
+            <span class="quality-name">{{ resolutionLabel(playingHeight()) }}</span>
+          }
+        </span>
       </button>
       @for (layer of layers(); track layer.quality) {
         <button
@@ -93,6 +98,8 @@ export class QualityMenuComponent {
   readonly layers = input.required<readonly PlayerVideoLayerFragment[]>();
   readonly quality = input.required<VideoQuality>();
   readonly statsOpen = input(false);
+  /** The height of the picture playing (0: none yet): what "Auto" picked. */
+  readonly playingHeight = input(0);
   readonly qualityChange = output<VideoQuality>();
   readonly statsToggle = output();
   /** The menu opened: a moment to re-read the layers. */
