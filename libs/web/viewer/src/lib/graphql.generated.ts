@@ -24,6 +24,7 @@ export type StreamStatus =
   | 'SCHEDULED';
 
 export type VideoQuality =
+  /** The media server picks the highest layer the viewer's connection sustains and adapts as it changes. */
   | 'AUTO'
   | 'HIGH'
   | 'LOW'
