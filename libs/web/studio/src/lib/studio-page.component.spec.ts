@@ -477,6 +477,8 @@ describe('StudioPageComponent', () => {
   });
 
   it('lists each simulcast layer sent while live, highest first, and what holds one back', async () => {
+    // Each reading (every 2 s) finds 40 more frames in every layer: 20 fps each.
+    let readings = 0;
     const layer = (rid: string, width: number, height: number, reason: string) => [
       rid,
       {
@@ -486,17 +488,21 @@ describe('StudioPageComponent', () => {
         frameWidth: width,
         frameHeight: height,
         qualityLimitationReason: reason,
+        framesEncoded: 40 * readings,
+        bytesSent: 100_000 * readings,
       },
     ];
     const original = session.pc.getStats;
-    session.pc.getStats = () =>
-      Promise.resolve(
+    session.pc.getStats = () => {
+      readings++;
+      return Promise.resolve(
         new Map([
           layer('q', 320, 180, 'none'),
           layer('f', 1280, 720, 'bandwidth'),
           layer('h', 640, 360, 'cpu'),
         ] as [string, unknown][]),
       );
+    };
     try {
       const { fixture, element, click } = await render([studioStream()]);
       expect(element.querySelector('fs-publish-layers')).toBeNull();
@@ -517,6 +523,15 @@ describe('StudioPageComponent', () => {
         ['Medium', '640×360', 'Limited by the CPU'],
         ['Low', '320×180', ''],
       ]);
+      // A second reading: the health tile's frame rate is a layer's, not the three added up.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await settle(fixture);
+      expect(element.querySelector('[data-testid=health] .value')?.textContent).toMatch(
+        / · 20 fps$/,
+      );
+      expect(
+        element.querySelector('[data-testid=publish-layer] td:nth-of-type(2)')?.textContent,
+      ).toBe('20 fps');
     } finally {
       session.pc.getStats = original;
     }

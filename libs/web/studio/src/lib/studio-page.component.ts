@@ -440,10 +440,14 @@ export class StudioPageComponent {
     const sample = videoSampleOf(report, 'outbound', at);
     const figures = videoHealth(this.lastSample, sample);
     this.lastSample = sample;
-    this.health.set({ ...figures, connection: session.pc.connectionState });
     const layers = outboundLayerSamplesOf(report, at);
-    this.layers.set(outboundLayerRows(this.lastLayers, layers));
+    const rows = outboundLayerRows(this.lastLayers, layers);
     this.lastLayers = layers;
+    this.layers.set(rows);
+    // Simulcast: the bitrate is all layers together, the frame rate that of the fastest layer
+    // (the frames of three layers added up would be three times the camera's).
+    const fps = rows.length > 0 ? Math.max(...rows.map((row) => row.fps)) : figures.fps;
+    this.health.set({ ...figures, fps, connection: session.pc.connectionState });
   }
 
   private async listDevices(): Promise<void> {
