@@ -40,6 +40,8 @@ import { QualityMenuComponent } from './quality-menu.component';
 
 /** While the stats panel is open, the layers are re-read every this many checks (seconds). */
 const LAYER_REFRESH_CHECKS = 5;
+/** Readings closer together than this are not compared. */
+const MIN_STATS_INTERVAL_MS = 500;
 
 /**
  * WebRTC playback of a LIVE stream: connecting / waiting for the streamer's video /
@@ -139,6 +141,10 @@ export class LivePlayerComponent {
   private async sampleStats(session: MediaSessionHandle): Promise<void> {
     const sample = inboundVideoSampleOf(await session.pc.getStats(), performance.now());
     if (session !== this.session) return;
+    // The panel's first reading and the next check can come a few ms apart: rates over so short a
+    // time are noise (5 frames in 50 ms is not 100 fps), so wait for the next second.
+    if (sample && this.lastInbound && sample.at - this.lastInbound.at < MIN_STATS_INTERVAL_MS)
+      return;
     this.stats.set(sample ? playbackStats(this.lastInbound, sample) : null);
     this.lastInbound = sample;
   }
