@@ -106,10 +106,13 @@ export async function openCapture(choice: CaptureChoice): Promise<Capture> {
       },
     };
   }
-  const camera = await navigator.mediaDevices.getUserMedia({
-    video: constraint(choice.cameraId),
-    audio: false,
-  });
+  const camera = await navigator.mediaDevices
+    .getUserMedia({ video: constraint(choice.cameraId), audio: false })
+    .catch((error: unknown) => {
+      stopAll(screen, audio);
+      sound.close();
+      throw error;
+    });
   const drawn = composite(screen, camera, sound.tracks);
   return {
     ...drawn,
@@ -121,9 +124,13 @@ export async function openCapture(choice: CaptureChoice): Promise<Capture> {
   };
 }
 
+/** The composite's largest canvas: drawing a 4K screen 30 times a second would load the CPU. */
+const MAX_CANVAS = { width: 1920, height: 1080 };
+
 /**
  * Screen with the camera bottom-right, drawn into one canvas track (the SFU takes one video).
- * The canvas has the screen's size, so the top simulcast layer keeps the screen's resolution.
+ * The canvas has the screen's size (up to 1080p, aspect kept), so the top simulcast layer keeps
+ * the screen's resolution.
  */
 function composite(
   screen: MediaStream,
@@ -143,8 +150,11 @@ function composite(
   }
   const canvas = document.createElement('canvas');
   const settings = screen.getVideoTracks()[0]?.getSettings();
-  canvas.width = settings?.width ?? 1280;
-  canvas.height = settings?.height ?? 720;
+  const sourceWidth = settings?.width ?? 1280;
+  const sourceHeight = settings?.height ?? 720;
+  const fit = Math.min(1, MAX_CANVAS.width / sourceWidth, MAX_CANVAS.height / sourceHeight);
+  canvas.width = Math.round(sourceWidth * fit);
+  canvas.height = Math.round(sourceHeight * fit);
   const context = canvas.getContext('2d');
   const timer = setInterval(() => {
     if (!context) return;
