@@ -133,7 +133,9 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
       const payload = Buffer.alloc(200, 1);
       for (let i = 0; i < DATAGRAMS; i++) {
         await new Promise<void>((resolve, reject) =>
-          socket.send(payload, port, host.nsAddress, (error) => (error ? reject(error) : resolve())),
+          socket.send(payload, port, host.nsAddress, (error) =>
+            error ? reject(error) : resolve(),
+          ),
         );
         if (i % 50 === 49) await sleep(2);
       }

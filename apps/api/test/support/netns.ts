@@ -87,7 +87,8 @@ function tool(name: string): string | undefined {
 function run(command: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
+      if (error)
+        reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });
     if (input !== undefined) child.stdin?.end(input);
@@ -280,7 +281,8 @@ export async function createTestHost(label = 'host'): Promise<TestHost> {
       await shapeUplink(upKbit);
     },
     async setLoss(percent) {
-      if (!(percent >= 0 && percent <= 100)) throw new Error(`setLoss: ${percent} % is not a share`);
+      if (!(percent >= 0 && percent <= 100))
+        throw new Error(`setLoss: ${percent} % is not a share`);
       // Declaring the table first makes `delete` safe when it does not exist yet; the whole
       // script is applied atomically, so there is no moment without the rule when replacing it.
       const hundredths = Math.round(percent * 100);
@@ -299,7 +301,9 @@ export async function createTestHost(label = 'host'): Promise<TestHost> {
     exec(command, args = []) {
       return new Promise((resolve, reject) => {
         execFile(ip, inNs([command, ...args]), { encoding: 'utf8' }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${command} in ${name}: ${stderr || error.message}`)) : resolve({ stdout, stderr }),
+          error
+            ? reject(new Error(`${command} in ${name}: ${stderr || error.message}`))
+            : resolve({ stdout, stderr }),
         );
       });
     },
