@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 
 import type { Browser, Page } from 'playwright-core';
 
@@ -110,20 +111,21 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
   });
 
   describe('UDP from this machine into the namespace', () => {
-    let counter: ChildProcess;
+    let counter: ChildProcessByStdio<Writable, Readable, null>;
     let replies: AsyncIterator<string>;
     let port: number;
 
     beforeAll(async () => {
+      // stdin and stdout are pipes (the stdio option), as the cast says.
       counter = host.spawn(process.execPath, ['-e', UDP_COUNTER, host.nsAddress], {
         stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      replies = createInterface({ input: counter.stdout! })[Symbol.asyncIterator]();
+      }) as ChildProcessByStdio<Writable, Readable, null>;
+      replies = createInterface({ input: counter.stdout })[Symbol.asyncIterator]();
       port = Number((await replies.next()).value);
     });
 
     afterAll(() => {
-      counter?.stdin?.end();
+      counter?.stdin.end();
       counter?.kill();
     });
 
@@ -141,7 +143,7 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
       }
       socket.close();
       await sleep(300);
-      counter.stdin!.write('count\n');
+      counter.stdin.write('count\n');
       return Number((await replies.next()).value);
     }
 
