@@ -166,6 +166,30 @@ function summarize(samples, startedAt, impairFrom, liftAt) {
   };
 }
 
+/** Per publisher layer, from the start of playback on: means, the target's range, limitations. */
+function summarizeSent(sent, from) {
+  const byRid = Map.groupBy(
+    sent.filter((s) => s.t >= from),
+    (s) => s.rid,
+  );
+  return [...byRid].map(([rid, samples]) => {
+    const first = samples[0];
+    const last = samples.at(-1);
+    const seconds = Math.max((last.t - first.t) / 1000, 0.001);
+    const targets = samples.map((s) => s.targetKbps);
+    return {
+      rid,
+      height: last.height,
+      kbps: ((last.bytes - first.bytes) * 8) / 1000 / seconds,
+      fps: (last.frames - first.frames) / seconds,
+      cameraFps: samples.reduce((sum, s) => sum + s.cameraFps, 0) / samples.length,
+      targetMin: Math.min(...targets),
+      targetMax: Math.max(...targets),
+      limitations: [...new Set(samples.map((s) => s.limitation))].join('/'),
+    };
+  });
+}
+
 const fixed = (value, digits = 1) => (value === undefined ? '-' : value.toFixed(digits));
 
 async function main() {
@@ -216,6 +240,7 @@ async function main() {
       ([id, token]) => window.publishSimulcast(id, token),
       [createStream.id, register.accessToken],
     );
+    await publisher.evaluate(() => window.samplePublisher());
 
     const scenarios = [
       { name: 'clean', host: undefined, impair: async () => {} },
@@ -241,8 +266,7 @@ async function main() {
         s.page.evaluate(([id, a]) => window.play(id, a), [createStream.id, auto]),
       ),
     );
-    await sleep(WARMUP_S * 1000 - 2000);
-    const sent = await publisher.evaluate((ms) => window.publisherLayers(ms), 2000);
+    await sleep(WARMUP_S * 1000);
     const impairFrom = Date.now();
     await Promise.all(scenarios.map((s) => s.impair()));
     await sleep(IMPAIR_S * 1000);
@@ -250,10 +274,16 @@ async function main() {
     await Promise.all(scenarios.map((s) => s.host?.clear()));
     await sleep(RECOVER_S * 1000);
 
+    const sent = await publisher.evaluate(() => window.sent);
     console.log(
-      `publisher: ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED (${negotiated.refused}), so one 1280x720 layer`}; ` +
-        `sending ${sent.map((l) => `${l.rid} ${l.width}x${l.height} ${l.kbps} kbps${l.limitation && l.limitation !== 'none' ? ` (${l.limitation}-limited)` : ''}`).join(', ')}`,
+      `publisher: ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED by the SFU (${negotiated.refused}), so one 1280x720 layer`}`,
     );
+    for (const layer of summarizeSent(sent, startedAt)) {
+      console.log(
+        `  layer ${layer.rid}: ${layer.height} px high, ${layer.kbps.toFixed(0)} kbps and ${layer.fps.toFixed(1)} fps sent (camera ${layer.cameraFps.toFixed(0)} fps), ` +
+          `encoder target ${layer.targetMin.toFixed(0)}-${layer.targetMax.toFixed(0)} kbps, limited by ${layer.limitations}`,
+      );
+    }
     console.log(
       `viewers: playStream ${auto ? 'with quality: AUTO' : 'WITHOUT quality (the server has no such argument yet)'}; ` +
         `${WARMUP_S} s clean, ${IMPAIR_S} s impaired, ${RECOVER_S} s after the lift`,

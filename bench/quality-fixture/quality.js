@@ -84,34 +84,30 @@ window.publishSimulcast = async (streamId, token) => {
   }
 };
 
-/** What the publisher sends, per layer (rid): resolution and kbit/s over `ms`. */
-window.publisherLayers = async (ms) => {
-  const read = async () => {
-    const layers = {};
-    (await window.pc.getStats()).forEach((report) => {
+/**
+ * Starts sampling what the publisher sends, per layer (rid), every 500 ms into
+ * window.sent: bytes and frames sent, resolution, the encoder's target bitrate (what the
+ * send-side bandwidth estimate allows) and the camera's frame rate.
+ */
+window.samplePublisher = () => {
+  window.sent = [];
+  setInterval(async () => {
+    const reports = await window.pc.getStats();
+    reports.forEach((report) => {
       if (report.type === 'outbound-rtp' && report.kind === 'video') {
-        layers[report.rid ?? '-'] = {
-          bytes: report.bytesSent,
-          width: report.frameWidth,
-          height: report.frameHeight,
-          fps: report.framesPerSecond,
+        window.sent.push({
+          t: Date.now(),
+          rid: report.rid ?? '-',
+          bytes: report.bytesSent ?? 0,
+          frames: report.framesEncoded ?? 0,
+          height: report.frameHeight ?? 0,
+          targetKbps: (report.targetBitrate ?? 0) / 1000,
+          cameraFps: reports.get(report.mediaSourceId)?.framesPerSecond ?? 0,
           limitation: report.qualityLimitationReason,
-        };
+        });
       }
     });
-    return layers;
-  };
-  const before = await read();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = await read();
-  return Object.entries(after).map(([rid, layer]) => ({
-    rid,
-    width: layer.width ?? 0,
-    height: layer.height ?? 0,
-    fps: layer.fps ?? 0,
-    kbps: Math.round(((layer.bytes - (before[rid]?.bytes ?? 0)) * 8) / ms),
-    limitation: layer.limitation,
-  }));
+  }, 500);
 };
 
 /**
