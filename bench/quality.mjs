@@ -30,6 +30,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WARMUP_S = Number(process.env.WARMUP_S ?? 12);
 const IMPAIR_S = Number(process.env.IMPAIR_S ?? 20);
 const RECOVER_S = Number(process.env.RECOVER_S ?? 25);
+// 'camera' (Chromium's fake camera) or 'noise' (a canvas that needs every bit of the top layer).
+const SOURCE = process.env.SOURCE ?? 'camera';
 const TOP_HEIGHT = 700;
 const FREEZE_MS = 2000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -237,8 +239,8 @@ async function main() {
     const publisher = await publisherBrowser.newPage();
     await publisher.goto(`${url}/quality.html`);
     const negotiated = await publisher.evaluate(
-      ([id, token]) => window.publishSimulcast(id, token),
-      [createStream.id, register.accessToken],
+      ([id, token, source]) => window.publishSimulcast(id, token, source),
+      [createStream.id, register.accessToken, SOURCE],
     );
     await publisher.evaluate(() => window.samplePublisher());
 
@@ -276,7 +278,7 @@ async function main() {
 
     const sent = await publisher.evaluate(() => window.sent);
     console.log(
-      `publisher: ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED by the SFU (${negotiated.refused}), so one 1280x720 layer`}`,
+      `publisher (${SOURCE === 'noise' ? 'scrolling noise' : 'fake camera'}, 1280x720): ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED by the SFU (${negotiated.refused}), so one 1280x720 layer`}`,
     );
     for (const layer of summarizeSent(sent, startedAt)) {
       console.log(
