@@ -11,7 +11,7 @@
 // lowest height decoded while impaired, time to climb back to >= 700 px after the lift, freezes
 // (> 2 s without a newly decoded frame: count, longest).
 // Needs root, iproute2 and nftables (apps/api/test/support/netns.ts) and Debian's chromium.
-//   npm run bench:quality      (WARMUP_S=12 IMPAIR_S=20 RECOVER_S=25)
+//   npm run bench:quality      (WARMUP_S=12 IMPAIR_S=20 RECOVER_S=25 SOURCE=camera|noise)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -295,6 +295,13 @@ async function main() {
     );
     for (const scenario of scenarios) {
       const samples = await scenario.page.evaluate(() => window.samples);
+      if (!samples.some((s) => s.frames > 0)) {
+        const states = await scenario.page.evaluate(() => window.connection);
+        console.log(
+          `${scenario.name.padEnd(16)} | never decoded a frame (connection: ${states.map((c) => c.state).join(' > ') || 'none'})`,
+        );
+        continue;
+      }
       const r = summarize(samples, startedAt, impairFrom, liftAt);
       console.log(
         `${scenario.name.padEnd(16)} | ${fixed(r.toTop).padStart(16)} | ${fixed(r.kbps, 0).padStart(13)} | ${fixed(r.fps).padStart(12)} | ${fixed(r.lowest, 0).padStart(13)} | ${fixed(r.climb).padStart(14)} | ${`${r.freezes} / ${r.longest}`.padStart(8)}`,
