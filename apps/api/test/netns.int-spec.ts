@@ -56,7 +56,11 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
     beforeAll(async () => {
       server = createServer((request, response) => {
         peers.add(request.socket.remoteAddress ?? '');
-        if (request.url?.startsWith('/blob')) {
+        if (request.url?.startsWith('/upload')) {
+          let received = 0;
+          request.on('data', (chunk: Buffer) => (received += chunk.length));
+          request.on('end', () => response.end(String(received)));
+        } else if (request.url?.startsWith('/blob')) {
           response.setHeader('cache-control', 'no-store');
           response.end(blob);
         } else {
@@ -91,6 +95,18 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
       return (bytes * 8) / ms; // bits per ms = kbit/s
     }
 
+    /** Posts BLOB_BYTES from the page; the rate in kbit/s as the page measured it. */
+    async function uploadRateKbit(): Promise<number> {
+      const { bytes, ms } = await page.evaluate(async (size) => {
+        const started = performance.now();
+        const response = await fetch('/upload', { method: 'POST', body: new Uint8Array(size) });
+        const bytes = Number(await response.text());
+        return { bytes, ms: performance.now() - started };
+      }, BLOB_BYTES);
+      expect(bytes).toBe(BLOB_BYTES);
+      return (bytes * 8) / ms;
+    }
+
     it('the browser runs in the namespace: its requests come from nsAddress', () => {
       expect(peers.size).toBeGreaterThan(0);
       expect([...peers]).toEqual([host.nsAddress]);
@@ -107,6 +123,19 @@ describeHere('test hosts (network namespaces: rate limit, loss, Chromium inside)
       expect(limited).toBeGreaterThan(300);
       expect(limited).toBeLessThan(700);
       expect(free).toBeGreaterThan(10 * limited);
+    }, 30_000);
+
+    it('limitRate(down, 1000) holds a 400 KB upload near 1000 kbit/s', async () => {
+      await host.limitRate(100_000, 1000);
+      const limited = await uploadRateKbit();
+      await host.clear();
+      const free = await uploadRateKbit();
+      console.log(
+        `400 KB out of the namespace: ${limited.toFixed(0)} kbit/s limited to 1000, ${free.toFixed(0)} kbit/s after clear()`,
+      );
+      expect(limited).toBeGreaterThan(600);
+      expect(limited).toBeLessThan(1400);
+      expect(free).toBeGreaterThan(5 * limited);
     }, 30_000);
   });
 
