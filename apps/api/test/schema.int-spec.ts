@@ -35,13 +35,6 @@ const CONTRACT_COPY = join(ROOT, 'apps', 'api', 'contract', 'schema.graphql');
  * without being listed.
  */
 const PENDING_BY_ISSUE: Record<string, string[]> = {
-  '16 picture quality': [
-    'VideoQuality',
-    'VideoLayer',
-    'Stream.videoLayers',
-    'Mutation.playStream(quality)',
-    'Mutation.setPlaybackQuality',
-  ],
   '18 LL-HLS, clips': [
     'Stream.hlsUrl',
     'ClipStatus',

@@ -8,7 +8,9 @@ import {
   useOPUS,
   usePLI,
   useREMB,
+  useRepairedRtpStreamId,
   useSdesMid,
+  useSdesRTPStreamId,
   useTransportWideCC,
   useTWCC,
   useVP8,
@@ -38,7 +40,14 @@ export interface PeerOptions {
 function codecs(): NonNullable<RTCPeerConnectionConfig['codecs']> {
   const feedback = () => [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()];
   return {
-    audio: [useOPUS({ payloadType: 111, parameters: 'minptime=10;useinbandfec=1' })],
+    // In-band FEC (a lost 20 ms frame is rebuilt from the next one) and stereo when the source is
+    // (a screen share's sound): `stereo=1` in our answer lets a browser publisher send two channels.
+    audio: [
+      useOPUS({
+        payloadType: 111,
+        parameters: 'minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1',
+      }),
+    ],
     video: [
       useVP8({ payloadType: 96, rtcpFeedback: feedback() }),
       new RTCRtpCodecParameters({
@@ -67,7 +76,14 @@ export function createPeer(options: PeerOptions): RTCPeerConnection {
     bundlePolicy: 'max-bundle',
     codecs: codecs(),
     headerExtensions: {
-      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      // rtp-stream-id and repaired-rtp-stream-id: simulcast layers are told apart by their rid.
+      video: [
+        useSdesMid(),
+        useAbsSendTime(),
+        useTransportWideCC(),
+        useSdesRTPStreamId(),
+        useRepairedRtpStreamId(),
+      ],
       audio: [useSdesMid(), useAbsSendTime()],
     },
   });

@@ -1,7 +1,24 @@
+/** A viewer's choice of video layer: AUTO adapts to its connection; the others pin a layer. */
+export type VideoQuality = 'AUTO' | 'HIGH' | 'MEDIUM' | 'LOW';
+export type LayerQuality = Exclude<VideoQuality, 'AUTO'>;
+
+/** A video layer the SFU receives from the publisher (simulcast: up to three). */
+export interface VideoLayerInfo {
+  quality: LayerQuality;
+  /** The simulcast rid ('q', 'h', 'f' from our console; OBS and others choose theirs); null without simulcast. */
+  rid: string | null;
+  width: number;
+  height: number;
+  framesPerSecond: number;
+  bitrateKbps: number;
+}
+
 /** Messages between the API thread and a media worker (structured-clone safe: strings and numbers). */
 export type MediaRequest =
   | { op: 'publish'; streamId: string; sessionId: string; sdp: string }
-  | { op: 'play'; streamId: string; sessionId: string; sdp: string }
+  | { op: 'play'; streamId: string; sessionId: string; sdp: string; quality?: VideoQuality }
+  | { op: 'setQuality'; sessionId: string; quality: VideoQuality }
+  | { op: 'layers'; streamId: string }
   | { op: 'candidate'; sessionId: string; candidate: string; sdpMid: string | null }
   | { op: 'close'; sessionId: string }
   | { op: 'endStream'; streamId: string }
@@ -31,6 +48,9 @@ export interface RoomStats {
   videoPacketsIn: number;
   keyframeRequests: number;
   nacksFromSubscribers: number;
+  /** Layer switches of viewers (AUTO adapting, or a pinned quality). */
+  layerSwitches: number;
+  videoLayers: VideoLayerInfo[];
 }
 
 export interface WorkerStats {

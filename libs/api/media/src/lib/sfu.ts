@@ -23,7 +23,7 @@ export class Sfu {
         const answer =
           request.op === 'publish'
             ? await room.publish(request.sessionId, request.sdp)
-            : await room.play(request.sessionId, request.sdp);
+            : await room.play(request.sessionId, request.sdp, request.quality);
         this.sessions.set(request.sessionId, request.streamId);
         return answer;
       }
@@ -33,6 +33,10 @@ export class Sfu {
           request.candidate,
           request.sdpMid,
         );
+      case 'setQuality':
+        return this.sessionRoom(request.sessionId).setQuality(request.sessionId, request.quality);
+      case 'layers':
+        return this.rooms.get(request.streamId)?.videoLayers() ?? [];
       case 'close': {
         const streamId = this.sessions.get(request.sessionId);
         if (!streamId) return false;

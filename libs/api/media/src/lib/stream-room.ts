@@ -6,11 +6,21 @@ import {
   type RtcpPacket,
   type RTCRtpReceiver,
   type RTCRtpTransceiver,
+  type RtpPacket,
 } from 'werift';
 
+import { qualitiesFor, type AllocatorLayer } from './layer-allocator';
 import { createPeer, gatheringComplete, type PeerOptions } from './peer-config';
-import { MediaError, type MediaEvent, type RoomStats } from './protocol';
+import {
+  MediaError,
+  type MediaEvent,
+  type RoomStats,
+  type VideoLayerInfo,
+  type VideoQuality,
+} from './protocol';
 import { StreamRecording, type RecordingResult } from './recording';
+import { SourceLayer, VideoDownTrack } from './simulcast';
+import { TwccFeedback } from './twcc-feedback';
 
 type Kind = 'audio' | 'video';
 
@@ -23,12 +33,18 @@ interface Publisher {
   sessionId: string;
   pc: RTCPeerConnection;
   tracks: Map<Kind, PublishedTrack>;
+  /** Its video layers: one per simulcast rid, or one without simulcast. */
+  layers: Map<string, SourceLayer>;
 }
 
 interface Subscriber {
   pc: RTCPeerConnection;
   transceivers: Map<Kind, RTCRtpTransceiver>;
+  video?: VideoDownTrack;
 }
+
+/** How often the room samples layer rates and lets each viewer's allocator decide. */
+const TICK_MS = 500;
 
 /** Minimum spacing of keyframe requests to the publisher; later ones are deferred, never dropped. */
 const KEYFRAME_INTERVAL_MS = 500;
@@ -43,10 +59,16 @@ const FIR_FORMAT = 4;
 export class StreamRoom {
   private publisher?: Publisher;
   private readonly subscribers = new Map<string, Subscriber>();
-  private lastKeyframeRequest = 0;
-  private keyframeTimer?: NodeJS.Timeout;
+  private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
   private readonly counters = { videoPacketsIn: 0, keyframeRequests: 0, nacksFromSubscribers: 0 };
   private readonly recording?: StreamRecording;
+  /** The layer the recording takes (the highest sent), switched at its keyframes. */
+  private recorded?: SourceLayer;
+  private recordPending?: SourceLayer;
+  private readonly layerKeyframeAt = new Map<string, number>();
+  private readonly ticker: NodeJS.Timeout;
+  private ticks = 0;
+  private switchesOfGone = 0;
 
   constructor(
     readonly streamId: string,
@@ -57,6 +79,8 @@ export class StreamRoom {
   ) {
     if (options.recordingDirectory)
       this.recording = new StreamRecording(options.recordingDirectory, streamId);
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
   }
 
   get isEmpty(): boolean {
@@ -71,20 +95,48 @@ export class StreamRoom {
   async publish(sessionId: string, sdp: string): Promise<string> {
     const pc = createPeer(this.options);
     const tracks = new Map<Kind, PublishedTrack>();
+    const layers = new Map<string, SourceLayer>();
     const restarted = this.publisher !== undefined;
+    const videoCodec = () => tracks.get('video')?.track.codec?.mimeType ?? '';
+    const current = () => this.publisher?.pc === pc;
+    const recordingTracks = () => new Map([...tracks].map(([k, t]) => [k, t.track]));
+    /** Every packet of a video layer: counted, forwarded to the viewers on it, recorded. */
+    const watchLayer = (track: MediaStreamTrack, key: string, rid: string | null) => {
+      const layer = new SourceLayer(key, rid, videoCodec);
+      layers.set(key, layer);
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.counters.videoPacketsIn++;
+        const keyframe = layer.receive(rtp);
+        if (!current()) return;
+        if (layer.keyframeWanted) {
+          layer.keyframeWanted = false;
+          this.requestKeyframe(layer);
+        }
+        for (const subscriber of this.subscribers.values())
+          subscriber.video?.forward(layer, rtp, keyframe);
+        this.record(layer, rtp, keyframe, recordingTracks);
+      });
+    };
     pc.ontrack = ({ track, receiver }) => {
       const kind = track.kind as Kind;
       tracks.set(kind, { track, receiver });
-      track.onReceiveRtp.subscribe((rtp) => {
-        if (kind === 'video') this.counters.videoPacketsIn++;
-        if (this.publisher?.pc === pc) {
-          this.recording?.write(kind, rtp, new Map([...tracks].map(([k, t]) => [k, t.track])));
-        }
-      });
+      if (kind === 'audio') {
+        track.onReceiveRtp.subscribe((rtp) => {
+          if (current()) this.recording?.write('audio', rtp, recordingTracks());
+        });
+        return;
+      }
+      // Simulcast: one track per rid (werift made them at negotiation); else this one track.
+      const ridTracks = receiver.tracks.filter((t) => t.rid);
+      if (ridTracks.length === 0) watchLayer(track, 'main', null);
+      else for (const t of ridTracks) if (t.rid && !layers.has(t.rid)) watchLayer(t, t.rid, t.rid);
     };
     await this.negotiate(pc, sdp);
+    installTwccFeedback(pc, sdp);
     const previous = this.publisher;
-    this.publisher = { sessionId, pc, tracks };
+    this.publisher = { sessionId, pc, tracks, layers };
+    this.recorded = undefined;
+    this.recordPending = undefined;
     for (const subscriber of this.subscribers.values()) await this.attach(subscriber);
     if (previous) {
       await previous.pc.close();
@@ -108,7 +160,7 @@ export class StreamRoom {
   }
 
   /** A viewer's offer (recvonly audio/video) -> the SFU's answer. */
-  async play(sessionId: string, sdp: string): Promise<string> {
+  async play(sessionId: string, sdp: string, quality: VideoQuality = 'AUTO'): Promise<string> {
     const pc = createPeer(this.options);
     const subscriber: Subscriber = { pc, transceivers: new Map() };
     try {
@@ -123,9 +175,19 @@ export class StreamRoom {
       transceiver.setDirection('sendonly');
       subscriber.transceivers.set(kind, transceiver);
       this.preferPublisherCodec(transceiver, kind);
-      this.watchKeyframeRequests(transceiver);
+      this.watchKeyframeRequests(transceiver, () => subscriber.video);
     }
     await pc.setLocalDescription(await pc.createAnswer());
+    const video = subscriber.transceivers.get('video');
+    if (video) {
+      subscriber.video = new VideoDownTrack(
+        video.sender,
+        subscriber.transceivers.get('audio')?.sender,
+        quality,
+        (layer) => this.requestKeyframe(layer),
+      );
+      this.allocate(subscriber.video);
+    }
     // After the answer: the senders' codecs are the negotiated ones (H.264 parameters included),
     // which the publisher's track must match.
     await this.attach(subscriber);
@@ -162,6 +224,7 @@ export class StreamRoom {
     const subscriber = this.subscribers.get(sessionId);
     if (!subscriber) return;
     this.subscribers.delete(sessionId);
+    this.switchesOfGone += subscriber.video?.switches ?? 0;
     await subscriber.pc.close();
     this.emit({ type: 'SESSION_CLOSED', streamId: this.streamId, sessionId });
   }
@@ -194,7 +257,8 @@ export class StreamRoom {
 
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */
   async end(onRemuxProgress?: (fraction: number) => void): Promise<RecordingResult | null> {
-    clearTimeout(this.keyframeTimer);
+    for (const timer of this.keyframeTimers.values()) clearTimeout(timer);
+    clearInterval(this.ticker);
     const peers = [...[...this.subscribers.values()].map((s) => s.pc)];
     if (this.publisher) peers.push(this.publisher.pc);
     this.publisher = undefined;
@@ -212,28 +276,127 @@ export class StreamRoom {
       videoPacketsIn: this.counters.videoPacketsIn,
       keyframeRequests: this.counters.keyframeRequests,
       nacksFromSubscribers: this.counters.nacksFromSubscribers,
+      layerSwitches:
+        this.switchesOfGone +
+        [...this.subscribers.values()].reduce((sum, s) => sum + (s.video?.switches ?? 0), 0),
+      videoLayers: this.videoLayers(),
     };
   }
 
+  /** The layers the publisher sends now, highest first. */
+  videoLayers(): VideoLayerInfo[] {
+    const active = this.activeLayers();
+    const qualities = qualitiesFor(active.length);
+    return active.map((layer, i) => ({
+      quality: qualities[i],
+      rid: layer.rid,
+      width: layer.width,
+      height: layer.height,
+      framesPerSecond: layer.framesPerSecond,
+      bitrateKbps: layer.bitrateKbps,
+    }));
+  }
+
+  /** A viewer's layer choice (AUTO adapts again); false for a session that is not a viewer's. */
+  setQuality(sessionId: string, quality: VideoQuality): boolean {
+    const video = this.subscribers.get(sessionId)?.video;
+    if (!video) {
+      if (this.publisher?.sessionId === sessionId) return false;
+      throw new MediaError('NO_SESSION', 'no such media session');
+    }
+    video.allocator.setQuality(quality, Date.now());
+    this.allocate(video);
+    return true;
+  }
+
+  private activeLayers(): SourceLayer[] {
+    const layers = [...(this.publisher?.layers.values() ?? [])].filter((l) => l.active);
+    return layers.sort((a, b) => b.height - a.height || b.bitrateKbps - a.bitrateKbps);
+  }
+
+  /** Lets a viewer's allocator choose among the layers sent now, and moves it there. */
+  private allocate(video: VideoDownTrack, withFeedback = false): void {
+    const active = this.activeLayers();
+    const qualities = qualitiesFor(active.length);
+    const choices: AllocatorLayer[] = active.map((layer, i) => ({
+      key: layer.key,
+      quality: qualities[i],
+      bitrateKbps: layer.bitrateKbps,
+    }));
+    const key = video.allocator.update(
+      choices,
+      Date.now(),
+      withFeedback ? video.takeWindow() : undefined,
+    );
+    video.switchTo(active.find((l) => l.key === key));
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (++this.ticks % 2 === 0)
+      for (const layer of this.publisher?.layers.values() ?? []) layer.sample(now);
+    for (const subscriber of this.subscribers.values())
+      if (subscriber.video) this.allocate(subscriber.video, true);
+  }
+
+  /** The recording follows the highest layer sent, switching at its keyframes. */
+  private record(
+    layer: SourceLayer,
+    rtp: RtpPacket,
+    keyframe: boolean,
+    tracks: () => Map<Kind, MediaStreamTrack>,
+  ): void {
+    if (!this.recording) return;
+    const top = this.activeLayers()[0] ?? layer;
+    if (top !== this.recorded && top !== this.recordPending) {
+      this.recordPending = top;
+      if (this.recorded) this.requestKeyframe(top);
+    }
+    if (layer === this.recordPending && keyframe) {
+      this.recorded = layer;
+      this.recordPending = undefined;
+    }
+    if (layer === this.recorded) this.recording.write('video', rtp, tracks());
+  }
+
   /**
-   * Asks the publisher for a keyframe (PLI), at most every 500 ms; a request inside that window
-   * is sent at its end, so every joining viewer gets a keyframe.
+   * Asks the publisher for a keyframe (PLI) of one layer, or of every layer it sends; at most
+   * every 500 ms per layer: a request inside that window is sent at its end, so every joining or
+   * switching viewer gets its keyframe.
    */
-  requestKeyframe(): void {
-    const wait = this.lastKeyframeRequest + KEYFRAME_INTERVAL_MS - Date.now();
+  requestKeyframe(layer?: SourceLayer): void {
+    const layers = layer ? [layer] : [...(this.publisher?.layers.values() ?? [])];
+    for (const target of layers) this.requestLayerKeyframe(target);
+  }
+
+  private requestLayerKeyframe(layer: SourceLayer): void {
+    const last = this.layerKeyframeAt.get(layer.key) ?? 0;
+    const wait = last + KEYFRAME_INTERVAL_MS - Date.now();
     if (wait > 0) {
-      this.keyframeTimer ??= setTimeout(() => {
-        this.keyframeTimer = undefined;
-        this.requestKeyframe();
-      }, wait);
+      if (!this.keyframeTimers.has(layer.key)) {
+        const timer = setTimeout(() => {
+          this.keyframeTimers.delete(layer.key);
+          this.requestLayerKeyframe(layer);
+        }, wait);
+        timer.unref();
+        this.keyframeTimers.set(layer.key, timer);
+      }
       return;
     }
-    this.lastKeyframeRequest = Date.now();
     const video = this.publisher?.tracks.get('video');
-    if (video?.track.ssrc === undefined) return;
+    if (!video || this.publisher?.layers.get(layer.key) !== layer) return;
+    if (layer.ssrc === undefined) {
+      layer.keyframeWanted = true;
+      return;
+    }
+    this.layerKeyframeAt.set(layer.key, Date.now());
     this.counters.keyframeRequests++;
-    void video.receiver.sendRtcpPLI(video.track.ssrc).catch(() => undefined);
-    this.emit({ type: 'KEYFRAME_REQUESTED', streamId: this.streamId });
+    void video.receiver.sendRtcpPLI(layer.ssrc).catch(() => undefined);
+    this.emit({
+      type: 'KEYFRAME_REQUESTED',
+      streamId: this.streamId,
+      detail: layer.rid ?? undefined,
+    });
   }
 
   private async negotiate(pc: RTCPeerConnection, sdp: string): Promise<void> {
@@ -251,11 +414,17 @@ export class StreamRoom {
     await gatheringComplete(pc);
   }
 
-  /** Points a subscriber's senders at the current publisher's tracks. */
+  /**
+   * Points a subscriber's audio sender at the current publisher's audio track; its video is fed
+   * packet by packet by its down-track (one layer at a time), which starts on a keyframe.
+   */
   private async attach(subscriber: Subscriber): Promise<void> {
-    for (const [kind, transceiver] of subscriber.transceivers) {
-      const source = this.publisher?.tracks.get(kind);
-      if (source) await transceiver.sender.replaceTrack(source.track);
+    const audio = subscriber.transceivers.get('audio');
+    const source = this.publisher?.tracks.get('audio');
+    if (audio && source) await audio.sender.replaceTrack(source.track);
+    if (subscriber.video) {
+      subscriber.video.current = undefined;
+      this.allocate(subscriber.video);
     }
   }
 
@@ -266,17 +435,27 @@ export class StreamRoom {
   }
 
   /** PLI/FIR from a viewer -> keyframe request to the publisher; NACKs are repaired by werift. */
-  private watchKeyframeRequests(transceiver: RTCRtpTransceiver): void {
+  private watchKeyframeRequests(
+    transceiver: RTCRtpTransceiver,
+    video: () => VideoDownTrack | undefined,
+  ): void {
     const { sender, receiver } = transceiver;
-    sender.onPictureLossIndication.subscribe(() => this.requestKeyframe());
+    // The viewer's layer (or the one it is switching to); every layer before it has one.
+    const request = () => {
+      const down = video();
+      const layer = down?.pending ?? down?.current;
+      if (layer) this.requestKeyframe(layer);
+      else if (!down) this.requestKeyframe();
+    };
+    sender.onPictureLossIndication.subscribe(request);
     sender.onGenericNack.subscribe(() => this.counters.nacksFromSubscribers++);
     const inspect = (rtcp: RtcpPacket) => {
       if (rtcp.type !== RtcpPayloadSpecificFeedback.type) return;
       const { feedback } = rtcp;
-      if (feedback.count === FIR_FORMAT) this.requestKeyframe();
+      if (feedback.count === FIR_FORMAT) request();
       // werift routes PSFB by sender SSRC first: a PLI can arrive on the receiver side.
       else if (feedback.count === PictureLossIndication.count && feedback.mediaSsrc === sender.ssrc)
-        this.requestKeyframe();
+        request();
     };
     sender.onRtcp.subscribe(inspect);
     receiver.onRtcp.subscribe(inspect);
@@ -305,4 +484,51 @@ export function offeredVideoCodec(sdp: string): string | undefined {
     if (name && FORWARDED_VIDEO.has(name)) return `video/${rtpmap?.[1] ?? ''}`;
   }
   return undefined;
+}
+
+const TRANSPORT_CC_URI =
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+
+/** The header extension id the offer gave transport-cc (shared by the bundle), if any. */
+export function transportCcExtensionId(sdp: string): number | undefined {
+  const match = new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${TRANSPORT_CC_URI}\\s*$`, 'm').exec(sdp);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Our transport-wide feedback in place of werift's (see twcc-feedback.ts). It reads the sequence
+ * number of every SRTP packet the transport decrypts, before werift routes it: simulcast packets
+ * that carry no rid any more, and RTX repairs, count as arrived too (werift's own feedback only
+ * sees packets it could route, so the publisher's estimate collapses under simulcast).
+ */
+function installTwccFeedback(pc: RTCPeerConnection, offer: string): TwccFeedback | undefined {
+  const id = transportCcExtensionId(offer);
+  const video = pc.getTransceivers().find((t) => t.kind === 'video');
+  if (id === undefined || !video) return undefined;
+  const { receiver } = video;
+  // werift's ReceiverTWCC is set up on the first packet unless one is there: a silent one.
+  receiver.receiverTWCC = {
+    twccRunning: false,
+    handleTWCC: () => undefined,
+  } as unknown as RTCRtpReceiver['receiverTWCC'];
+  const transport = receiver.dtlsTransport;
+  // libwebrtc takes transport feedback only when its media SSRC is one the sender sends (each of
+  // its streams sees every RTCP packet): the SSRC of a packet that carried the extension.
+  let mediaSsrc = 0;
+  const feedback = new TwccFeedback({
+    senderSsrc: receiver.rtcpSsrc,
+    mediaSsrc: () => mediaSsrc,
+    send: (packet) =>
+      void transport.sendRtcp([packet as unknown as RtcpPacket]).catch(() => undefined),
+  });
+  transport.onRtp.subscribe((rtp) => {
+    const extension = rtp.header.extensions.find((e) => e.id === id);
+    if (!extension || extension.payload.length < 2) return;
+    mediaSsrc = rtp.header.ssrc;
+    feedback.handleTWCC(extension.payload.readUInt16BE(0));
+  });
+  pc.connectionStateChange.subscribe((state) => {
+    if (state === 'closed' || state === 'failed') feedback.stop();
+  });
+  return feedback;
 }

@@ -53,6 +53,11 @@ export class ExternalMediaBackend extends MediaBackend implements OnApplicationS
         return this.endStream(streamId);
       case 'stats':
         return { sessions: this.resources.size };
+      // The service chooses layers itself; WHEP has no layer switch and no report of layers.
+      case 'setQuality':
+        return false;
+      case 'layers':
+        return [];
     }
   }
 

@@ -1,4 +1,4 @@
-import type { MediaRequest } from '@finserve/api/media';
+import type { MediaRequest, VideoLayerInfo } from '@finserve/api/media';
 
 /**
  * The media layer behind signaling: the embedded SFU (MediaWorkers, the default) or an external
@@ -11,6 +11,11 @@ export abstract class MediaBackend {
   abstract request(streamId: string, request: MediaRequest): Promise<unknown>;
   /** Closes every media session of an ended stream; the embedded SFU returns its recording. */
   abstract endStream(streamId: string): Promise<unknown>;
+
+  /** The video layers the publisher of a stream sends now, highest first. */
+  async videoLayers(streamId: string): Promise<VideoLayerInfo[]> {
+    return (await this.request(streamId, { op: 'layers', streamId })) as VideoLayerInfo[];
+  }
 
   private readonly goneListeners: ((streamId: string, sessionId: string) => void)[] = [];
 

@@ -11,7 +11,13 @@ import {
 } from '@nestjs/common';
 
 import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
-import type { MediaEvent, MediaRequest, PeerOptions, WorkerToMain } from '@finserve/api/media';
+import type {
+  MediaEvent,
+  MediaRequest,
+  PeerOptions,
+  VideoLayerInfo,
+  WorkerToMain,
+} from '@finserve/api/media';
 
 import { MediaBackend, MediaRequestError } from './media-backend';
 
@@ -93,6 +99,13 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   /** Sends a request to the worker that holds (or will hold) the stream. */
   request(streamId: string, request: MediaRequest): Promise<unknown> {
     return this.send(this.workerFor(streamId), request);
+  }
+
+  /** The layers a stream's publisher sends now ([] when no worker holds the stream). */
+  override async videoLayers(streamId: string): Promise<VideoLayerInfo[]> {
+    const worker = this.pinned.get(streamId);
+    if (!worker) return [];
+    return (await this.send(worker, { op: 'layers', streamId })) as VideoLayerInfo[];
   }
 
   /** Forgets a stream after it ended (its worker is free for others). */

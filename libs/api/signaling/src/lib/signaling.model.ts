@@ -1,4 +1,41 @@
-import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+
+export enum VideoQualityEnum {
+  AUTO = 'AUTO',
+  HIGH = 'HIGH',
+  MEDIUM = 'MEDIUM',
+  LOW = 'LOW',
+}
+registerEnumType(VideoQualityEnum, {
+  name: 'VideoQuality',
+  valuesMap: {
+    AUTO: {
+      description:
+        "The media server picks the highest layer the viewer's connection sustains and adapts as it changes.",
+    },
+  },
+});
+
+@ObjectType('VideoLayer', {
+  description:
+    'A video layer the media server receives from the publisher (simulcast: up to three, HIGH to LOW).',
+})
+export class VideoLayerModel {
+  @Field(() => VideoQualityEnum)
+  quality!: VideoQualityEnum;
+
+  @Field(() => Int)
+  width!: number;
+
+  @Field(() => Int)
+  height!: number;
+
+  @Field(() => Float, { description: 'Measured over the last seconds, as received.' })
+  framesPerSecond!: number;
+
+  @Field(() => Int)
+  bitrateKbps!: number;
+}
 
 @ObjectType('IceServer', { description: 'An RTCIceServer for RTCPeerConnection({ iceServers }).' })
 export class IceServerModel {

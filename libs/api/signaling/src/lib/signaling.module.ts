@@ -9,7 +9,7 @@ import { MediaBackend } from './media-backend';
 import { MediaWorkers } from './media-workers.service';
 import { recordingStoreProvider } from './recording-store';
 import { RecordingsController, RecordingsService, StreamRecordingResolver } from './recordings';
-import { SignalingResolver } from './signaling.resolver';
+import { SignalingResolver, StreamVideoLayersResolver } from './signaling.resolver';
 import { SignalingService } from './signaling.service';
 import { WhipController } from './whip.controller';
 
@@ -29,6 +29,7 @@ const mediaBackendProvider = {
     mediaBackendProvider,
     SignalingService,
     SignalingResolver,
+    StreamVideoLayersResolver,
     recordingStoreProvider,
     RecordingsService,
     StreamRecordingResolver,

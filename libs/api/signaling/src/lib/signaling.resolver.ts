@@ -1,5 +1,14 @@
 import { Inject } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  ID,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 
 import {
   AppConfig,
@@ -14,9 +23,17 @@ import {
   type EventBus,
 } from '@finserve/api/core';
 import type { MediaEvent } from '@finserve/api/media';
+import { StreamEntity, StreamModel } from '@finserve/api/streams';
+import { StreamStatus } from '@finserve/shared';
 
 import { mediaChannel } from './media-workers.service';
-import { IceServerModel, MediaEventModel, MediaSessionModel } from './signaling.model';
+import {
+  IceServerModel,
+  MediaEventModel,
+  MediaSessionModel,
+  VideoLayerModel,
+  VideoQualityEnum,
+} from './signaling.model';
 import { SignalingService } from './signaling.service';
 import { iceServersFor } from './turn-credentials';
 
@@ -70,9 +87,35 @@ export class SignalingResolver {
     @ClientIp() ip: string,
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
     @Args('sdp', { type: () => String }) sdp: string,
+    @Args('quality', {
+      type: () => VideoQualityEnum,
+      nullable: true,
+      defaultValue: VideoQualityEnum.AUTO,
+      description: 'A quality other than AUTO pins that layer (or the nearest one sent).',
+    })
+    quality: VideoQualityEnum | null,
   ): Promise<MediaSessionModel> {
-    const { session, sdp: answer } = await this.signaling.play(user, streamId, sdp, { ip });
+    const { session, sdp: answer } = await this.signaling.play(
+      user,
+      streamId,
+      sdp,
+      { ip },
+      quality ?? VideoQualityEnum.AUTO,
+    );
     return { sessionId: session.sessionId, sdp: answer };
+  }
+
+  @Public()
+  @Mutation(() => Boolean, {
+    description:
+      "The session's owner: switch layer (AUTO: adaptive again). Takes effect at the next keyframe, without renegotiation. False when the media backend cannot switch layers (external).",
+  })
+  setPlaybackQuality(
+    @CurrentUser() user: AuthUser | null,
+    @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
+    @Args('quality', { type: () => VideoQualityEnum }) quality: VideoQualityEnum,
+  ): Promise<boolean> {
+    return this.signaling.setPlaybackQuality(user, sessionId, quality);
   }
 
   @Public()
@@ -131,5 +174,26 @@ export class SignalingResolver {
         event.type === 'STREAM_ENDED' ||
         (event.type === 'SESSION_CLOSED' && event.sessionId === sessionId),
     });
+  }
+}
+
+@Resolver(() => StreamModel)
+export class StreamVideoLayersResolver {
+  constructor(private readonly signaling: SignalingService) {}
+
+  @ResolveField(() => [VideoLayerModel], {
+    description:
+      'The layers received from the publisher now, highest first; empty while nothing is published.',
+  })
+  async videoLayers(@Parent() stream: StreamEntity): Promise<VideoLayerModel[]> {
+    if (stream.status !== StreamStatus.LIVE) return [];
+    const layers = await this.signaling.videoLayers(stream.id);
+    return layers.map(({ quality, width, height, framesPerSecond, bitrateKbps }) => ({
+      quality: quality as VideoQualityEnum,
+      width,
+      height,
+      framesPerSecond,
+      bitrateKbps,
+    }));
   }
 }

@@ -24,7 +24,7 @@ import {
   type AuthUser,
   type RateLimiter,
 } from '@finserve/api/core';
-import type { RecordingResult } from '@finserve/api/media';
+import type { RecordingResult, VideoLayerInfo, VideoQuality } from '@finserve/api/media';
 import { StreamLifecycle, StreamsService } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
@@ -172,6 +172,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     streamId: string,
     sdp: string,
     client?: MediaClient,
+    quality: VideoQuality = 'AUTO',
   ): Promise<{ session: MediaSession; sdp: string }> {
     await this.admit(user, client);
     const stream = await this.streams.getById(streamId);
@@ -186,7 +187,30 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
         ip: client?.ip ?? null,
       },
       sdp,
+      quality,
     );
+  }
+
+  /**
+   * A viewer's session switches layer (AUTO: adapts again); the switch happens at the layer's
+   * next keyframe, which the SFU asks the publisher for. False when the media backend cannot.
+   */
+  async setPlaybackQuality(
+    user: AuthUser | null,
+    sessionId: string,
+    quality: VideoQuality,
+  ): Promise<boolean> {
+    const session = this.owned(user, sessionId);
+    if (session.role !== 'PLAY')
+      throw new BadUserInputError('Only a viewing session has a playback quality');
+    return (await this.media
+      .request(session.streamId, { op: 'setQuality', sessionId, quality })
+      .catch(this.mapError)) as boolean;
+  }
+
+  /** The layers the SFU receives for a stream now, highest first ([] when nothing is published). */
+  videoLayers(streamId: string): Promise<VideoLayerInfo[]> {
+    return this.media.videoLayers(streamId);
   }
 
   /** Open media sessions on this instance (for tests and stats). */
@@ -344,6 +368,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
   private async open(
     session: MediaSession,
     offer: string,
+    quality: VideoQuality = 'AUTO',
   ): Promise<{ session: MediaSession; sdp: string }> {
     if (!offer.startsWith('v=0') || offer.length > MAX_SDP_LENGTH) {
       throw new BadUserInputError('sdp must be an SDP offer (v=0 ..., at most 64 KiB)');
@@ -355,12 +380,18 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     let answer: string;
     try {
       answer = (await this.media
-        .request(session.streamId, {
-          op: session.role === 'PUBLISH' ? 'publish' : 'play',
-          streamId: session.streamId,
-          sessionId: session.sessionId,
-          sdp,
-        })
+        .request(
+          session.streamId,
+          session.role === 'PUBLISH'
+            ? { op: 'publish', streamId: session.streamId, sessionId: session.sessionId, sdp }
+            : {
+                op: 'play',
+                streamId: session.streamId,
+                sessionId: session.sessionId,
+                sdp,
+                quality,
+              },
+        )
         .catch(this.mapError)) as string;
     } catch (error) {
       this.sessions.delete(session.sessionId);
