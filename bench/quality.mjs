@@ -11,7 +11,7 @@
 // lowest height decoded while impaired, time to climb back to >= 700 px after the lift, freezes
 // (> 2 s without a newly decoded frame: count, longest).
 // Needs root, iproute2 and nftables (apps/api/test/support/netns.ts) and Debian's chromium.
-//   npm run bench:quality      (WARMUP_S=12 IMPAIR_S=20 RECOVER_S=25 SOURCE=camera|noise)
+//   npm run bench:quality      (WARMUP_S=12 IMPAIR_S=20 RECOVER_S=25 CAMERA=clip|builtin)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -24,14 +24,17 @@ import { chromium } from 'playwright-core';
 
 // The one implementation of the test hosts, TypeScript run directly (Node strips the types).
 import { createTestHost, testHostsUnavailable } from '../apps/api/test/support/netns.ts';
+import { detailedCameraClip } from '../apps/api/test/support/test-video.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WARMUP_S = Number(process.env.WARMUP_S ?? 12);
 const IMPAIR_S = Number(process.env.IMPAIR_S ?? 20);
 const RECOVER_S = Number(process.env.RECOVER_S ?? 25);
-// 'camera' (Chromium's fake camera) or 'noise' (a canvas that needs every bit of the top layer).
-const SOURCE = process.env.SOURCE ?? 'camera';
+// The publisher's camera: 'clip', a detailed moving Y4M clip that needs every bit of the top
+// layer (apps/api/test/support/test-video.ts), or 'builtin', Chromium's own fake camera, whose
+// flat picture compresses to a few hundred kbit/s.
+const CAMERA = process.env.CAMERA ?? 'clip';
 const TOP_HEIGHT = 700;
 const FREEZE_MS = 2000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +62,7 @@ async function gql(url, query, variables = {}, token) {
 }
 
 /** Chromium with the fake camera, reaching only 127.0.0.1 and `reach` (no name resolution). */
-function launch(executablePath, reach = []) {
+function launch(executablePath, reach = [], extraArgs = []) {
   const excluded = ['127.0.0.1', ...reach].map((address) => `EXCLUDE ${address}`).join(' , ');
   return chromium.launch({
     executablePath,
@@ -77,6 +80,7 @@ function launch(executablePath, reach = []) {
       '--autoplay-policy=no-user-gesture-required',
       `--host-resolver-rules=MAP * ~NOTFOUND , ${excluded}`,
       '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...extraArgs,
     ],
   });
 }
@@ -234,13 +238,17 @@ async function main() {
       register.accessToken,
     );
 
-    const publisherBrowser = await launch(CHROMIUM);
+    const publisherBrowser = await launch(
+      CHROMIUM,
+      [],
+      CAMERA === 'clip' ? [`--use-file-for-fake-video-capture=${await detailedCameraClip()}`] : [],
+    );
     cleanup.push(() => publisherBrowser.close());
     const publisher = await publisherBrowser.newPage();
     await publisher.goto(`${url}/quality.html`);
     const negotiated = await publisher.evaluate(
-      ([id, token, source]) => window.publishSimulcast(id, token, source),
-      [createStream.id, register.accessToken, SOURCE],
+      ([id, token]) => window.publishSimulcast(id, token),
+      [createStream.id, register.accessToken],
     );
     await publisher.evaluate(() => window.samplePublisher());
 
@@ -278,7 +286,7 @@ async function main() {
 
     const sent = await publisher.evaluate(() => window.sent);
     console.log(
-      `publisher (${SOURCE === 'noise' ? 'scrolling noise' : 'fake camera'}, 1280x720): ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED by the SFU (${negotiated.refused}), so one 1280x720 layer`}`,
+      `publisher (${CAMERA === 'clip' ? 'detailed Y4M clip' : "Chromium's built-in fake camera"}, 1280x720): ${negotiated.simulcast ? 'simulcast q/h/f accepted by the SFU' : `simulcast REFUSED by the SFU (${negotiated.refused}), so one 1280x720 layer`}`,
     );
     for (const layer of summarizeSent(sent, startedAt)) {
       console.log(

@@ -41,19 +41,11 @@ const LAYERS = [
  * says so. The track is hinted 'detail' so that a busy CPU costs frame rate rather than
  * resolution: the bench reads layers by their height.
  */
-window.publishSimulcast = async (streamId, token, source) => {
+window.publishSimulcast = async (streamId, token) => {
   const media = await navigator.mediaDevices.getUserMedia({
     video: { width: { exact: 1280 }, height: { exact: 720 }, frameRate: 30 },
     audio: true,
   });
-  if (source === 'noise') {
-    // The fake camera's picture compresses to about 0.5 Mbit/s at 720p: too little to fill the
-    // top layer. Scrolling noise needs the whole 2.5 Mbit/s.
-    const [camera] = media.getVideoTracks();
-    media.removeTrack(camera);
-    camera.stop();
-    media.addTrack(noiseTrack(1280, 720));
-  }
   document.querySelector('video').srcObject = media;
   const attempt = async (encodings) => {
     const pc = new RTCPeerConnection();
@@ -91,30 +83,6 @@ window.publishSimulcast = async (streamId, token, source) => {
     return { simulcast: false, refused: String(error.message ?? error) };
   }
 };
-
-/** A 30 fps canvas track of random coloured blocks scrolling sideways (hard to compress). */
-function noiseTrack(width, height) {
-  const noise = document.createElement('canvas');
-  noise.width = width * 2;
-  noise.height = height;
-  const pattern = noise.getContext('2d');
-  for (let y = 0; y < height; y += 8) {
-    for (let x = 0; x < width * 2; x += 8) {
-      pattern.fillStyle = `hsl(${Math.random() * 360} 60% ${20 + Math.random() * 60}%)`;
-      pattern.fillRect(x, y, 8, 8);
-    }
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext('2d');
-  let offset = 0;
-  setInterval(() => {
-    offset = (offset + 24) % width;
-    context.drawImage(noise, -offset, 0);
-  }, 1000 / 30);
-  return canvas.captureStream(30).getVideoTracks()[0];
-}
 
 /**
  * Starts sampling what the publisher sends, per layer (rid), every 500 ms into
