@@ -185,7 +185,8 @@ function summarizeSent(sent, from) {
     const targets = samples.map((s) => s.targetKbps);
     return {
       rid,
-      height: last.height,
+      height: Math.max(...samples.map((s) => s.height)),
+      pausedAtEnd: last.targetKbps === 0,
       kbps: ((last.bytes - first.bytes) * 8) / 1000 / seconds,
       fps: (last.frames - first.frames) / seconds,
       cameraFps: samples.reduce((sum, s) => sum + s.cameraFps, 0) / samples.length,
@@ -290,7 +291,7 @@ async function main() {
     );
     for (const layer of summarizeSent(sent, startedAt)) {
       console.log(
-        `  layer ${layer.rid}: ${layer.height} px high, ${layer.kbps.toFixed(0)} kbps and ${layer.fps.toFixed(1)} fps sent (camera ${layer.cameraFps.toFixed(0)} fps), ` +
+        `  layer ${layer.rid}: up to ${layer.height} px high${layer.pausedAtEnd ? ' (off at the end)' : ''}, ${layer.kbps.toFixed(0)} kbps and ${layer.fps.toFixed(1)} fps sent (camera ${layer.cameraFps.toFixed(0)} fps), ` +
           `encoder target ${layer.targetMin.toFixed(0)}-${layer.targetMax.toFixed(0)} kbps, limited by ${layer.limitations}`,
       );
     }
