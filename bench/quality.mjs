@@ -178,23 +178,26 @@ function summarizeSent(sent, from) {
     sent.filter((s) => s.t >= from),
     (s) => s.rid,
   );
-  return [...byRid].map(([rid, samples]) => {
-    const first = samples[0];
-    const last = samples.at(-1);
-    const seconds = Math.max((last.t - first.t) / 1000, 0.001);
-    const targets = samples.map((s) => s.targetKbps);
-    return {
-      rid,
-      height: Math.max(...samples.map((s) => s.height)),
-      pausedAtEnd: last.targetKbps === 0,
-      kbps: ((last.bytes - first.bytes) * 8) / 1000 / seconds,
-      fps: (last.frames - first.frames) / seconds,
-      cameraFps: samples.reduce((sum, s) => sum + s.cameraFps, 0) / samples.length,
-      targetMin: Math.min(...targets),
-      targetMax: Math.max(...targets),
-      limitations: [...new Set(samples.map((s) => s.limitation))].join('/'),
-    };
-  });
+  const order = (rid) => ['q', 'h', 'f'].indexOf(rid);
+  return [...byRid]
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([rid, samples]) => {
+      const first = samples[0];
+      const last = samples.at(-1);
+      const seconds = Math.max((last.t - first.t) / 1000, 0.001);
+      const targets = samples.map((s) => s.targetKbps);
+      return {
+        rid,
+        height: Math.max(...samples.map((s) => s.height)),
+        pausedAtEnd: last.targetKbps === 0,
+        kbps: ((last.bytes - first.bytes) * 8) / 1000 / seconds,
+        fps: (last.frames - first.frames) / seconds,
+        cameraFps: samples.reduce((sum, s) => sum + s.cameraFps, 0) / samples.length,
+        targetMin: Math.min(...targets),
+        targetMax: Math.max(...targets),
+        limitations: [...new Set(samples.map((s) => s.limitation))].join('/'),
+      };
+    });
 }
 
 const fixed = (value, digits = 1) => (value === undefined ? '-' : value.toFixed(digits));
