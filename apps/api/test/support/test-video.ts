@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createWriteStream, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 
 /**
  * A camera for picture-quality tests: a Y4M clip for Chromium's
