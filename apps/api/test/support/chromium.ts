@@ -42,10 +42,17 @@ const DISABLED_FEATURES = [
   'OptimizationHints',
 ].join(',');
 
-/** Headless Chromium with the fake camera, reaching nothing but 127.0.0.1. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium with the fake camera, reaching nothing but 127.0.0.1 and `reach`.
+ * `executablePath`: another start script, such as a test host's `chromiumPath` (support/netns.ts)
+ * for a browser inside a network namespace, which reaches this machine at its `hostAddress`.
+ */
+export function launchChromium(
+  options: { executablePath?: string; reach?: string[] } = {},
+): Promise<Browser> {
+  const excluded = ['127.0.0.1', ...(options.reach ?? [])].map((address) => `EXCLUDE ${address}`);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox',
@@ -59,7 +66,7 @@ export function launchChromium(): Promise<Browser> {
       '--use-fake-device-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      `--host-resolver-rules=MAP * ~NOTFOUND , ${excluded.join(' , ')}`,
       `--disable-features=${DISABLED_FEATURES}`,
     ],
   });

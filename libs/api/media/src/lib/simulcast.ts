@@ -36,8 +36,11 @@ export class SourceLayer {
     private readonly codec: () => string,
   ) {}
 
+  /** A keyframe was asked for before the layer's first packet (its SSRC was not known yet). */
+  keyframeWanted = false;
+
   get active(): boolean {
-    return Date.now() - this.lastPacketAt < ACTIVE_MS && this.height > 0;
+    return Date.now() - this.lastPacketAt < ACTIVE_MS;
   }
 
   /** Counts a packet; returns whether it starts a keyframe. */

@@ -108,6 +108,10 @@ export class StreamRoom {
         this.counters.videoPacketsIn++;
         const keyframe = layer.receive(rtp);
         if (!current()) return;
+        if (layer.keyframeWanted) {
+          layer.keyframeWanted = false;
+          this.requestKeyframe(layer);
+        }
         for (const subscriber of this.subscribers.values())
           subscriber.video?.forward(layer, rtp, keyframe);
         this.record(layer, rtp, keyframe, recordingTracks);
@@ -380,8 +384,11 @@ export class StreamRoom {
       return;
     }
     const video = this.publisher?.tracks.get('video');
-    if (!video || layer.ssrc === undefined || this.publisher?.layers.get(layer.key) !== layer)
+    if (!video || this.publisher?.layers.get(layer.key) !== layer) return;
+    if (layer.ssrc === undefined) {
+      layer.keyframeWanted = true;
       return;
+    }
     this.layerKeyframeAt.set(layer.key, Date.now());
     this.counters.keyframeRequests++;
     void video.receiver.sendRtcpPLI(layer.ssrc).catch(() => undefined);

@@ -89,17 +89,18 @@ export class SignalingResolver {
     @Args('sdp', { type: () => String }) sdp: string,
     @Args('quality', {
       type: () => VideoQualityEnum,
+      nullable: true,
       defaultValue: VideoQualityEnum.AUTO,
       description: 'A quality other than AUTO pins that layer (or the nearest one sent).',
     })
-    quality: VideoQualityEnum,
+    quality: VideoQualityEnum | null,
   ): Promise<MediaSessionModel> {
     const { session, sdp: answer } = await this.signaling.play(
       user,
       streamId,
       sdp,
       { ip },
-      quality,
+      quality ?? VideoQualityEnum.AUTO,
     );
     return { sessionId: session.sessionId, sdp: answer };
   }
