@@ -150,15 +150,17 @@ function summarize(samples, startedAt, impairFrom, liftAt) {
   let freezes = 0;
   let longest = 0;
   let lastNew = samples.find((s) => s.frames > 0);
+  // Gaps between newly decoded frames; the tail after the last one is the run's end (the
+  // publisher leaves first), not a freeze.
   for (let i = 1; lastNew && i < samples.length; i++) {
     const sample = samples[i];
-    if (sample.frames > samples[i - 1].frames || i === samples.length - 1) {
+    if (sample.frames > samples[i - 1].frames) {
       const gap = sample.t - lastNew.t;
       if (gap > FREEZE_MS) {
         freezes++;
         longest = Math.max(longest, gap);
       }
-      if (sample.frames > samples[i - 1].frames) lastNew = sample;
+      lastNew = sample;
     }
   }
   return {

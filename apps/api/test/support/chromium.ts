@@ -46,9 +46,10 @@ const DISABLED_FEATURES = [
  * Headless Chromium with the fake camera, reaching nothing but 127.0.0.1 and `reach`.
  * `executablePath`: another start script, such as a test host's `chromiumPath` (support/netns.ts)
  * for a browser inside a network namespace, which reaches this machine at its `hostAddress`.
+ * `args`: more switches (e.g. `--use-file-for-fake-video-capture=<clip.y4m>`).
  */
 export function launchChromium(
-  options: { executablePath?: string; reach?: string[] } = {},
+  options: { executablePath?: string; reach?: string[]; args?: string[] } = {},
 ): Promise<Browser> {
   const excluded = ['127.0.0.1', ...(options.reach ?? [])].map((address) => `EXCLUDE ${address}`);
   return chromium.launch({
@@ -66,8 +67,14 @@ export function launchChromium(
       '--use-fake-device-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
+      // Pages opened side by side (a studio and its viewers) are all "foreground": no timer
+      // throttling or renderer backgrounding slowing a publisher's capture behind a viewer's tab.
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
       `--host-resolver-rules=MAP * ~NOTFOUND , ${excluded.join(' , ')}`,
       `--disable-features=${DISABLED_FEATURES}`,
+      ...(options.args ?? []),
     ],
   });
 }

@@ -18,62 +18,76 @@ const lossy = (fraction: number, sentKbps: number) => ({
   sentKbps,
 });
 
+/** Drives an allocator to the top layer: middle, 3 s clean, a clean 1 s probe. */
+function onTop(allocator: LayerAllocator): void {
+  allocator.update(LAYERS, 0);
+  allocator.update(LAYERS, 3000, clean());
+  allocator.update(LAYERS, 4000, clean());
+}
+
 describe('LayerAllocator (which simulcast layer a viewer gets)', () => {
-  it('starts in the middle and climbs one layer after 3 s of clean feedback', () => {
+  it('starts in the middle, probes the next layer up after 3 s of clean feedback, and takes it after a clean probe', () => {
     const allocator = new LayerAllocator();
     expect(allocator.update(LAYERS, 0)).toBe('h');
     expect(allocator.update(LAYERS, 2500, clean())).toBe('h');
-    expect(allocator.update(LAYERS, 3000, clean())).toBe('f');
+    expect(allocator.probeKbps).toBe(0);
+    expect(allocator.update(LAYERS, 3000, clean())).toBe('h');
+    expect(allocator.probeKbps).toBeCloseTo(2750); // the next layer's rate, plus 10 %
+    expect(allocator.update(LAYERS, 3500, clean())).toBe('h');
+    expect(allocator.update(LAYERS, 4000, clean())).toBe('f');
+    expect(allocator.probeKbps).toBe(0);
+  });
+
+  it('does not switch up when the probe loses packets, and waits twice as long before the next', () => {
+    const allocator = new LayerAllocator();
+    allocator.update(LAYERS, 0);
+    allocator.update(LAYERS, 3000, clean()); // probing f
+    expect(allocator.update(LAYERS, 3500, lossy(0.2, 600))).toBe('h'); // failed: no switch, no drop
+    expect(allocator.probeKbps).toBe(0);
+    expect(allocator.update(LAYERS, 9000, clean())).toBe('h'); // 5.5 s: not yet (6 s now)
+    expect(allocator.probeKbps).toBe(0);
+    allocator.update(LAYERS, 9500, clean()); // 6 s: probe again
+    expect(allocator.probeKbps).toBeGreaterThan(0);
+    expect(allocator.update(LAYERS, 10_500, clean())).toBe('f');
   });
 
   it('drops at once on heavy loss to the layer that fits what got through', () => {
     const allocator = new LayerAllocator();
-    allocator.update(LAYERS, 0);
-    allocator.update(LAYERS, 3000, clean());
+    onTop(allocator);
     // 2500 kbps sent into a 500 kbps link: 80 % lost -> 500 * 0.85 fits only LOW.
-    expect(allocator.update(LAYERS, 3500, lossy(0.8, 2500))).toBe('q');
+    expect(allocator.update(LAYERS, 4500, lossy(0.8, 2500))).toBe('q');
+    expect(allocator.congested).toBe(true);
   });
 
   it('moves down one layer after two windows of moderate loss (5 %), and stays while it lasts', () => {
     const allocator = new LayerAllocator();
-    allocator.update(LAYERS, 0);
-    allocator.update(LAYERS, 3000, clean());
-    expect(allocator.update(LAYERS, 3500, lossy(0.05, 2500))).toBe('f');
-    expect(allocator.update(LAYERS, 4000, lossy(0.05, 2500))).toBe('h');
-    expect(allocator.update(LAYERS, 4500, lossy(0.05, 600))).toBe('h');
-    expect(allocator.update(LAYERS, 5000, lossy(0.05, 600))).toBe('q');
-    for (let t = 5500; t < 30_000; t += 500)
+    onTop(allocator);
+    expect(allocator.update(LAYERS, 4500, lossy(0.05, 2500))).toBe('f');
+    expect(allocator.update(LAYERS, 5000, lossy(0.05, 2500))).toBe('h');
+    expect(allocator.update(LAYERS, 5500, lossy(0.05, 600))).toBe('h');
+    expect(allocator.update(LAYERS, 6000, lossy(0.05, 600))).toBe('q');
+    for (let t = 6500; t < 30_000; t += 500) {
       expect(allocator.update(LAYERS, t, lossy(0.05, 150))).toBe('q');
+      expect(allocator.probeKbps).toBe(0);
+    }
   });
 
-  it('waits longer before retrying a layer whose upgrade failed, and still climbs back', () => {
+  it('does not judge a loss rate on too few packets, but counts a quiet window as clean', () => {
     const allocator = new LayerAllocator();
     allocator.update(LAYERS, 0);
-    allocator.update(LAYERS, 500, lossy(0.5, 600)); // -> LOW
-    expect(allocator.update(LAYERS, 3500, clean(150))).toBe('h'); // tries MEDIUM after 3 s
-    expect(allocator.update(LAYERS, 4000, lossy(0.3, 600))).toBe('q'); // failed
-    // Next try of MEDIUM only after 6 s of clean feedback.
-    expect(allocator.update(LAYERS, 9500, clean(150))).toBe('q');
-    expect(allocator.update(LAYERS, 10_000, clean(150))).toBe('h');
-    expect(allocator.update(LAYERS, 13_000, clean(600))).toBe('f');
-  });
-
-  it('ignores windows with too few packets to judge', () => {
-    const allocator = new LayerAllocator();
-    allocator.update(LAYERS, 0);
-    expect(
-      allocator.update(LAYERS, 500, {
-        reported: ALLOCATION.minPackets - 1,
-        lost: 5,
-        sentKbps: 600,
-      }),
-    ).toBe('h');
+    const few = { reported: ALLOCATION.minPackets - 1, lost: 5, sentKbps: 600 };
+    expect(allocator.update(LAYERS, 500, few)).toBe('h');
+    const quiet = { reported: 4, lost: 0, sentKbps: 60 };
+    expect(allocator.update(LAYERS, 3500, quiet)).toBe('h'); // probing
+    expect(allocator.probeKbps).toBeGreaterThan(2500);
+    expect(allocator.update(LAYERS, 4500, quiet)).toBe('f');
   });
 
   it('pins a quality (or the nearest layer sent) until AUTO again', () => {
     const allocator = new LayerAllocator('LOW');
     expect(allocator.update(LAYERS, 0, clean())).toBe('q');
     expect(allocator.update(LAYERS, 10_000, clean())).toBe('q');
+    expect(allocator.probeKbps).toBe(0);
     allocator.setQuality('HIGH', 10_000);
     expect(allocator.update(LAYERS, 10_500, lossy(0.5, 2500))).toBe('f');
     allocator.setQuality('AUTO', 11_000);

@@ -5,13 +5,15 @@ import type { LayerQuality, VideoQuality } from './protocol';
  *
  * Like LiveKit's stream allocator and mediasoup's simulcast consumer, but loss-driven and simple:
  * the SFU learns what the viewer's downlink carries from the viewer's transport-wide feedback
- * (which of our packets arrived), and
+ * (which of our packets arrived) and its NACKs (which it had to ask for again), and
  * - goes DOWN fast: at once when a window loses >= 10 % (to the highest layer that fits in 85 %
  *   of what got through, at least one step), or after two windows in a row losing >= 4 %;
- * - goes UP carefully: one step after 3 s in a row under 2 % loss; an upgrade that fails within
- *   8 s doubles the wait before trying that layer again (up to 12 s), so a viewer on a link that
- *   cannot carry the next layer is not bounced every few seconds, yet climbs back within seconds
- *   once the link is freed.
+ * - goes UP carefully: after 3 s in a row under 2 % loss it PROBES first: for 1 s the viewer gets
+ *   padding on top of its layer, up to the next layer's rate (as libwebrtc and LiveKit probe);
+ *   only if that probe stays clean does it switch up. A failed probe costs some padding, not a
+ *   frozen picture; it (or an upgrade that fails within 8 s) doubles the wait before the next
+ *   try of that layer (up to 8 s), so a viewer on a link that cannot carry the next layer is not
+ *   bounced, yet climbs back within seconds once the link is freed.
  * A pinned quality (HIGH, MEDIUM, LOW) takes that layer, or the nearest one the publisher sends.
  */
 export const ALLOCATION = {
@@ -21,14 +23,16 @@ export const ALLOCATION = {
   sustainedLoss: 0.04,
   /** Loss under which a window counts as clean. */
   cleanLoss: 0.02,
-  /** Clean time before trying the next layer up. */
+  /** Clean time before probing for the next layer up. */
   upAfterMs: 3000,
+  /** How long the link is probed (padding up to the next layer's rate) before switching up. */
+  probeMs: 1000,
   /** An upgrade followed by a downgrade within this time failed. */
   failedUpgradeMs: 8000,
-  maxUpWaitMs: 12_000,
+  maxUpWaitMs: 8000,
   /** Share of the measured delivered rate a layer may use when moving down. */
   headroom: 0.85,
-  /** Fewer packets than this in a window: no decision on loss. */
+  /** Fewer packets than this in a window: no decision on a loss (no loss counts as clean). */
   minPackets: 10,
 } as const;
 
@@ -38,7 +42,10 @@ export interface AllocatorLayer {
   bitrateKbps: number;
 }
 
-/** One feedback window of a viewer's video: packets we sent that it reported, and how many were lost. */
+/**
+ * One feedback window of a viewer's video: packets (sent, or reported by its transport-wide
+ * feedback) and how many were lost (reported lost, or asked again for by NACK).
+ */
 export interface FeedbackWindow {
   reported: number;
   lost: number;
@@ -47,11 +54,15 @@ export interface FeedbackWindow {
 }
 
 export class LayerAllocator {
+  /** The last update moved down because of loss: the link is congested now. */
+  congested = false;
   private choice: VideoQuality;
   private target?: string;
   private cleanSince?: number;
   private lossyWindows = 0;
   private lastUpgrade?: { key: string; at: number };
+  /** A probe for the next layer up: its key, rate and end. */
+  private probe?: { key: string; kbps: number; until: number };
   private readonly upWait = new Map<string, number>();
 
   constructor(choice: VideoQuality = 'AUTO') {
@@ -62,10 +73,16 @@ export class LayerAllocator {
     return this.choice;
   }
 
+  /** The rate to fill the viewer's link to while probing (kbit/s), or 0. */
+  get probeKbps(): number {
+    return this.probe?.kbps ?? 0;
+  }
+
   setQuality(choice: VideoQuality, now: number): void {
     this.choice = choice;
     this.cleanSince = now;
     this.lossyWindows = 0;
+    this.probe = undefined;
     if (choice === 'AUTO') this.target = undefined;
   }
 
@@ -74,8 +91,15 @@ export class LayerAllocator {
    * empty); `window`: the last feedback window, if any.
    */
   update(layers: AllocatorLayer[], now: number, window?: FeedbackWindow): string | undefined {
-    if (layers.length === 0) return (this.target = undefined);
-    if (this.choice !== 'AUTO') return (this.target = nearest(layers, this.choice).key);
+    this.congested = false;
+    if (layers.length === 0) {
+      this.probe = undefined;
+      return (this.target = undefined);
+    }
+    if (this.choice !== 'AUTO') {
+      this.probe = undefined;
+      return (this.target = nearest(layers, this.choice).key);
+    }
     let index = layers.findIndex((l) => l.key === this.target);
     if (index < 0) {
       // First pick (or the layer stopped): start in the middle, then climb.
@@ -84,8 +108,12 @@ export class LayerAllocator {
       this.target = layers[index].key;
       return this.target;
     }
-    if (!window || window.reported < ALLOCATION.minPackets) return this.target;
-    const loss = window.lost / window.reported;
+    if (!window) return this.target;
+    // Too few packets to measure a loss rate: a window that lost some is not judged; one that
+    // lost none counts as clean (a low layer of a still picture sends a few packets a second).
+    if (window.reported < ALLOCATION.minPackets && window.lost > 0) return this.target;
+    const loss = window.reported > 0 ? window.lost / window.reported : 0;
+    if (this.probe) return this.judgeProbe(layers, loss, now);
     if (loss >= ALLOCATION.severeLoss) {
       const delivered = window.sentKbps * (1 - loss) * ALLOCATION.headroom;
       let next = layers.findIndex((l, i) => i > index && l.bitrateKbps <= delivered);
@@ -112,11 +140,28 @@ export class LayerAllocator {
     if (index > 0) {
       const up = layers[index - 1];
       const wait = this.upWait.get(up.key) ?? ALLOCATION.upAfterMs;
-      if (now - this.cleanSince >= wait) {
-        this.target = up.key;
-        this.lastUpgrade = { key: up.key, at: now };
-        this.cleanSince = now;
-      }
+      if (now - this.cleanSince >= wait)
+        this.probe = { key: up.key, kbps: up.bitrateKbps * 1.1, until: now + ALLOCATION.probeMs };
+    }
+    return this.target;
+  }
+
+  /** During a probe: a lossy window ends it (no switch, a longer wait); a clean one commits it. */
+  private judgeProbe(layers: AllocatorLayer[], loss: number, now: number): string | undefined {
+    const probe = this.probe;
+    if (!probe) return this.target;
+    if (loss >= ALLOCATION.sustainedLoss || !layers.some((l) => l.key === probe.key)) {
+      this.probe = undefined;
+      const wait = this.upWait.get(probe.key) ?? ALLOCATION.upAfterMs;
+      this.upWait.set(probe.key, Math.min(wait * 2, ALLOCATION.maxUpWaitMs));
+      this.cleanSince = now;
+      return this.target;
+    }
+    if (now >= probe.until) {
+      this.probe = undefined;
+      this.target = probe.key;
+      this.lastUpgrade = { key: probe.key, at: now };
+      this.cleanSince = now;
     }
     return this.target;
   }
@@ -133,6 +178,7 @@ export class LayerAllocator {
     this.lastUpgrade = undefined;
     this.lossyWindows = 0;
     this.cleanSince = now;
+    this.congested = to !== from;
     this.target = layers[to].key;
     return this.target;
   }

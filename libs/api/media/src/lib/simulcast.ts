@@ -1,5 +1,6 @@
 import {
   RtcpTransportLayerFeedback,
+  RtpHeader,
   TransportWideCC,
   type RtcpPacket,
   type RTCRtpSender,
@@ -16,6 +17,24 @@ const ACTIVE_MS = 1500;
 const KEYFRAME_RETRY_MS = 700;
 /** RTP timestamp step (90 kHz) put between the last frame of one layer and the first of the next. */
 const SWITCH_TIMESTAMP_STEP = 3000;
+const TRANSPORT_CC_URI =
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+/** Probing paces padding every 20 ms, in packets of at most 255 bytes (RTP padding's limit). */
+const PROBE_TICK_MS = 20;
+const PADDING_BYTES = 255;
+
+/** The werift sender internals a probe uses (RTX stream, header extension ids, transport). */
+interface SenderInternals {
+  rtxSsrc: number;
+  rtxPayloadType?: number;
+  rtxSequenceNumber: number;
+  headerExtensions: { id: number; uri: string }[];
+  dtlsTransport?: {
+    transportSequenceNumber: number;
+    onRtcp: { subscribe(listener: (rtcp: RtcpPacket) => void): unknown };
+    sendRtp(payload: Buffer, header: RtpHeader): Promise<number>;
+  };
+}
 
 /** One video layer the publisher sends (a simulcast rid, or the single stream without simulcast). */
 export class SourceLayer {
@@ -80,52 +99,77 @@ export class SourceLayer {
 export class VideoDownTrack {
   current?: SourceLayer;
   pending?: SourceLayer;
+  /**
+   * Moving down because the viewer's link is congested: the current layer stops at once rather
+   * than at the new layer's keyframe, so that keyframe does not queue (and drop) behind it.
+   */
+  private holding = false;
   switches = 0;
   readonly allocator: LayerAllocator;
   private pendingSince = 0;
   private reported = 0;
   private lost = 0;
   private sentOctets = 0;
+  private sentPackets = 0;
+  /** Sequence numbers the viewer asked again for (NACK) in this window. */
+  private readonly nacked = new Set<number>();
   private windowStart = Date.now();
+  private probeTimer?: NodeJS.Timeout;
+  private lastTimestamp = 0;
 
   constructor(
     readonly sender: RTCRtpSender,
-    audioSender: RTCRtpSender | undefined,
     quality: VideoQuality,
     private readonly requestKeyframe: (layer: SourceLayer) => void,
   ) {
     this.allocator = new LayerAllocator(quality);
-    const onRtcp = (rtcp: RtcpPacket) => {
+    // Every RTCP packet of the viewer's transport: its transport-wide feedback names the SSRC of
+    // the last packet it got, which during a probe is our RTX stream (werift routes RTCP by SSRC
+    // and would drop those), so it is read here, before routing.
+    const transport = (sender as unknown as SenderInternals).dtlsTransport;
+    transport?.onRtcp.subscribe((rtcp: RtcpPacket) => {
       if (rtcp.type !== RtcpTransportLayerFeedback.type) return;
       const { feedback } = rtcp;
       if (!(feedback instanceof TransportWideCC)) return;
       this.reported += feedback.packetStatusCount;
       this.lost += Math.max(0, feedback.packetStatusCount - feedback.recvDeltas.length);
-    };
-    sender.onRtcp.subscribe(onRtcp);
-    audioSender?.onRtcp.subscribe(onRtcp);
+    });
+    // werift retransmits with the original transport-wide sequence number, so a packet repaired
+    // by NACK before the viewer's next feedback is reported as received: transport-wide feedback
+    // alone misses random loss that NACK hides (at a cost in bandwidth and delay). What the
+    // viewer NACKs is the other half of the loss signal.
+    sender.onGenericNack.subscribe((nack) => {
+      for (const seq of nack.lost) this.nacked.add(seq);
+    });
   }
 
   /** A packet of one of the publisher's layers (`keyframe`: it starts one). */
   forward(layer: SourceLayer, rtp: RtpPacket, keyframe: boolean): void {
     if (layer === this.pending && keyframe) {
-      if (this.current) this.sender.replaceRTP(rtp.header, false, SWITCH_TIMESTAMP_STEP);
+      // Continues the viewer's sequence numbers and timestamps (also after a publisher restart,
+      // when `current` was reset: the sender still numbers from the last packet it sent).
+      this.sender.replaceRTP(rtp.header, false, SWITCH_TIMESTAMP_STEP);
       this.current = layer;
       this.pending = undefined;
+      this.holding = false;
       this.switches++;
     }
-    if (layer === this.current) {
+    if (layer === this.current && !this.holding) {
+      this.lastTimestamp = rtp.header.timestamp;
       this.sentOctets += rtp.payload.length + 12;
+      this.sentPackets++;
       void this.sender.sendRtp(rtp).catch(() => undefined);
     }
   }
 
-  /** Moves towards `layer` (at its next keyframe). */
-  switchTo(layer: SourceLayer | undefined): void {
+  /** Moves towards `layer` (at its next keyframe); `congested`: stop the current one now. */
+  switchTo(layer: SourceLayer | undefined, congested = false): void {
     if (!layer || layer === this.current) {
       this.pending = undefined;
+      this.holding = false;
       return;
     }
+    if (congested && this.current) this.holding = true;
     if (layer === this.pending) {
       if (Date.now() - this.pendingSince > KEYFRAME_RETRY_MS) {
         this.pendingSince = Date.now();
@@ -138,18 +182,80 @@ export class VideoDownTrack {
     this.requestKeyframe(layer);
   }
 
+  /**
+   * Fills the viewer's link up to `kbps` with padding-only RTX packets (carrying transport-wide
+   * sequence numbers, so the feedback tells whether the link carries that rate), or stops (0).
+   * Padding is dropped by the receiver: a failed probe costs no picture.
+   */
+  probe(kbps: number): void {
+    if (kbps <= 0) {
+      clearInterval(this.probeTimer);
+      this.probeTimer = undefined;
+      return;
+    }
+    this.probeKbps = kbps;
+    if (this.probeTimer) return;
+    let credit = 0;
+    this.probeTimer = setInterval(() => {
+      const extraKbps = this.probeKbps - (this.current?.bitrateKbps ?? 0);
+      credit += (Math.max(0, extraKbps) * 1000 * PROBE_TICK_MS) / 8 / 1000;
+      while (credit >= PADDING_BYTES) {
+        credit -= PADDING_BYTES;
+        if (!this.sendPadding(PADDING_BYTES)) {
+          credit = 0;
+          break;
+        }
+      }
+    }, PROBE_TICK_MS);
+    this.probeTimer.unref();
+  }
+
+  stop(): void {
+    this.probe(0);
+  }
+
+  private probeKbps = 0;
+
+  private sendPadding(size: number): boolean {
+    const sender = this.sender as unknown as SenderInternals;
+    const transport = sender.dtlsTransport;
+    const extension = sender.headerExtensions.find((e) => e.uri === TRANSPORT_CC_URI);
+    if (sender.rtxPayloadType === undefined || !extension || !transport) return false;
+    transport.transportSequenceNumber = (transport.transportSequenceNumber + 1) & 0xffff;
+    sender.rtxSequenceNumber = (sender.rtxSequenceNumber + 1) & 0xffff;
+    const sequence = Buffer.alloc(2);
+    sequence.writeUInt16BE(transport.transportSequenceNumber);
+    const header = new RtpHeader({
+      padding: true,
+      paddingSize: size,
+      payloadType: sender.rtxPayloadType,
+      ssrc: sender.rtxSsrc,
+      sequenceNumber: sender.rtxSequenceNumber,
+      timestamp: this.lastTimestamp,
+      extensions: [{ id: extension.id, payload: sequence }],
+    });
+    const payload = Buffer.alloc(size);
+    payload[size - 1] = size;
+    this.sentPackets++;
+    void transport.sendRtp(payload, header).catch(() => undefined);
+    return true;
+  }
+
   /** The feedback since the last call (what the allocator decides on). */
   takeWindow(): FeedbackWindow {
     const now = Date.now();
     const seconds = Math.max((now - this.windowStart) / 1000, 0.001);
+    const packets = Math.max(this.reported, this.sentPackets);
     const window = {
-      reported: this.reported,
-      lost: this.lost,
+      reported: packets,
+      lost: Math.min(packets, Math.max(this.lost, this.nacked.size)),
       sentKbps: (this.sentOctets * 8) / 1000 / seconds,
     };
     this.reported = 0;
     this.lost = 0;
     this.sentOctets = 0;
+    this.sentPackets = 0;
+    this.nacked.clear();
     this.windowStart = now;
     return window;
   }
