@@ -561,13 +561,13 @@ describeWithBrowser('picture quality in Chromium')(
       const viewer = await open();
       await viewer.evaluate(playInPage, { streamId, quality: 'AUTO' });
       await reaches(viewer, (r) => r.width === 1920 && r.height === 1080, 20_000);
-      // The decoded picture against the same text drawn in the viewer's page: 10 px digits
-      // survive only at full resolution and a good quality (a 720p layer scaled up reads ~20 dB).
+      // The decoded picture against the same text drawn in the viewer's page: 10 px digits keep
+      // their strokes only at full resolution and a good quality.
       await viewer.evaluate(drawQuotesInPage, { publish: false });
       const psnr = await eventually(
         async () => {
           const value = await viewer.evaluate(comparePictureInPage);
-          return value >= 30 ? value : undefined;
+          return value >= 28 ? value : undefined;
         },
         15_000,
         1000,
