@@ -347,6 +347,13 @@ const MUTATIONS: Record<string, Entry> = {
       variables: { id: await ownersPlaySession(f) },
     }),
   },
+  setPlaybackQuality: {
+    expect: sessionOwnerOnly,
+    build: async (f) => ({
+      query: 'mutation Q($id: ID!) { setPlaybackQuality(sessionId: $id, quality: LOW) }',
+      variables: { id: await ownersPlaySession(f) },
+    }),
+  },
   closeMediaSession: {
     expect: sessionOwnerOnly,
     build: async (f) => ({

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
 
-import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, launchChromium } from './support/chromium';
+import { freshDatabase, type TestDatabase } from './support/databases';
 import { eventually, gql, liveStream } from './support/graphql-client';
 import { createTestHost, describeWithTestHosts, type TestHost } from './support/netns';
-import { startTestApp } from './support/test-app';
+import { spawnServer, waitForHealth, type ServerProcess } from './support/process';
+import { testEnv } from './support/test-app';
 import { detailedCameraClip } from './support/test-video';
 
 // Picture quality end to end in Chromium (issue 16): the publisher sends three simulcast layers
@@ -314,23 +315,45 @@ type Layer = {
 describeWithBrowser('picture quality in Chromium')(
   'picture quality: bandwidth feedback, simulcast, layers per viewer (Chromium)',
   () => {
-    let running: RunningApp;
+    // The API runs as its own process (as in production): its media worker does not share a
+    // process, a heap and its collector with the test runner and every suite before this one.
+    let server: ServerProcess | undefined;
+    let database: TestDatabase | undefined;
+    const running = { url: '' };
     let browser: Browser;
     const pages: Page[] = [];
 
     beforeAll(async () => {
       const clip = await detailedCameraClip();
-      running = await startTestApp({
-        WEB_DIST_DIR: join(__dirname, 'browser-fixtures'),
-        // Viewers in test hosts (network namespaces) reach the API at their host address.
-        HOST: '0.0.0.0',
-        MEDIA_ALLOW_PRIVATE_CANDIDATES: 'true',
-      });
+      database = await freshDatabase('quality');
+      const started = spawnServer(
+        testEnv({
+          DATABASE_URL: database.url,
+          WEB_DIST_DIR: join(__dirname, 'browser-fixtures'),
+          // Viewers in test hosts (network namespaces) reach the API at their host address.
+          HOST: '0.0.0.0',
+          MEDIA_ALLOW_PRIVATE_CANDIDATES: 'true',
+          // The start-up summary (with the port) is logged at info.
+          LOG_LEVEL: 'info',
+        }),
+      );
+      server = started;
+      const port = await eventually(
+        () => /App:\s+http:\/\/[^:/]+:(\d+)\//.exec(started.output())?.[1],
+        90_000,
+        100,
+      );
+      await waitForHealth(started, Number(port), 30_000);
+      running.url = `http://127.0.0.1:${port}`;
       browser = await launchChromium({ args: [`--use-file-for-fake-video-capture=${clip}`] });
     }, 120_000);
     afterAll(async () => {
       await browser?.close();
-      await running?.close();
+      if (server && server.child.exitCode === null) {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+      await database?.drop();
     }, 60_000);
     afterEach(async () => {
       await Promise.all(pages.splice(0).map((page) => page.close()));
@@ -610,7 +633,8 @@ describeWithBrowser('picture quality in Chromium')(
         for (const page of [shaped, clean]) await reaches(page, (r) => r.height === 720, 20_000);
 
         for (const [what, impair] of [
-          ['500 kbps', () => host.limitRate(500)],
+          // A home link's buffer (300 ms): what a 500 kbps DSL or cable line queues before it drops.
+          ['500 kbps', () => host.limitRate(500, undefined, 300)],
           ['5 % loss', () => host.setLoss(5)],
         ] as const) {
           const at = Date.now();

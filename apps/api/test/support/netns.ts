@@ -48,9 +48,10 @@ export interface TestHost {
   readonly chromiumPath: string;
   /**
    * Limits the rate of the link, in kbit/s: `downKbit` from this machine into the namespace (a
-   * viewer's downlink), `upKbit` (optional) from the namespace out. Replaces any earlier limit.
+   * viewer's downlink), `upKbit` (optional) from the namespace out, with a queue of `queueMs`
+   * (default 100 ms) before drops. Replaces any earlier limit.
    */
-  limitRate(downKbit: number, upKbit?: number): Promise<void>;
+  limitRate(downKbit: number, upKbit?: number, queueMs?: number): Promise<void>;
   /** Drops `percent` % of the packets arriving in the namespace, at random; 0 stops dropping. */
   setLoss(percent: number): Promise<void>;
   /** Lifts the rate limit and the loss. */
@@ -274,10 +275,18 @@ export async function createTestHost(label = 'host'): Promise<TestHost> {
     hostInterface,
     nsInterface,
     chromiumPath,
-    async limitRate(downKbit, upKbit) {
+    async limitRate(downKbit, upKbit, queueMs) {
       if (!(downKbit > 0)) throw new Error(`limitRate: ${downKbit} kbit/s is not a rate`);
       // The downlink is shaped where it leaves this machine: the host end of the veth.
-      await run(tc, ['qdisc', 'replace', 'dev', hostInterface, 'root', 'tbf', ...tbf(downKbit)]);
+      await run(tc, [
+        'qdisc',
+        'replace',
+        'dev',
+        hostInterface,
+        'root',
+        'tbf',
+        ...tbf(downKbit, queueMs),
+      ]);
       await shapeUplink(upKbit);
     },
     async setLoss(percent) {
@@ -318,7 +327,7 @@ export async function createTestHost(label = 'host'): Promise<TestHost> {
   return host;
 }
 
-/** tbf arguments for `kbit` kbit/s: a 16 kbit burst (above one 1514-byte frame), 100 ms queue. */
-function tbf(kbit: number): string[] {
-  return ['rate', `${Math.round(kbit)}kbit`, 'burst', '16kbit', 'latency', '100ms'];
+/** tbf arguments for `kbit` kbit/s: a 16 kbit burst (above one 1514-byte frame), a queue of `queueMs` (100 ms). */
+function tbf(kbit: number, queueMs = 100): string[] {
+  return ['rate', `${Math.round(kbit)}kbit`, 'burst', '16kbit', 'latency', `${queueMs}ms`];
 }

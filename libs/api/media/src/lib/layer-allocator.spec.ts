@@ -11,11 +11,19 @@ const LAYERS: AllocatorLayer[] = [
   { key: 'h', quality: 'MEDIUM', bitrateKbps: 600 },
   { key: 'q', quality: 'LOW', bitrateKbps: 150 },
 ];
-const clean = (sentKbps = 600) => ({ reported: 100, lost: 0, sentKbps });
+const clean = (sentKbps = 600) => ({ reported: 100, lost: 0, nacked: 0, sentKbps });
 const lossy = (fraction: number, sentKbps: number) => ({
   reported: 100,
   lost: Math.round(fraction * 100),
+  nacked: Math.round(fraction * 100),
   sentKbps,
+});
+/** Random loss that NACK repairs before the feedback: seen only in the NACKs. */
+const nacked = (fraction: number) => ({
+  reported: 100,
+  lost: 0,
+  nacked: Math.round(fraction * 100),
+  sentKbps: 600,
 });
 
 /** Drives an allocator to the top layer: middle, 3 s clean, a clean 1 s probe. */
@@ -51,33 +59,42 @@ describe('LayerAllocator (which simulcast layer a viewer gets)', () => {
     expect(allocator.update(LAYERS, 10_500, clean())).toBe('f');
   });
 
-  it('drops at once on heavy loss to the layer that fits what got through', () => {
+  it('drops at once to the lowest layer on heavy loss (congestion)', () => {
     const allocator = new LayerAllocator();
     onTop(allocator);
-    // 2500 kbps sent into a 500 kbps link: 80 % lost -> 500 * 0.85 fits only LOW.
-    expect(allocator.update(LAYERS, 4500, lossy(0.8, 2500))).toBe('q');
+    // 2500 kbps sent into a link that carries 1750: 30 % lost -> LOW, then probes climb.
+    expect(allocator.update(LAYERS, 4500, lossy(0.3, 2500))).toBe('q');
     expect(allocator.congested).toBe(true);
   });
 
-  it('moves down one layer after two windows of moderate loss (5 %), and stays while it lasts', () => {
+  it('moves down one layer after 2 s of moderate loss (5 %, seen in NACKs), and stays while it lasts', () => {
     const allocator = new LayerAllocator();
     onTop(allocator);
-    expect(allocator.update(LAYERS, 4500, lossy(0.05, 2500))).toBe('f');
-    expect(allocator.update(LAYERS, 5000, lossy(0.05, 2500))).toBe('h');
-    expect(allocator.update(LAYERS, 5500, lossy(0.05, 600))).toBe('h');
-    expect(allocator.update(LAYERS, 6000, lossy(0.05, 600))).toBe('q');
-    for (let t = 6500; t < 30_000; t += 500) {
-      expect(allocator.update(LAYERS, t, lossy(0.05, 150))).toBe('q');
+    // The last 4 windows (one of them the clean one before) average >= 3 %.
+    for (const t of [4500, 5000]) expect(allocator.update(LAYERS, t, nacked(0.05))).toBe('f');
+    expect(allocator.update(LAYERS, 5500, nacked(0.05))).toBe('h');
+    for (const t of [6000, 6500, 7000]) expect(allocator.update(LAYERS, t, nacked(0.05))).toBe('h');
+    expect(allocator.update(LAYERS, 7500, nacked(0.05))).toBe('q');
+    for (let t = 8000; t < 30_000; t += 500) {
+      expect(allocator.update(LAYERS, t, nacked(0.05))).toBe('q');
       expect(allocator.probeKbps).toBe(0);
     }
+  });
+
+  it('does not move down for a moment of NACKs (a stall of the viewer), nor drop to the lowest on NACKs alone', () => {
+    const allocator = new LayerAllocator();
+    onTop(allocator);
+    expect(allocator.update(LAYERS, 4500, nacked(0.4))).toBe('f');
+    for (const t of [5000, 5500, 6000, 6500])
+      expect(allocator.update(LAYERS, t, clean())).toBe('f');
   });
 
   it('does not judge a loss rate on too few packets, but counts a quiet window as clean', () => {
     const allocator = new LayerAllocator();
     allocator.update(LAYERS, 0);
-    const few = { reported: ALLOCATION.minPackets - 1, lost: 5, sentKbps: 600 };
+    const few = { reported: ALLOCATION.minPackets - 1, lost: 5, nacked: 5, sentKbps: 600 };
     expect(allocator.update(LAYERS, 500, few)).toBe('h');
-    const quiet = { reported: 4, lost: 0, sentKbps: 60 };
+    const quiet = { reported: 4, lost: 0, nacked: 0, sentKbps: 60 };
     expect(allocator.update(LAYERS, 3500, quiet)).toBe('h'); // probing
     expect(allocator.probeKbps).toBeGreaterThan(2500);
     expect(allocator.update(LAYERS, 4500, quiet)).toBe('f');

@@ -6,21 +6,24 @@ import type { LayerQuality, VideoQuality } from './protocol';
  * Like LiveKit's stream allocator and mediasoup's simulcast consumer, but loss-driven and simple:
  * the SFU learns what the viewer's downlink carries from the viewer's transport-wide feedback
  * (which of our packets arrived) and its NACKs (which it had to ask for again), and
- * - goes DOWN fast: at once when a window loses >= 10 % (to the highest layer that fits in 85 %
- *   of what got through, at least one step), or after two windows in a row losing >= 4 %;
+ * - goes DOWN fast: at once to the lowest layer when a window's feedback reports >= 10 % dropped
+ *   (congestion: one keyframe wait instead of one per step), or one step when the last 4 windows
+ *   (2 s) lost >= 3 % on average, in two windows or more (dropped or NACKed: a stall of the
+ *   viewer's machine makes it NACK a burst of packets that are only late, in one window);
  * - goes UP carefully: after 3 s in a row under 2 % loss it PROBES first: for 1 s the viewer gets
  *   padding on top of its layer, up to the next layer's rate (as libwebrtc and LiveKit probe);
  *   only if that probe stays clean does it switch up. A failed probe costs some padding, not a
  *   frozen picture; it (or an upgrade that fails within 8 s) doubles the wait before the next
- *   try of that layer (up to 8 s), so a viewer on a link that cannot carry the next layer is not
+ *   try of that layer (up to 6 s; a probe that passes resets it), so a viewer on a link that cannot carry the next layer is not
  *   bounced, yet climbs back within seconds once the link is freed.
  * A pinned quality (HIGH, MEDIUM, LOW) takes that layer, or the nearest one the publisher sends.
  */
 export const ALLOCATION = {
-  /** Loss in one window that moves down at once. */
+  /** Dropped packets (transport-wide feedback) in one window that move down at once. */
   severeLoss: 0.1,
-  /** Loss in two consecutive windows that moves down one step. */
-  sustainedLoss: 0.04,
+  /** Loss (dropped or NACKed) averaging this over the last `sustainedWindows` windows (two or more of them lossy) moves down a step. */
+  sustainedLoss: 0.03,
+  sustainedWindows: 4,
   /** Loss under which a window counts as clean. */
   cleanLoss: 0.02,
   /** Clean time before probing for the next layer up. */
@@ -29,9 +32,7 @@ export const ALLOCATION = {
   probeMs: 1000,
   /** An upgrade followed by a downgrade within this time failed. */
   failedUpgradeMs: 8000,
-  maxUpWaitMs: 8000,
-  /** Share of the measured delivered rate a layer may use when moving down. */
-  headroom: 0.85,
+  maxUpWaitMs: 6000,
   /** Fewer packets than this in a window: no decision on a loss (no loss counts as clean). */
   minPackets: 10,
 } as const;
@@ -48,7 +49,10 @@ export interface AllocatorLayer {
  */
 export interface FeedbackWindow {
   reported: number;
+  /** Reported lost by the transport-wide feedback (dropped on the way). */
   lost: number;
+  /** Asked again for by NACK (also a packet only late, when the viewer's machine stalls). */
+  nacked: number;
   /** The video we sent it over the window, kbit/s. */
   sentKbps: number;
 }
@@ -59,7 +63,8 @@ export class LayerAllocator {
   private choice: VideoQuality;
   private target?: string;
   private cleanSince?: number;
-  private lossyWindows = 0;
+  /** The loss of the last `sustainedWindows` windows. */
+  private recentLoss: number[] = [];
   private lastUpgrade?: { key: string; at: number };
   /** A probe for the next layer up: its key, rate and end. */
   private probe?: { key: string; kbps: number; until: number };
@@ -81,7 +86,7 @@ export class LayerAllocator {
   setQuality(choice: VideoQuality, now: number): void {
     this.choice = choice;
     this.cleanSince = now;
-    this.lossyWindows = 0;
+    this.recentLoss = [];
     this.probe = undefined;
     if (choice === 'AUTO') this.target = undefined;
   }
@@ -111,27 +116,30 @@ export class LayerAllocator {
     if (!window) return this.target;
     // Too few packets to measure a loss rate: a window that lost some is not judged; one that
     // lost none counts as clean (a low layer of a still picture sends a few packets a second).
-    if (window.reported < ALLOCATION.minPackets && window.lost > 0) return this.target;
-    const loss = window.reported > 0 ? window.lost / window.reported : 0;
+    if (window.reported < ALLOCATION.minPackets && window.lost + window.nacked > 0)
+      return this.target;
+    const dropped = window.reported > 0 ? window.lost / window.reported : 0;
+    const loss = window.reported > 0 ? Math.max(window.lost, window.nacked) / window.reported : 0;
     if (this.probe) return this.judgeProbe(layers, loss, now);
-    if (loss >= ALLOCATION.severeLoss) {
-      const delivered = window.sentKbps * (1 - loss) * ALLOCATION.headroom;
-      let next = layers.findIndex((l, i) => i > index && l.bitrateKbps <= delivered);
-      if (next < 0) next = layers.length - 1;
-      return this.moveDown(
-        layers,
-        index,
-        Math.max(next, Math.min(index + 1, layers.length - 1)),
-        now,
-      );
-    }
+    if (dropped >= ALLOCATION.severeLoss)
+      // Congestion: straight to the lowest layer (one keyframe wait, not one per step; what got
+      // through in the first lossy window overstates the link), then probes climb back.
+      return this.moveDown(layers, index, layers.length - 1, now, true);
+    this.recentLoss = [...this.recentLoss, loss].slice(-ALLOCATION.sustainedWindows);
+    // Lasting loss, not a moment's: over the last windows (2 s) the loss averages >= 3 % and more
+    // than one window had it (a stall of the viewer's machine NACKs a burst in one window).
+    const mean = this.recentLoss.reduce((sum, l) => sum + l, 0) / this.recentLoss.length;
+    const lossy = this.recentLoss.filter((l) => l >= ALLOCATION.sustainedLoss).length;
+    if (
+      this.recentLoss.length === ALLOCATION.sustainedWindows &&
+      mean >= ALLOCATION.sustainedLoss &&
+      lossy >= 2
+    )
+      return this.moveDown(layers, index, Math.min(index + 1, layers.length - 1), now);
     if (loss >= ALLOCATION.sustainedLoss) {
       this.cleanSince = undefined;
-      if (++this.lossyWindows >= 2)
-        return this.moveDown(layers, index, Math.min(index + 1, layers.length - 1), now);
       return this.target;
     }
-    this.lossyWindows = 0;
     if (loss >= ALLOCATION.cleanLoss) {
       this.cleanSince = undefined;
       return this.target;
@@ -159,6 +167,7 @@ export class LayerAllocator {
     }
     if (now >= probe.until) {
       this.probe = undefined;
+      this.upWait.delete(probe.key);
       this.target = probe.key;
       this.lastUpgrade = { key: probe.key, at: now };
       this.cleanSince = now;
@@ -166,7 +175,14 @@ export class LayerAllocator {
     return this.target;
   }
 
-  private moveDown(layers: AllocatorLayer[], from: number, to: number, now: number): string {
+  /** `congested`: the link is full (severe loss): the current layer stops at once. */
+  private moveDown(
+    layers: AllocatorLayer[],
+    from: number,
+    to: number,
+    now: number,
+    congested = false,
+  ): string {
     const left = layers[from];
     if (
       this.lastUpgrade?.key === left.key &&
@@ -176,9 +192,9 @@ export class LayerAllocator {
       this.upWait.set(left.key, Math.min(wait * 2, ALLOCATION.maxUpWaitMs));
     }
     this.lastUpgrade = undefined;
-    this.lossyWindows = 0;
+    this.recentLoss = [];
     this.cleanSince = now;
-    this.congested = to !== from;
+    this.congested = congested && to !== from;
     this.target = layers[to].key;
     return this.target;
   }

@@ -248,7 +248,8 @@ export class VideoDownTrack {
     const packets = Math.max(this.reported, this.sentPackets);
     const window = {
       reported: packets,
-      lost: Math.min(packets, Math.max(this.lost, this.nacked.size)),
+      lost: Math.min(packets, this.lost),
+      nacked: Math.min(packets, this.nacked.size),
       sentKbps: (this.sentOctets * 8) / 1000 / seconds,
     };
     this.reported = 0;
