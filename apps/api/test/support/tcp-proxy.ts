@@ -64,3 +64,54 @@ export class TcpProxy {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 }
+
+/**
+ * A load balancer with failover, as in front of several API instances: each new connection goes
+ * to the first target that accepts it, so when one instance dies its clients reconnect to the next.
+ */
+export class FailoverProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly targetPorts: number[]) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      client.on('error', () => undefined);
+      client.pause();
+      const attempt = (index: number) => {
+        if (index >= this.targetPorts.length || client.destroyed) {
+          client.destroy();
+          return;
+        }
+        const upstream = connect(this.targetPorts[index], '127.0.0.1');
+        upstream.once('error', () => attempt(index + 1));
+        upstream.once('connect', () => {
+          this.sockets.add(upstream);
+          upstream.removeAllListeners('error');
+          upstream.on('error', () => client.destroy());
+          upstream.on('close', () => {
+            this.sockets.delete(upstream);
+            client.destroy();
+          });
+          client.on('close', () => upstream.destroy());
+          client.pipe(upstream);
+          upstream.pipe(client);
+          client.resume();
+        });
+      };
+      attempt(0);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    this.sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}

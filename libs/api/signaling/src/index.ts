@@ -1,4 +1,7 @@
 export * from './lib/media-backend';
+export * from './lib/media-cluster';
+export * from './lib/media-relay';
+export * from './lib/media-sessions';
 export * from './lib/media-workers.service';
 export * from './lib/signaling.module';
 export * from './lib/signaling.service';

@@ -6,6 +6,9 @@ import { StreamsModule } from '@finserve/api/streams';
 
 import { ExternalMediaBackend } from './external-media.backend';
 import { MediaBackend } from './media-backend';
+import { MediaCluster } from './media-cluster';
+import { MediaRelay } from './media-relay';
+import { MediaSessions } from './media-sessions';
 import { MediaWorkers } from './media-workers.service';
 import { recordingStoreProvider } from './recording-store';
 import { RecordingsController, RecordingsService, StreamRecordingResolver } from './recordings';
@@ -27,6 +30,9 @@ const mediaBackendProvider = {
   imports: [StreamsModule, AuthModule],
   providers: [
     mediaBackendProvider,
+    MediaCluster,
+    MediaSessions,
+    MediaRelay,
     SignalingService,
     SignalingResolver,
     StreamVideoLayersResolver,
@@ -35,6 +41,6 @@ const mediaBackendProvider = {
     StreamRecordingResolver,
   ],
   controllers: [WhipController, RecordingsController],
-  exports: [SignalingService, MediaBackend],
+  exports: [SignalingService, MediaBackend, MediaCluster, MediaRelay],
 })
 export class SignalingModule {}

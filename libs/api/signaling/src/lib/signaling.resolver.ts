@@ -157,11 +157,11 @@ export class SignalingResolver {
     description:
       "Server-side media events of a session's stream (publisher restarted, keyframe requested, stream ended...). Only the session owner.",
   })
-  mediaEvents(
+  async mediaEvents(
     @CurrentUser() user: AuthUser | null,
     @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
-  ): AsyncIterableIterator<MediaEvent> {
-    const session = this.signaling.owned(user, sessionId);
+  ): Promise<AsyncIterableIterator<MediaEvent>> {
+    const session = await this.signaling.owned(user, sessionId);
     return subscriptionIterator<MediaEvent, MediaEvent>({
       source: this.bus.asyncIterableIterator<MediaEvent>(mediaChannel(session.streamId)),
       map: (event) =>

@@ -34,6 +34,8 @@ import {
   type CandidatePolicy,
 } from './ice-candidate-policy';
 import { MediaBackend, MediaRequestError } from './media-backend';
+import { MediaCluster } from './media-cluster';
+import { MediaSessions, type MediaSession } from './media-sessions';
 import { RecordingsService } from './recordings';
 
 interface EndStreamResult {
@@ -41,17 +43,7 @@ interface EndStreamResult {
   recordingError?: string;
 }
 
-export type MediaRole = 'PUBLISH' | 'PLAY';
-
-export interface MediaSession {
-  sessionId: string;
-  streamId: string;
-  role: MediaRole;
-  /** The user who opened it; null for an anonymous viewer (then the session id is the capability). */
-  ownerId: string | null;
-  /** The client IP that opened it; null for in-process publishers (the demo stream). */
-  ip: string | null;
-}
+export type { MediaRole, MediaSession } from './media-sessions';
 
 /** Who opens a media session from outside the process: counted against the limits and caps. */
 export interface MediaClient {
@@ -80,13 +72,14 @@ const MAX_SDP_LENGTH = 64 * 1024;
  */
 @Injectable()
 export class SignalingService implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly sessions = new Map<string, MediaSession>();
   private readonly logger = new Logger(SignalingService.name);
   /** Recordings being finalized after their stream ended. */
   private readonly finalizing = new Set<Promise<void>>();
 
   constructor(
     private readonly media: MediaBackend,
+    private readonly cluster: MediaCluster,
+    private readonly sessions: MediaSessions,
     private readonly streams: StreamsService,
     private readonly lifecycle: StreamLifecycle,
     private readonly dataSource: DataSource,
@@ -100,18 +93,18 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     // Sessions the SFU closed by itself (never connected, peer gone, replaced) no longer count.
-    this.media.onSessionGone((_streamId, sessionId) => this.sessions.delete(sessionId));
+    this.media.onSessionGone((_streamId, sessionId) => void this.sessions.delete(sessionId));
     // A platform ban ends the user's LIVE stream (which closes its media) and their sessions.
     this.bans.onBan((userId) => this.endEverythingOf(userId));
     // A stream that ends closes every media connection of it (viewers' video stops).
     this.lifecycle.onTransition(({ stream, to }) => {
       if (to !== StreamStatus.ENDED) return Promise.resolve();
-      for (const [id, session] of this.sessions)
-        if (session.streamId === stream.id) this.sessions.delete(id);
-      // The media connections close at once; the recording's remux (minutes for a stream of
-      // hours) goes on without holding up endStream: the recording turns READY when it is done.
-      const finalizing = this.media
-        .endStream(stream.id)
+      // The media connections close at once (on every node that holds part of the stream); the
+      // recording's remux (minutes for a stream of hours) goes on without holding up endStream:
+      // the recording turns READY when it is done.
+      const finalizing = this.sessions
+        .deleteStream(stream.id)
+        .then(() => this.cluster.endStream(stream.id))
         .then(async (ended) => {
           const result = ended as EndStreamResult | undefined;
           if (result)
@@ -161,6 +154,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
         role: 'PUBLISH',
         ownerId: user.id,
         ip: client?.ip ?? null,
+        node: '',
       },
       sdp,
     );
@@ -185,6 +179,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
         role: 'PLAY',
         ownerId: user?.id ?? null,
         ip: client?.ip ?? null,
+        node: '',
       },
       sdp,
       quality,
@@ -200,22 +195,27 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     sessionId: string,
     quality: VideoQuality,
   ): Promise<boolean> {
-    const session = this.owned(user, sessionId);
+    const session = await this.owned(user, sessionId);
     if (session.role !== 'PLAY')
       throw new BadUserInputError('Only a viewing session has a playback quality');
-    return (await this.media
-      .request(session.streamId, { op: 'setQuality', sessionId, quality })
-      .catch(this.mapError)) as boolean;
+    return (await this.cluster
+      .request(session.node, session.streamId, { op: 'setQuality', sessionId, quality })
+      .catch(this.mapSessionError)) as boolean;
   }
 
   /** The layers the SFU receives for a stream now, highest first ([] when nothing is published). */
-  videoLayers(streamId: string): Promise<VideoLayerInfo[]> {
-    return this.media.videoLayers(streamId);
+  async videoLayers(streamId: string): Promise<VideoLayerInfo[]> {
+    const home = await this.cluster.homeOf(streamId, false);
+    if (home === null) return [];
+    if (home === this.cluster.nodeId) return this.media.videoLayers(streamId);
+    return (await this.cluster
+      .request(home, streamId, { op: 'layers', streamId })
+      .catch(() => [])) as VideoLayerInfo[];
   }
 
-  /** Open media sessions on this instance (for tests and stats). */
+  /** Open media sessions opened through this instance (for tests and stats). */
   get openSessions(): number {
-    return this.sessions.size;
+    return this.sessions.countHere;
   }
 
   async addCandidate(
@@ -224,31 +224,40 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     candidate: string,
     sdpMid: string | null,
   ): Promise<void> {
-    const session = this.owned(user, sessionId);
+    const session = await this.owned(user, sessionId);
     if (candidate.trim() === '') return; // end of candidates: nothing to do for the SFU
     if (session.ip !== null) {
       const refusal = candidateRefusal(candidate, this.candidatePolicy);
       if (refusal) throw new BadUserInputError(`candidate refused: ${refusal}`);
     }
-    await this.media
-      .request(session.streamId, {
+    await this.cluster
+      .request(session.node, session.streamId, {
         op: 'candidate',
         sessionId,
         candidate: candidate.trim().replace(/^a=/, ''),
         sdpMid,
       })
-      .catch(this.mapError);
+      .catch(this.mapSessionError);
   }
 
   async close(user: AuthUser | null, sessionId: string): Promise<void> {
-    const session = this.owned(user, sessionId);
-    this.sessions.delete(sessionId);
-    await this.media.request(session.streamId, { op: 'close', sessionId }).catch(this.mapError);
+    const session = await this.owned(user, sessionId);
+    await this.sessions.delete(sessionId);
+    await this.cluster
+      .request(session.node, session.streamId, { op: 'close', sessionId })
+      .catch((error: unknown) => {
+        // Its node is gone: so is its media.
+        if (!(error instanceof MediaRequestError) || error.code !== 'NODE_GONE')
+          this.mapError(error);
+      });
   }
 
-  /** The session, if `user` may use it: its owner, or anyone holding an anonymous session's id. */
-  owned(user: AuthUser | null, sessionId: string): MediaSession {
-    const session = this.sessions.get(sessionId);
+  /**
+   * The session, if `user` may use it: its owner, or anyone holding an anonymous session's id.
+   * Any instance answers for any session (see MediaSessions).
+   */
+  async owned(user: AuthUser | null, sessionId: string): Promise<MediaSession> {
+    const session = await this.sessions.get(sessionId);
     if (!session) throw new NotFoundError('Media session');
     if (session.ownerId !== null && session.ownerId !== user?.id) {
       throw new ForbiddenError('This media session belongs to someone else');
@@ -326,7 +335,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     let perIp = 0;
     let perUser = 0;
     let perStream = 0;
-    for (const open of this.sessions.values()) {
+    for (const open of this.sessions.openedHere) {
       if (session.ip !== null && open.ip === session.ip) perIp++;
       if (session.ownerId !== null && open.ownerId === session.ownerId) perUser++;
       if (open.streamId === session.streamId) perStream++;
@@ -356,12 +365,15 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
   private async endEverythingOf(userId: string): Promise<void> {
     const liveStreamId = await this.liveStreamOf(userId);
     if (liveStreamId) await this.streams.endAt(liveStreamId, this.clock.now());
-    const own = [...this.sessions.values()].filter((session) => session.ownerId === userId);
+    const own = [...this.sessions.openedHere].filter((session) => session.ownerId === userId);
+    await this.sessions.delete(...own.map((session) => session.sessionId));
     await Promise.allSettled(
-      own.map((session) => {
-        this.sessions.delete(session.sessionId);
-        return this.media.request(session.streamId, { op: 'close', sessionId: session.sessionId });
-      }),
+      own.map((session) =>
+        this.cluster.request(session.node, session.streamId, {
+          op: 'close',
+          sessionId: session.sessionId,
+        }),
+      ),
     );
   }
 
@@ -376,25 +388,37 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     const sdp = session.ip === null ? offer : stripRefusedCandidates(offer, this.candidatePolicy);
     // Counted from now on (concurrent offers see it); forgotten if the SFU refuses the offer.
     this.checkCaps(session);
-    this.sessions.set(session.sessionId, session);
+    session.node = await this.nodeFor(session);
+    await this.sessions.add(session);
+    const request =
+      session.role === 'PUBLISH'
+        ? ({
+            op: 'publish',
+            streamId: session.streamId,
+            sessionId: session.sessionId,
+            sdp,
+          } as const)
+        : ({
+            op: 'play',
+            streamId: session.streamId,
+            sessionId: session.sessionId,
+            sdp,
+            quality,
+          } as const);
     let answer: string;
     try {
-      answer = (await this.media
-        .request(
-          session.streamId,
-          session.role === 'PUBLISH'
-            ? { op: 'publish', streamId: session.streamId, sessionId: session.sessionId, sdp }
-            : {
-                op: 'play',
-                streamId: session.streamId,
-                sessionId: session.sessionId,
-                sdp,
-                quality,
-              },
-        )
+      answer = (await this.cluster
+        .request(session.node, session.streamId, request)
+        .catch(async (error: unknown) => {
+          // The stream's home moved between the lookup and the request (its node died): once more.
+          if (!(error instanceof MediaRequestError) || error.code !== 'NOT_HOME') throw error;
+          session.node = await this.nodeFor(session);
+          await this.sessions.add(session);
+          return this.cluster.request(session.node, session.streamId, request);
+        })
         .catch(this.mapError)) as string;
     } catch (error) {
-      this.sessions.delete(session.sessionId);
+      await this.sessions.delete(session.sessionId);
       throw error;
     }
     if (session.role === 'PUBLISH' && this.media.records)
@@ -402,11 +426,43 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     return { session, sdp: answer };
   }
 
+  /**
+   * The node that takes a new session: a publisher goes to the stream's home (taken by this node
+   * when the stream has none); a viewer stays on this node unless it is full, and is then served
+   * by another node from a relayed copy.
+   */
+  private async nodeFor(session: MediaSession): Promise<string> {
+    const node =
+      session.role === 'PUBLISH'
+        ? await this.cluster.homeOf(session.streamId, true)
+        : await this.cluster.playNode();
+    if (node) return node;
+    throw new MediaRateLimitedError(5, 'Every media node is full: retry in 5 s', {
+      'Retry-After': '5',
+    });
+  }
+
+  /** A request on an open session: a session whose node is gone is gone too. */
+  private readonly mapSessionError = (error: unknown): never => {
+    if (error instanceof MediaRequestError && error.code === 'NODE_GONE')
+      throw new NotFoundError('Media session');
+    return this.mapError(error);
+  };
+
   private readonly mapError = (error: unknown): never => {
     if (error instanceof MediaRequestError && error.code === 'BAD_SDP')
       throw new BadUserInputError(error.message);
     if (error instanceof MediaRequestError && error.code === 'NO_SESSION')
       throw new NotFoundError('Media session');
+    // The node holding the media died or does not answer: its publisher and viewers reconnect,
+    // and the stream moves to a live node.
+    if (
+      error instanceof MediaRequestError &&
+      (error.code === 'NODE_GONE' || error.code === 'NOT_HOME')
+    )
+      throw new MediaRateLimitedError(2, 'The media node is changing: retry in 2 s', {
+        'Retry-After': '2',
+      });
     throw error;
   };
 }

@@ -359,6 +359,41 @@ export class AppConfig {
   })
   MEDIA_UDP_PORT_RANGE?: string = undefined;
 
+  /**
+   * The address other API instances reach this one's media relay at (with REDIS_URL: a stream's
+   * viewers on another node are served from a copy relayed from its home node). Unset: the first
+   * of MEDIA_HOST_ADDRESSES, else 127.0.0.1 (every instance on one machine). In Kubernetes, the
+   * pod IP (`status.podIP`).
+   */
+  @IsOptional()
+  @Matches(/^[0-9a-zA-Z.:-]+$/, { message: 'must be an IP address or host name' })
+  MEDIA_NODE_ADDRESS?: string = undefined;
+
+  /** TCP port of the node-to-node media relay (0: any free port, advertised to the other nodes). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 65535 (0: any free port)' })
+  @Min(0, { message: 'must be an integer between 0 and 65535 (0: any free port)' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535 (0: any free port)' })
+  MEDIA_RELAY_PORT = 0;
+
+  /**
+   * Secret that authenticates relays between nodes (HMAC of each relay's opening). Unset: derived
+   * from the JWT secret, which instances behind one load balancer share anyway.
+   */
+  @IsOptional()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  MEDIA_RELAY_SECRET?: string = undefined;
+
+  /**
+   * Most viewing sessions this node serves (every stream together); beyond it new viewers are
+   * served by another node from a relayed copy of the stream (RATE_LIMITED when every node is
+   * full). 0: no limit. `npm run bench:video` tells what a machine holds.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a non-negative integer (0: no limit)' })
+  @Min(0, { message: 'must be a non-negative integer (0: no limit)' })
+  MEDIA_NODE_MAX_VIEWERS = 0;
+
   /** MEDIA_UDP_PORT_RANGE as numbers, or undefined. */
   get mediaUdpPortRange(): [number, number] | undefined {
     if (!this.MEDIA_UDP_PORT_RANGE) return undefined;
