@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads';
+
 /** A viewer's choice of video layer: AUTO adapts to its connection; the others pin a layer. */
 export type VideoQuality = 'AUTO' | 'HIGH' | 'MEDIUM' | 'LOW';
 export type LayerQuality = Exclude<VideoQuality, 'AUTO'>;
@@ -13,7 +15,10 @@ export interface VideoLayerInfo {
   bitrateKbps: number;
 }
 
-/** Messages between the API thread and a media worker (structured-clone safe: strings and numbers). */
+/**
+ * Messages between the API thread and a media worker (structured-clone safe: strings and numbers;
+ * the relay ops carry a MessagePort, transferred).
+ */
 export type MediaRequest =
   | { op: 'publish'; streamId: string; sessionId: string; sdp: string }
   | { op: 'play'; streamId: string; sessionId: string; sdp: string; quality?: VideoQuality }
@@ -21,8 +26,15 @@ export type MediaRequest =
   | { op: 'layers'; streamId: string }
   | { op: 'candidate'; sessionId: string; candidate: string; sdpMid: string | null }
   | { op: 'close'; sessionId: string }
-  | { op: 'endStream'; streamId: string }
-  | { op: 'stats' };
+  /** `quiet`: another worker's room of the stream emits STREAM_ENDED. */
+  | { op: 'endStream'; streamId: string; quiet?: boolean }
+  | { op: 'stats' }
+  /** The worker's source room of the stream sends its feed down `port` (meta first). */
+  | { op: 'feedOut'; streamId: string; port: MessagePort }
+  /** The worker's room of the stream is fed from `port` (replacing any feed it had). */
+  | { op: 'feedIn'; streamId: string; port: MessagePort }
+  /** The worker's room of the stream is no longer fed (its port closes). */
+  | { op: 'unfeed'; streamId: string };
 
 export type MediaEventType =
   | 'PUBLISHER_CONNECTED'
@@ -44,6 +56,8 @@ export interface MediaEvent {
 export interface RoomStats {
   streamId: string;
   publisher: boolean;
+  /** Fed by a relay from the stream's source room (another worker or node). */
+  relayed: boolean;
   subscribers: number;
   videoPacketsIn: number;
   keyframeRequests: number;

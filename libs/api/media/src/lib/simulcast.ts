@@ -58,8 +58,36 @@ export class SourceLayer {
   /** A keyframe was asked for before the layer's first packet (its SSRC was not known yet). */
   keyframeWanted = false;
 
+  /** What the source room last said of a relayed layer (its figures, sampled there). */
+  private reportedActive?: boolean;
+
   get active(): boolean {
-    return Date.now() - this.lastPacketAt < ACTIVE_MS;
+    return this.reportedActive !== false && Date.now() - this.lastPacketAt < ACTIVE_MS;
+  }
+
+  /** A relayed layer's figures, as the source room sampled them. */
+  applyStats(stats: {
+    width: number;
+    height: number;
+    fps: number;
+    kbps: number;
+    active: boolean;
+  }): void {
+    this.width = stats.width;
+    this.height = stats.height;
+    this.framesPerSecond = stats.fps;
+    this.bitrateKbps = stats.kbps;
+    this.reportedActive = stats.active;
+  }
+
+  /** A relayed packet arrived (the source parsed it; its figures come with layerStats). */
+  receiveRelayed(): void {
+    this.lastPacketAt = Date.now();
+  }
+
+  /** The layer stopped (its source is gone): inactive until packets and figures come again. */
+  halt(): void {
+    this.lastPacketAt = 0;
   }
 
   /** Counts a packet; returns whether it starts a keyframe. */

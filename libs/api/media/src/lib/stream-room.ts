@@ -1,12 +1,12 @@
 import {
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
+  RtpPacket,
   type MediaStreamTrack,
   type RTCPeerConnection,
   type RtcpPacket,
   type RTCRtpReceiver,
   type RTCRtpTransceiver,
-  type RtpPacket,
 } from 'werift';
 
 import { qualitiesFor, type AllocatorLayer } from './layer-allocator';
@@ -19,6 +19,7 @@ import {
   type VideoQuality,
 } from './protocol';
 import { StreamRecording, type RecordingResult } from './recording';
+import type { RelayCodec, RelayDown } from './relay-feed';
 import { SourceLayer, VideoDownTrack } from './simulcast';
 import { TwccFeedback } from './twcc-feedback';
 
@@ -43,6 +44,24 @@ interface Subscriber {
   video?: VideoDownTrack;
   /** A new audio source (publisher) starts: renumber from the last packet sent. */
   audioRestart?: boolean;
+}
+
+/**
+ * Where a source room's feed goes (other workers' rooms, other nodes): `wanted` says whether
+ * anyone consumes it, so a room nobody relays builds no messages.
+ */
+export interface RoomFeed {
+  wanted(): boolean;
+  send(message: RelayDown): void;
+}
+
+/** A room fed by a relay: its codecs and layers come from the feed's meta. */
+interface RelaySource {
+  video?: RelayCodec;
+  audio?: RelayCodec;
+  layers: Map<string, SourceLayer>;
+  /** Asks the source for a keyframe of one layer, or of all. */
+  requestKeyframe(layerKey?: string): void;
 }
 
 /** Sends a packet of the publisher's audio to one viewer. */
@@ -88,13 +107,21 @@ const FIR_FORMAT = 4;
  * received tracks feed every subscriber's sender (`replaceTrack`), so a publisher that reconnects
  * (page reload, new WHIP session) replaces the source under the viewers' existing connections,
  * with a keyframe requested at once. Viewers never reach the publisher's machine.
+ *
+ * The source of a room is its own publisher, or a relay (`relayFrom`): the source room of the
+ * stream in another worker or node sends its packets, layers and figures down a feed, and
+ * keyframe requests go up it. Viewers are served alike; a relayed room records nothing and
+ * emits no publisher or keyframe events (its source room does), only its viewers' sessions'.
  */
 export class StreamRoom {
   private publisher?: Publisher;
+  private relay?: RelaySource;
+  /** The upstream of a relayed room: set while a feed is attached, even before its meta. */
+  private upstream?: (layerKey?: string) => void;
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
   private readonly counters = { videoPacketsIn: 0, keyframeRequests: 0, nacksFromSubscribers: 0 };
-  private readonly recording?: StreamRecording;
+  private recording?: StreamRecording;
   /** The layer the recording takes (the highest sent), switched at its keyframes. */
   private recorded?: SourceLayer;
   private recordPending?: SourceLayer;
@@ -109,9 +136,9 @@ export class StreamRoom {
     private readonly emit: (event: MediaEvent) => void,
     /** A session this room closed by itself (not connected in time, peer gone, replaced). */
     private readonly gone: (sessionId: string) => void = () => undefined,
+    /** Consumers of this room's publisher's feed (relayed rooms elsewhere). */
+    private readonly feed?: RoomFeed,
   ) {
-    if (options.recordingDirectory)
-      this.recording = new StreamRecording(options.recordingDirectory, streamId);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
   }
@@ -126,6 +153,9 @@ export class StreamRoom {
 
   /** The streamer's offer (sendonly audio/video) -> the SFU's answer. */
   async publish(sessionId: string, sdp: string): Promise<string> {
+    // Only the room of the publisher records (relayed rooms of the stream never do).
+    if (this.options.recordingDirectory && !this.recording)
+      this.recording = new StreamRecording(this.options.recordingDirectory, this.streamId);
     const pc = createPeer(this.options);
     const tracks = new Map<Kind, PublishedTrack>();
     const layers = new Map<string, SourceLayer>();
@@ -148,6 +178,8 @@ export class StreamRoom {
         const forwarded = withoutHeaderExtensions(rtp);
         for (const subscriber of this.subscribers.values())
           subscriber.video?.forward(layer, forwarded, keyframe);
+        if (this.feed?.wanted())
+          this.feed.send({ type: 'video', layer: key, keyframe, rtp: forwarded.serialize() });
         this.record(layer, rtp, keyframe, recordingTracks);
       });
     };
@@ -160,6 +192,7 @@ export class StreamRoom {
           this.recording?.write('audio', rtp, recordingTracks());
           const forwarded = withoutHeaderExtensions(rtp);
           for (const subscriber of this.subscribers.values()) forwardAudio(subscriber, forwarded);
+          if (this.feed?.wanted()) this.feed.send({ type: 'audio', rtp: forwarded.serialize() });
         });
         return;
       }
@@ -175,6 +208,8 @@ export class StreamRoom {
     this.recorded = undefined;
     this.recordPending = undefined;
     for (const subscriber of this.subscribers.values()) this.attach(subscriber);
+    const meta = this.feedMeta();
+    if (meta && this.feed?.wanted()) this.feed.send(meta);
     if (previous) {
       await previous.pc.close();
       this.gone(previous.sessionId);
@@ -188,9 +223,11 @@ export class StreamRoom {
           streamId: this.streamId,
           sessionId,
         });
+        this.feed?.send({ type: 'publisher', state: restarted ? 'restarted' : 'connected' });
         this.requestKeyframe();
       } else if (state === 'failed' || state === 'closed') {
         this.emit({ type: 'PUBLISHER_GONE', streamId: this.streamId, sessionId });
+        this.feed?.send({ type: 'publisher', state: 'gone' });
       }
     });
     return withStartBitrate(withStereoOpus(pc.localDescription?.sdp ?? ''), PUBLISHER_START_KBPS);
@@ -253,6 +290,7 @@ export class StreamRoom {
       this.publisher = undefined;
       await pc.close();
       this.emit({ type: 'PUBLISHER_GONE', streamId: this.streamId, sessionId });
+      this.feed?.send({ type: 'publisher', state: 'gone' });
       return;
     }
     const subscriber = this.subscribers.get(sessionId);
@@ -291,7 +329,11 @@ export class StreamRoom {
   }
 
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */
-  async end(onRemuxProgress?: (fraction: number) => void): Promise<RecordingResult | null> {
+  async end(
+    onRemuxProgress?: (fraction: number) => void,
+    /** Another worker's room of the stream tells the bus it ended (one event per stream). */
+    quiet = false,
+  ): Promise<RecordingResult | null> {
     for (const timer of this.keyframeTimers.values()) clearTimeout(timer);
     clearInterval(this.ticker);
     const peers = [...[...this.subscribers.values()].map((s) => s.pc)];
@@ -300,7 +342,7 @@ export class StreamRoom {
     for (const subscriber of this.subscribers.values()) subscriber.video?.stop();
     this.subscribers.clear();
     await Promise.allSettled(peers.map((pc) => pc.close()));
-    this.emit({ type: 'STREAM_ENDED', streamId: this.streamId });
+    if (!quiet) this.emit({ type: 'STREAM_ENDED', streamId: this.streamId });
     return (await this.recording?.finish(onRemuxProgress)) ?? null;
   }
 
@@ -308,6 +350,7 @@ export class StreamRoom {
     return {
       streamId: this.streamId,
       publisher: this.publisher !== undefined,
+      relayed: !this.publisher && this.upstream !== undefined,
       subscribers: this.subscribers.size,
       videoPacketsIn: this.counters.videoPacketsIn,
       keyframeRequests: this.counters.keyframeRequests,
@@ -345,8 +388,13 @@ export class StreamRoom {
     return true;
   }
 
+  /** The layers of the room's source: its publisher's, or the relay's. */
+  private sourceLayers(): Iterable<SourceLayer> {
+    return (this.publisher ?? this.relay)?.layers.values() ?? [];
+  }
+
   private activeLayers(): SourceLayer[] {
-    const layers = [...(this.publisher?.layers.values() ?? [])].filter((l) => l.active);
+    const layers = [...this.sourceLayers()].filter((l) => l.active);
     return layers.sort((a, b) => b.height - a.height || b.bitrateKbps - a.bitrateKbps);
   }
 
@@ -370,8 +418,23 @@ export class StreamRoom {
 
   private tick(): void {
     const now = Date.now();
-    if (++this.ticks % 2 === 0)
-      for (const layer of this.publisher?.layers.values() ?? []) layer.sample(now);
+    if (++this.ticks % 2 === 0 && this.publisher) {
+      const layers = [...this.publisher.layers.values()];
+      for (const layer of layers) layer.sample(now);
+      // Relayed rooms show and allocate on the figures sampled here.
+      if (this.feed?.wanted())
+        this.feed.send({
+          type: 'layerStats',
+          layers: layers.map((layer) => ({
+            key: layer.key,
+            width: layer.width,
+            height: layer.height,
+            fps: layer.framesPerSecond,
+            kbps: layer.bitrateKbps,
+            active: layer.active,
+          })),
+        });
+    }
     for (const subscriber of this.subscribers.values())
       if (subscriber.video) this.allocate(subscriber.video, true);
   }
@@ -402,8 +465,17 @@ export class StreamRoom {
    * switching viewer gets its keyframe.
    */
   requestKeyframe(layer?: SourceLayer): void {
-    const layers = layer ? [layer] : [...(this.publisher?.layers.values() ?? [])];
+    const layers = layer ? [layer] : [...this.sourceLayers()];
     for (const target of layers) this.requestLayerKeyframe(target);
+    // A relayed room that has no layers yet (no meta): the source sends keyframes of all.
+    if (!layer && layers.length === 0 && !this.publisher) this.upstream?.();
+  }
+
+  /** A keyframe request from a consumer of the feed: one layer by key, or every layer. */
+  requestKeyframeOf(layerKey?: string): void {
+    if (layerKey === undefined) return this.requestKeyframe();
+    const layer = (this.publisher ?? this.relay)?.layers.get(layerKey);
+    if (layer) this.requestKeyframe(layer);
   }
 
   private requestLayerKeyframe(layer: SourceLayer): void {
@@ -420,8 +492,16 @@ export class StreamRoom {
       }
       return;
     }
-    const video = this.publisher?.tracks.get('video');
-    if (!video || this.publisher?.layers.get(layer.key) !== layer) return;
+    if (!this.publisher) {
+      // A relayed room: the request goes up the feed (the source room throttles it again).
+      if (this.relay?.layers.get(layer.key) !== layer) return;
+      this.layerKeyframeAt.set(layer.key, Date.now());
+      this.counters.keyframeRequests++;
+      this.relay.requestKeyframe(layer.key);
+      return;
+    }
+    const video = this.publisher.tracks.get('video');
+    if (!video || this.publisher.layers.get(layer.key) !== layer) return;
     if (layer.ssrc === undefined) {
       layer.keyframeWanted = true;
       return;
@@ -466,8 +546,103 @@ export class StreamRoom {
 
   /** Answer with the publisher's video codec, so what is forwarded is what the viewer decodes. */
   private preferPublisherCodec(transceiver: RTCRtpTransceiver, kind: Kind): void {
-    const codec = this.publisher?.tracks.get(kind)?.track.codec;
+    const codec = this.publisher
+      ? this.publisher.tracks.get(kind)?.track.codec
+      : kind === 'video'
+        ? this.relay?.video
+        : this.relay?.audio;
     if (codec && kind === 'video') preferCodec(transceiver, codec.mimeType);
+  }
+
+  /** The meta a consumer of this room's feed gets first (undefined without a publisher). */
+  feedMeta(): Extract<RelayDown, { type: 'meta' }> | undefined {
+    if (!this.publisher) return undefined;
+    const codec = (kind: Kind): RelayCodec | undefined => {
+      const found = this.publisher?.tracks.get(kind)?.track.codec;
+      return found
+        ? {
+            mimeType: found.mimeType,
+            clockRate: found.clockRate,
+            payloadType: found.payloadType,
+            channels: found.channels,
+            parameters: found.parameters,
+          }
+        : undefined;
+    };
+    return {
+      type: 'meta',
+      video: codec('video'),
+      audio: codec('audio'),
+      layers: [...this.publisher.layers.values()].map(({ key, rid }) => ({ key, rid })),
+    };
+  }
+
+  /**
+   * Feeds the room from a relay (another worker's or node's source room): `upstream` takes its
+   * keyframe requests. The room waits for the feed's meta; its viewers are attached then.
+   */
+  relayFrom(upstream: (layerKey?: string) => void): void {
+    this.upstream = upstream;
+    this.relay = undefined;
+  }
+
+  /** The relay stopped (source worker gone, ingest closed): viewers stay, waiting for a source. */
+  relayEnded(): void {
+    this.upstream = undefined;
+    for (const layer of this.relay?.layers.values() ?? []) layer.halt();
+    this.relay = undefined;
+    for (const subscriber of this.subscribers.values())
+      if (subscriber.video) this.allocate(subscriber.video);
+  }
+
+  /** One message of the relay feed (ignored while the room has a publisher of its own). */
+  ingest(message: RelayDown): void {
+    const upstream = this.upstream;
+    if (this.publisher || !upstream) return;
+    switch (message.type) {
+      case 'meta': {
+        const codec = message.video?.mimeType ?? '';
+        const layers = new Map(
+          message.layers.map(({ key, rid }) => [key, new SourceLayer(key, rid, () => codec)]),
+        );
+        for (const layer of this.relay?.layers.values() ?? []) layer.halt();
+        this.relay = {
+          video: message.video,
+          audio: message.audio,
+          layers,
+          requestKeyframe: upstream,
+        };
+        for (const subscriber of this.subscribers.values()) this.attach(subscriber);
+        return;
+      }
+      case 'video': {
+        const layer = this.relay?.layers.get(message.layer);
+        if (!layer) return;
+        this.counters.videoPacketsIn++;
+        layer.receiveRelayed();
+        const rtp = RtpPacket.deSerialize(
+          Buffer.from(message.rtp.buffer, message.rtp.byteOffset, message.rtp.byteLength),
+        );
+        for (const subscriber of this.subscribers.values())
+          subscriber.video?.forward(layer, rtp, message.keyframe);
+        return;
+      }
+      case 'audio': {
+        if (!this.relay) return;
+        const rtp = RtpPacket.deSerialize(
+          Buffer.from(message.rtp.buffer, message.rtp.byteOffset, message.rtp.byteLength),
+        );
+        for (const subscriber of this.subscribers.values()) forwardAudio(subscriber, rtp);
+        return;
+      }
+      case 'layerStats':
+        for (const stats of message.layers) this.relay?.layers.get(stats.key)?.applyStats(stats);
+        return;
+      case 'publisher':
+        if (message.state === 'gone')
+          for (const layer of this.relay?.layers.values() ?? []) layer.halt();
+        return;
+    }
   }
 
   /** PLI/FIR from a viewer -> keyframe request to the publisher; NACKs are repaired by werift. */

@@ -58,6 +58,11 @@ export class ExternalMediaBackend extends MediaBackend implements OnApplicationS
         return false;
       case 'layers':
         return [];
+      // Relays between the embedded SFU's workers: not a thing of an external service.
+      case 'feedOut':
+      case 'feedIn':
+      case 'unfeed':
+        throw new MediaRequestError(`${request.op} is internal to the embedded SFU`, undefined);
     }
   }
 
