@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 
 import {
+  END_STREAM,
   errorCode,
   eventually,
   gql,
@@ -54,7 +55,8 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
         PORT: String(port),
         REDIS_URL: REDIS_URL ?? 'redis://127.0.0.1:6379',
         MEDIA_UDP_PORT_RANGE: `${ports[0]}-${ports[1]}`,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
         ...env,
       }),
     );
@@ -114,6 +116,16 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     await Promise.all(sockets.splice(0).map((s) => s.dispose().catch(() => undefined)));
   });
   afterAll(async () => {
+    for (const instance of instances)
+      console.log(
+        instance.url,
+        instance.server
+          .output()
+          .split('\n')
+          .filter((l) => !l.includes('"level":20'))
+          .slice(-40)
+          .join('\n'),
+      );
     for (const instance of instances) instance.server.child.kill('SIGTERM');
     await Promise.all(instances.map((i) => i.server.exited));
   });
@@ -221,12 +233,9 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     await receiving(first.viewer);
     await receiving(second.viewer);
     const ended = subscribe<MediaEvent>(connect(b), EVENTS, { id: second.sessionId });
-    await gql(
-      b.url,
-      `mutation($id: ID!) { endStream(id: $id) { id } }`,
-      { id: streamId },
-      streamer.token,
-    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the subscription is set up
+    const end = await gql(b.url, END_STREAM, { id: streamId }, streamer.token);
+    expect(end.errors).toBeUndefined();
     await ended.waitFor((e) => e.mediaEvents.type === 'STREAM_ENDED');
   }, 60_000);
 

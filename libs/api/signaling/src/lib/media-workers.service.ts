@@ -216,6 +216,13 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     return Promise.all(this.workers.map((worker) => this.send(worker, { op: 'stats' })));
   }
 
+  /** Viewing sessions open on this node, every stream together (MEDIA_NODE_MAX_VIEWERS). */
+  viewerCount(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.role === 'play') count++;
+    return count;
+  }
+
   /** Open media sessions of a stream on this node (for capacity decisions). */
   streamSessions(streamId: string): number {
     let count = 0;

@@ -81,4 +81,11 @@ export class MediaEventModel {
 
   @Field(() => ID, { nullable: true })
   sessionId?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why, when the server says: MEDIA_RESTART (the media worker or node holding the session stopped: open a new session at once), or the layer a KEYFRAME_REQUESTED is for.',
+  })
+  detail?: string;
 }

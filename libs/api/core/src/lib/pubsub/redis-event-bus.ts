@@ -95,10 +95,7 @@ export class RedisEventBus extends PubSubEngine {
     if (!handlers) {
       handlers = new Map();
       this.channels.set(trigger, handlers);
-      this.subscribed.set(
-        trigger,
-        this.subscriber.subscribe(trigger).then(() => undefined),
-      );
+      this.subscribed.set(trigger, this.subscribeWhenReady(trigger));
     }
     handlers.set(id, onMessage);
     this.handlerChannel.set(id, trigger);
@@ -107,6 +104,21 @@ export class RedisEventBus extends PubSubEngine {
     // published anyway: the SUBSCRIBE waits in ioredis's queue and nobody waits for it.
     if (this.subscriber.status === 'ready') await this.subscribed.get(trigger);
     return id;
+  }
+
+  /**
+   * SUBSCRIBE once the connection is ready. One sent while it is still connecting makes ioredis
+   * treat the connection as a subscriber before its handshake ends: the ready check (INFO) is
+   * refused ("Connection in subscriber mode"), the connection restarts and the SUBSCRIBE is lost.
+   * Once ready, ioredis itself re-subscribes after a reconnect.
+   */
+  private async subscribeWhenReady(trigger: string): Promise<void> {
+    if (this.subscriber.status !== 'ready')
+      await new Promise<void>((resolve) => this.subscriber.once('ready', () => resolve()));
+    if (!this.channels.has(trigger)) return; // unsubscribed meanwhile
+    await this.subscriber.subscribe(trigger).catch((error: unknown) => {
+      this.warn(`Redis: SUBSCRIBE ${trigger} failed: ${String(error)}`);
+    });
   }
 
   unsubscribe(id: number): void {
