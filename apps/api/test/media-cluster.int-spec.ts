@@ -55,8 +55,7 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
         PORT: String(port),
         REDIS_URL: REDIS_URL ?? 'redis://127.0.0.1:6379',
         MEDIA_UDP_PORT_RANGE: `${ports[0]}-${ports[1]}`,
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'warn',
         ...env,
       }),
     );
@@ -116,16 +115,6 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     await Promise.all(sockets.splice(0).map((s) => s.dispose().catch(() => undefined)));
   });
   afterAll(async () => {
-    for (const instance of instances)
-      console.log(
-        instance.url,
-        instance.server
-          .output()
-          .split('\n')
-          .filter((l) => !l.includes('"level":20'))
-          .slice(-40)
-          .join('\n'),
-      );
     for (const instance of instances) instance.server.child.kill('SIGTERM');
     await Promise.all(instances.map((i) => i.server.exited));
   });
