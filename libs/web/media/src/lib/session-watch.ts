@@ -1,0 +1,59 @@
+import type { Subscription } from 'rxjs';
+
+import type { MediaSessionHandle } from './media.service';
+import { recovery, type LossReason } from './session-recovery';
+
+/** The parts of a session the watch reads. */
+export type WatchedSession = Pick<MediaSessionHandle, 'dropped'> & {
+  readonly pc: Pick<RTCPeerConnection, 'connectionState' | 'addEventListener' | 'removeEventListener'>;
+};
+
+/**
+ * Calls `onLost` once when `session` is lost (see `recovery`): dropped by the server, failed or
+ * closed, or `disconnected` for DISCONNECTED_GRACE_MS (cancelled when it connects again in
+ * time). Returns the function that stops watching (call it before closing the session yourself).
+ */
+export function watchSession(
+  session: WatchedSession,
+  onLost: (reason: LossReason) => void,
+  now: () => number = () => performance.now(),
+): () => void {
+  let dropped = false;
+  let since = now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let watching = true;
+  let subscription: Subscription | undefined;
+
+  const stop = () => {
+    watching = false;
+    clearTimeout(timer);
+    session.pc.removeEventListener('connectionstatechange', onState);
+    subscription?.unsubscribe();
+  };
+  const evaluate = () => {
+    if (!watching) return;
+    clearTimeout(timer);
+    const next = recovery({ dropped, connection: session.pc.connectionState, since }, now());
+    if (next.action === 'reconnect') {
+      stop();
+      onLost(next.reason);
+    } else if (next.action === 'wait') {
+      timer = setTimeout(evaluate, next.recheckInMs);
+    }
+  };
+  const onState = () => {
+    since = now();
+    evaluate();
+  };
+
+  session.pc.addEventListener('connectionstatechange', onState);
+  subscription = session.dropped.subscribe(() => {
+    dropped = true;
+    evaluate();
+  });
+  // The drop was known already (it emitted while subscribing, and stopped the watch then).
+  if (!watching) subscription.unsubscribe();
+  // Already lost when the watch starts (an event that came first, a connection already failed).
+  evaluate();
+  return stop;
+}
