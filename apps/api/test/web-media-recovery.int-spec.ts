@@ -62,7 +62,8 @@ async function instrument(page: Page, selector: string, element: string, attribu
 
 const frames = (page: Page) =>
   page.evaluate(() => (window as unknown as { __frames: number }).__frames);
-const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
+const seen = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
 const marker = (page: Page) =>
   page.evaluate(() => (window as unknown as { __marker?: string }).__marker);
 
@@ -101,7 +102,7 @@ describeBrowser('media sessions the server drops come back by themselves (Chromi
     viewer: Page,
   ): Promise<number> => {
     const left = () => Math.max(1, since + RECOVERY_MS - Date.now());
-    await eventually(async () => (sessions.length > count ? true : undefined), left(), 50);
+    await eventually(() => (sessions.length > count ? true : undefined), left(), 50);
     const before = await frames(viewer);
     await eventually(async () => ((await frames(viewer)) > before ? true : undefined), left(), 50);
     return Date.now() - since;
@@ -164,7 +165,9 @@ describeBrowser('media sessions the server drops come back by themselves (Chromi
     const dropped = await gql(running.url, CLOSE, { id: publisherSession }, streamerToken);
     expect(dropped.errors).toBeUndefined();
     const studioMs = await recovered(since, published, 1, viewer);
-    console.log(`studio: the viewer has frames again ${studioMs} ms after the publisher was dropped`);
+    console.log(
+      `studio: the viewer has frames again ${studioMs} ms after the publisher was dropped`,
+    );
     expect(published[1]).not.toBe(publisherSession);
     expect(await seen(studio)).toContain('reconnecting');
     await studio.locator('[data-testid=health][data-connection=connected]').waitFor({

@@ -1,6 +1,15 @@
 import { inject, Injectable } from '@angular/core';
 import { Apollo } from 'apollo-angular';
-import { AsyncSubject, catchError, EMPTY, filter, firstValueFrom, map, take, type Observable } from 'rxjs';
+import {
+  AsyncSubject,
+  catchError,
+  EMPTY,
+  filter,
+  firstValueFrom,
+  map,
+  take,
+  type Observable,
+} from 'rxjs';
 
 import {
   CloseMediaSessionDocument,

@@ -6,9 +6,10 @@ import { watchSession } from './session-watch';
 
 /** A session whose connection state and drop the test drives; time is the test's. */
 function fakeSession() {
-  const pc = Object.assign(new EventTarget(), {
-    connectionState: 'connecting' as RTCPeerConnectionState,
-  });
+  const pc: EventTarget & { connectionState: RTCPeerConnectionState } = Object.assign(
+    new EventTarget(),
+    { connectionState: 'connecting' as const },
+  );
   const dropped = new AsyncSubject<string>();
   const setState = (state: RTCPeerConnectionState) => {
     pc.connectionState = state;

@@ -1,11 +1,14 @@
-import type { Subscription } from 'rxjs';
+import { Subscription } from 'rxjs';
 
 import type { MediaSessionHandle } from './media.service';
 import { recovery, type LossReason } from './session-recovery';
 
 /** The parts of a session the watch reads. */
 export type WatchedSession = Pick<MediaSessionHandle, 'dropped'> & {
-  readonly pc: Pick<RTCPeerConnection, 'connectionState' | 'addEventListener' | 'removeEventListener'>;
+  readonly pc: Pick<
+    RTCPeerConnection,
+    'connectionState' | 'addEventListener' | 'removeEventListener'
+  >;
 };
 
 /**
@@ -22,13 +25,13 @@ export function watchSession(
   let since = now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let watching = true;
-  let subscription: Subscription | undefined;
+  const subscription = new Subscription();
 
   const stop = () => {
     watching = false;
     clearTimeout(timer);
     session.pc.removeEventListener('connectionstatechange', onState);
-    subscription?.unsubscribe();
+    subscription.unsubscribe();
   };
   const evaluate = () => {
     if (!watching) return;
@@ -47,12 +50,13 @@ export function watchSession(
   };
 
   session.pc.addEventListener('connectionstatechange', onState);
-  subscription = session.dropped.subscribe(() => {
-    dropped = true;
-    evaluate();
-  });
-  // The drop was known already (it emitted while subscribing, and stopped the watch then).
-  if (!watching) subscription.unsubscribe();
+  // A drop known already emits while subscribing and stops the watch: `add` then ends it at once.
+  subscription.add(
+    session.dropped.subscribe(() => {
+      dropped = true;
+      evaluate();
+    }),
+  );
   // Already lost when the watch starts (an event that came first, a connection already failed).
   evaluate();
   return stop;

@@ -538,18 +538,22 @@ describe('StudioPageComponent', () => {
       session.pc.getStats = original;
     }
   });
+
   describe('a lost broadcast', () => {
     /** A publisher session whose connection state and the server's drop the test drives. */
     const lostSession = (sessionId: string) => {
       const dropped = new AsyncSubject<string>();
-      const pc = Object.assign(new EventTarget(), {
-        connectionState: 'connecting' as RTCPeerConnectionState,
-        getStats: () => Promise.resolve(new Map()),
+      const pc: EventTarget & {
+        connectionState: RTCPeerConnectionState;
+        getStats(): Promise<Map<string, unknown>>;
+      } = Object.assign(new EventTarget(), {
+        connectionState: 'connecting' as const,
+        getStats: () => Promise.resolve(new Map<string, unknown>()),
       });
       return {
         pc,
         sessionId,
-        dropped: dropped as Observable<string>,
+        dropped,
         close: jest.fn(),
         setState: (state: RTCPeerConnectionState) => {
           pc.connectionState = state;
@@ -596,7 +600,7 @@ describe('StudioPageComponent', () => {
       sessions[0]?.drop();
       await settle(fixture);
       expect(media.publish).toHaveBeenCalledTimes(2);
-      expect(media.publish.mock.calls[1]?.[0]).toBe('s1');
+      expect((media.publish.mock.calls[1] as unknown as [string] | undefined)?.[0]).toBe('s1');
       expect(sessions[0]?.close).toHaveBeenCalled();
       expect(connection()).toEqual({ state: 'reconnecting', label: 'Reconnecting…' });
       // Not the "Resume broadcast" of a console that stopped sending.

@@ -42,12 +42,7 @@ import {
 } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
-import {
-  AuthService,
-  reconnectDelayMs,
-  TokenSession,
-  toUiError,
-} from '@finserve/web/data-access';
+import { AuthService, reconnectDelayMs, TokenSession, toUiError } from '@finserve/web/data-access';
 import {
   MediaService,
   outboundLayerRows,
@@ -451,10 +446,13 @@ export class StudioPageComponent {
     if (this.session !== lost || !this.live()) return;
     this.reconnecting.set(true);
     clearTimeout(this.recoveryTimer);
-    this.recoveryTimer = setTimeout(() => {
-      if (this.session !== lost || !this.live()) return;
-      this.publish(streamId).catch(() => this.recover(streamId, lost));
-    }, recoveryDelayMs(this.recoveries++, reconnectDelayMs));
+    this.recoveryTimer = setTimeout(
+      () => {
+        if (this.session !== lost || !this.live()) return;
+        this.publish(streamId).catch(() => this.recover(streamId, lost));
+      },
+      recoveryDelayMs(this.recoveries++, reconnectDelayMs),
+    );
   }
 
   /** Ends this console's broadcast session (ended, left the page): nothing is sent again. */

@@ -1,12 +1,12 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { jest } from '@jest/globals';
-import { AsyncSubject } from 'rxjs';
 import {
   APOLLO_TESTING_CACHE,
   ApolloTestingController,
   ApolloTestingModule,
 } from 'apollo-angular/testing';
+import { AsyncSubject } from 'rxjs';
 
 import { createCache } from '@finserve/web/data-access';
 import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
@@ -201,6 +201,7 @@ describe('LivePlayerComponent', () => {
     await settle(fixture);
     expect(element.querySelector('fs-playback-stats')).toBeNull();
   });
+
   it('opens the session again at once when the server drops it, keeping the quality chosen', async () => {
     const { fixture, element, openMenu, options } = await render();
     controller.expectOne('StreamVideoLayers').flushData(layers);
