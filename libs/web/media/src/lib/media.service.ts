@@ -219,8 +219,10 @@ export class MediaService {
    */
   private handle(pc: RTCPeerConnection, sessionId: string, role: MediaRole): MediaSessionHandle {
     let closed = false;
+    let gone = false;
     const dropped = new AsyncSubject<string>();
     const events = this.drops(sessionId, role).subscribe(dropped);
+    dropped.subscribe(() => (gone = true));
     return {
       pc,
       sessionId,
@@ -231,6 +233,8 @@ export class MediaService {
         events.unsubscribe();
         dropped.complete();
         pc.close();
+        // The server already forgot a session it dropped.
+        if (gone) return;
         this.apollo
           .mutate({ mutation: CloseMediaSessionDocument, variables: { sessionId } })
           .subscribe({ error: () => undefined });

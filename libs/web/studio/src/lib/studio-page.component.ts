@@ -304,7 +304,8 @@ export class StudioPageComponent {
     // Health of the outgoing video, every 2 s while publishing.
     interval(2000)
       .pipe(takeUntilDestroyed())
-      .subscribe(() => void this.sampleHealth());
+      // A session closed under it (lost, being published again) has no statistics: skip that reading.
+      .subscribe(() => void this.sampleHealth().catch(() => undefined));
     inject(DestroyRef).onDestroy(() => {
       this.broadcast?.unsubscribe();
       this.stopSession();
