@@ -1,21 +1,37 @@
 import { inject, Injectable } from '@angular/core';
 import { Apollo } from 'apollo-angular';
-import { firstValueFrom } from 'rxjs';
+import {
+  AsyncSubject,
+  catchError,
+  EMPTY,
+  filter,
+  firstValueFrom,
+  map,
+  take,
+  type Observable,
+} from 'rxjs';
 
 import {
   CloseMediaSessionDocument,
   IceServersDocument,
+  MediaSessionEventsDocument,
   PlayStreamDocument,
   PublishStreamDocument,
   SetPlaybackQualityDocument,
   type VideoQuality,
 } from './graphql.generated';
+import { isDropOf, type MediaRole } from './session-recovery';
 import { simulcastEncodings, withStereoOpus, type VideoContent } from './simulcast';
 
 /** One WebRTC session with the SFU. */
 export interface MediaSessionHandle {
   readonly pc: RTCPeerConnection;
   readonly sessionId: string;
+  /**
+   * Emits once (the server's event type, e.g. SESSION_CLOSED) then completes when the server
+   * drops this session; completes without a value when the page closes it first.
+   */
+  readonly dropped: Observable<string>;
   close(): void;
 }
 
@@ -114,7 +130,7 @@ export class MediaService {
       if (!session) throw new Error('No answer from the media server');
       await pc.setRemoteDescription({ type: 'answer', sdp: session.sdp });
       if (content === 'screen') await Promise.all(videoSenders.map(keepResolution));
-      return this.handle(pc, session.sessionId);
+      return this.handle(pc, session.sessionId, 'publish');
     } catch (error) {
       pc.close();
       throw error;
@@ -154,7 +170,7 @@ export class MediaService {
       const session = result.data?.playStream;
       if (!session) throw new Error('No answer from the media server');
       await pc.setRemoteDescription({ type: 'answer', sdp: session.sdp });
-      return this.handle(pc, session.sessionId);
+      return this.handle(pc, session.sessionId, 'play');
     } catch (error) {
       pc.close();
       throw error;
@@ -175,15 +191,50 @@ export class MediaService {
     return result.data?.setPlaybackQuality ?? false;
   }
 
-  private handle(pc: RTCPeerConnection, sessionId: string): MediaSessionHandle {
+  /**
+   * The server dropping a session (see `isDropOf`), from its mediaEvents: emits that event's
+   * type once and completes. Completes without a value when the events end otherwise (the stream
+   * ended) or cannot be had (the socket moved to an instance that does not know the session: a
+   * dead connection is still seen by the peer connection's own states).
+   */
+  drops(sessionId: string, role: MediaRole): Observable<string> {
+    return this.apollo
+      .subscribe({
+        query: MediaSessionEventsDocument,
+        variables: { sessionId },
+        fetchPolicy: 'no-cache',
+      })
+      .pipe(
+        map((result) => result.data?.mediaEvents),
+        filter((event) => !!event && isDropOf(role, sessionId, event)),
+        map((event) => event?.type ?? ''),
+        take(1),
+        catchError(() => EMPTY),
+      );
+  }
+
+  /**
+   * The session's handle. It listens to the server's events of the session from the start;
+   * closing it ends that, so the server's answer to our own close is not taken for a drop.
+   */
+  private handle(pc: RTCPeerConnection, sessionId: string, role: MediaRole): MediaSessionHandle {
     let closed = false;
+    let gone = false;
+    const dropped = new AsyncSubject<string>();
+    const events = this.drops(sessionId, role).subscribe(dropped);
+    dropped.subscribe(() => (gone = true));
     return {
       pc,
       sessionId,
+      dropped: dropped.asObservable(),
       close: () => {
         if (closed) return;
         closed = true;
+        events.unsubscribe();
+        dropped.complete();
         pc.close();
+        // The server already forgot a session it dropped.
+        if (gone) return;
         this.apollo
           .mutate({ mutation: CloseMediaSessionDocument, variables: { sessionId } })
           .subscribe({ error: () => undefined });

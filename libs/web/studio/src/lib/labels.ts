@@ -7,8 +7,11 @@ export function deviceName(kind: 'camera' | 'microphone', n: number): string {
     : $localize`:@@studio.microphoneN:Microphone ${n}:n:`;
 }
 
+/** The outgoing media connection, for the health tile: idle, a WebRTC state, or publishing again. */
+export type PublisherConnection = RTCPeerConnectionState | 'idle' | 'reconnecting';
+
 /** The state of the outgoing media connection, for the health tile. */
-export function connectionLabel(state: RTCPeerConnectionState | 'idle'): string {
+export function connectionLabel(state: PublisherConnection): string {
   switch (state) {
     case 'idle':
       return $localize`:@@studio.connection.idle:idle`;
@@ -24,5 +27,7 @@ export function connectionLabel(state: RTCPeerConnectionState | 'idle'): string 
       return $localize`:@@studio.connection.failed:failed`;
     case 'closed':
       return $localize`:@@studio.connection.closed:closed`;
+    case 'reconnecting':
+      return $localize`:@@studio.connection.reconnecting:Reconnecting…`;
   }
 }

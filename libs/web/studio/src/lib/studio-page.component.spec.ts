@@ -11,6 +11,7 @@ import {
   ApolloTestingController,
   ApolloTestingModule,
 } from 'apollo-angular/testing';
+import { AsyncSubject, NEVER, type Observable } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
 import { AuthService, createCache } from '@finserve/web/data-access';
@@ -109,6 +110,7 @@ describe('StudioPageComponent', () => {
       getStats: () => Promise.resolve(new Map()),
     }),
     sessionId: 'm1',
+    dropped: NEVER as Observable<string>,
     close: jest.fn(),
   };
   const media = { publish: jest.fn(() => Promise.resolve(session)) };
@@ -535,5 +537,106 @@ describe('StudioPageComponent', () => {
     } finally {
       session.pc.getStats = original;
     }
+  });
+
+  describe('a lost broadcast', () => {
+    /** A publisher session whose connection state and the server's drop the test drives. */
+    const lostSession = (sessionId: string) => {
+      const dropped = new AsyncSubject<string>();
+      const pc: EventTarget & {
+        connectionState: RTCPeerConnectionState;
+        getStats(): Promise<Map<string, unknown>>;
+      } = Object.assign(new EventTarget(), {
+        connectionState: 'connecting' as const,
+        getStats: () => Promise.resolve(new Map<string, unknown>()),
+      });
+      return {
+        pc,
+        sessionId,
+        dropped,
+        close: jest.fn(),
+        setState: (state: RTCPeerConnectionState) => {
+          pc.connectionState = state;
+          pc.dispatchEvent(new Event('connectionstatechange'));
+        },
+        drop: () => {
+          dropped.next('PUBLISHER_GONE');
+          dropped.complete();
+        },
+      };
+    };
+    let sessions: ReturnType<typeof lostSession>[];
+
+    beforeEach(() => {
+      sessions = ['p1', 'p2', 'p3'].map(lostSession);
+      let next = 0;
+      media.publish.mockImplementation(() =>
+        Promise.resolve(sessions[next++] as unknown as typeof session),
+      );
+    });
+    afterEach(() => media.publish.mockImplementation(() => Promise.resolve(session)));
+
+    /** The console resumes the LIVE stream; its first session connects. */
+    const resumed = async () => {
+      const rendered = await render([studioStream()]);
+      await rendered.click('button[data-testid=go-live]');
+      controller.expectOne('MyStudioStreams').flushData({ userStreams: [studioStream()] });
+      await settle(rendered.fixture);
+      expect(media.publish).toHaveBeenCalledTimes(1);
+      sessions[0]?.setState('connected');
+      await settle(rendered.fixture);
+      const connection = () => ({
+        state: rendered.element
+          .querySelector('[data-testid=health]')
+          ?.getAttribute('data-connection'),
+        label: rendered.text('health-connection'),
+      });
+      expect(connection()).toEqual({ state: 'connected', label: 'connected' });
+      return { ...rendered, connection };
+    };
+
+    it('publishes again at once when the server drops it, saying Reconnecting… until connected', async () => {
+      const { fixture, connection } = await resumed();
+      sessions[0]?.drop();
+      await settle(fixture);
+      expect(media.publish).toHaveBeenCalledTimes(2);
+      expect((media.publish.mock.calls[1] as unknown as [string] | undefined)?.[0]).toBe('s1');
+      expect(sessions[0]?.close).toHaveBeenCalled();
+      expect(connection()).toEqual({ state: 'reconnecting', label: 'Reconnecting…' });
+      // Not the "Resume broadcast" of a console that stopped sending.
+      expect(fixture.nativeElement.querySelector('button[data-testid=go-live]')).toBeNull();
+      sessions[1]?.setState('connected');
+      await settle(fixture);
+      expect(connection()).toEqual({ state: 'connected', label: 'connected' });
+    });
+
+    it('publishes again when the connection stays disconnected for 2 s or fails', async () => {
+      const { fixture, connection } = await resumed();
+      sessions[0]?.setState('disconnected');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(media.publish).toHaveBeenCalledTimes(1);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await settle(fixture);
+      expect(media.publish).toHaveBeenCalledTimes(2);
+      expect(connection().state).toBe('reconnecting');
+      sessions[1]?.setState('connected');
+      sessions[1]?.setState('failed');
+      await settle(fixture);
+      expect(media.publish).toHaveBeenCalledTimes(3);
+    }, 15_000);
+
+    it('does not publish again after the streamer ends the stream', async () => {
+      const { fixture, click } = await resumed();
+      await click('[data-testid=end-stream]');
+      document.querySelector<HTMLButtonElement>('fs-confirm-dialog [data-testid=confirm]')?.click();
+      await settle(fixture);
+      controller.expectOne('EndStream').flushData({ endStream: studioStream({ status: 'ENDED' }) });
+      await settle(fixture);
+      // The server answers the close of the publisher's session with PUBLISHER_GONE.
+      sessions[0]?.drop();
+      sessions[0]?.setState('closed');
+      await settle(fixture);
+      expect(media.publish).toHaveBeenCalledTimes(1);
+    });
   });
 });

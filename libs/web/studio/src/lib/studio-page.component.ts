@@ -42,13 +42,15 @@ import {
 } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
-import { AuthService, TokenSession, toUiError } from '@finserve/web/data-access';
+import { AuthService, reconnectDelayMs, TokenSession, toUiError } from '@finserve/web/data-access';
 import {
   MediaService,
   outboundLayerRows,
   outboundLayerSamplesOf,
+  recoveryDelayMs,
   videoHealth,
   videoSampleOf,
+  watchSession,
   type MediaSessionHandle,
   type OutboundLayerRow,
   type OutboundLayerSample,
@@ -76,7 +78,7 @@ import {
   type StudioStreamFragment,
   type TipReceivedSubscription,
 } from './graphql.generated';
-import { connectionLabel, deviceName } from './labels';
+import { connectionLabel, deviceName, type PublisherConnection } from './labels';
 import { PublishLayersComponent } from './publish-layers.component';
 import { uploadThumbnail } from './thumbnail';
 
@@ -146,12 +148,21 @@ export class StudioPageComponent {
   protected readonly health = signal<Health>({ bitrateKbps: 0, fps: 0, connection: 'idle' });
   /** The simulcast layers sent, highest first (empty when not publishing). */
   protected readonly layers = signal<OutboundLayerRow[]>([]);
-  protected readonly connectionLabel = computed(() => connectionLabel(this.health().connection));
+  /** The broadcast was lost (dropped by the server, failed, disconnected 2 s) and is sent again. */
+  protected readonly reconnecting = signal(false);
+  protected readonly connection = computed<PublisherConnection>(() =>
+    this.reconnecting() ? 'reconnecting' : this.health().connection,
+  );
+  protected readonly connectionLabel = computed(() => connectionLabel(this.connection()));
   protected readonly deviceName = deviceName;
 
   private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
   private capture?: Capture;
   private session?: MediaSessionHandle;
+  private unwatch?: () => void;
+  /** Attempts to publish again since the broadcast was last connected (the first is at once). */
+  private recoveries = 0;
+  private recoveryTimer?: ReturnType<typeof setTimeout>;
   private broadcast?: Subscription;
   private lastSample?: RtcVideoSample;
   private lastLayers: OutboundLayerSample[] = [];
@@ -293,10 +304,11 @@ export class StudioPageComponent {
     // Health of the outgoing video, every 2 s while publishing.
     interval(2000)
       .pipe(takeUntilDestroyed())
-      .subscribe(() => void this.sampleHealth());
+      // A session closed under it (lost, being published again) has no statistics: skip that reading.
+      .subscribe(() => void this.sampleHealth().catch(() => undefined));
     inject(DestroyRef).onDestroy(() => {
       this.broadcast?.unsubscribe();
-      this.session?.close();
+      this.stopSession();
       this.capture?.stop();
     });
   }
@@ -389,8 +401,7 @@ export class StudioPageComponent {
       await firstValueFrom(
         this.apollo.mutate({ mutation: EndStreamDocument, variables: { id: stream.id } }),
       );
-      this.session?.close();
-      this.session = undefined;
+      this.stopSession();
       this.publishing.set(false);
       this.form.reset();
       await this.refreshStreams();
@@ -412,6 +423,7 @@ export class StudioPageComponent {
   private async publish(streamId: string): Promise<void> {
     if (!this.capture) await this.startPreview();
     if (!this.capture) throw new Error('No camera to publish');
+    this.unwatch?.();
     this.session?.close();
     const session = await this.media.publish(streamId, this.capture.stream, this.capture.content);
     this.session = session;
@@ -421,11 +433,37 @@ export class StudioPageComponent {
     session.pc.addEventListener('connectionstatechange', () => {
       if (this.session !== session) return;
       this.health.update((health) => ({ ...health, connection: session.pc.connectionState }));
-      // A dropped publisher connection is re-established (publishing again replaces it).
-      if (session.pc.connectionState === 'failed' && this.live()) {
-        setTimeout(() => void this.publish(streamId).catch(() => undefined), 1000);
+      if (session.pc.connectionState === 'connected') {
+        this.reconnecting.set(false);
+        this.recoveries = 0;
       }
     });
+    // A lost broadcast is sent again (publishing again replaces the previous publisher).
+    this.unwatch = watchSession(session, () => this.recover(streamId, session));
+  }
+
+  /** `lost` is gone: publish again, at once the first time, then with backoff while it fails. */
+  private recover(streamId: string, lost: MediaSessionHandle): void {
+    if (this.session !== lost || !this.live()) return;
+    this.reconnecting.set(true);
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = setTimeout(
+      () => {
+        if (this.session !== lost || !this.live()) return;
+        this.publish(streamId).catch(() => this.recover(streamId, lost));
+      },
+      recoveryDelayMs(this.recoveries++, reconnectDelayMs),
+    );
+  }
+
+  /** Ends this console's broadcast session (ended, left the page): nothing is sent again. */
+  private stopSession(): void {
+    clearTimeout(this.recoveryTimer);
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.session?.close();
+    this.session = undefined;
+    this.reconnecting.set(false);
   }
 
   private async sampleHealth(): Promise<void> {

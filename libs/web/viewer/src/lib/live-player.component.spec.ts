@@ -6,6 +6,7 @@ import {
   ApolloTestingController,
   ApolloTestingModule,
 } from 'apollo-angular/testing';
+import { AsyncSubject } from 'rxjs';
 
 import { createCache } from '@finserve/web/data-access';
 import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
@@ -58,7 +59,10 @@ const receivedStats = () =>
     ],
   ]);
 
-/** A media session as MediaService.play gives it, its connection state set by the test. */
+/**
+ * A media session as MediaService.play gives it, its connection state and the server's drop
+ * set by the test.
+ */
 function fakeSession(sessionId: string) {
   const pc: EventTarget & {
     connectionState: RTCPeerConnectionState;
@@ -67,8 +71,19 @@ function fakeSession(sessionId: string) {
     connectionState: 'connected' as const,
     getStats: () => Promise.resolve(receivedStats()),
   });
-  return { pc, sessionId, close: jest.fn() };
+  const dropped = new AsyncSubject<string>();
+  const setState = (state: RTCPeerConnectionState) => {
+    pc.connectionState = state;
+    pc.dispatchEvent(new Event('connectionstatechange'));
+  };
+  const drop = () => {
+    dropped.next('SESSION_CLOSED');
+    dropped.complete();
+  };
+  return { pc, sessionId, dropped, close: jest.fn(), setState, drop };
 }
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('LivePlayerComponent', () => {
   let controller: ApolloTestingController;
@@ -76,7 +91,7 @@ describe('LivePlayerComponent', () => {
   let sessions: ReturnType<typeof fakeSession>[];
 
   beforeEach(() => {
-    sessions = [fakeSession('m1'), fakeSession('m2')];
+    sessions = [fakeSession('m1'), fakeSession('m2'), fakeSession('m3')];
     TestBed.configureTestingModule({
       imports: [ApolloTestingModule],
       providers: [
@@ -186,4 +201,54 @@ describe('LivePlayerComponent', () => {
     await settle(fixture);
     expect(element.querySelector('fs-playback-stats')).toBeNull();
   });
+
+  it('opens the session again at once when the server drops it, keeping the quality chosen', async () => {
+    const { fixture, element, openMenu, options } = await render();
+    controller.expectOne('StreamVideoLayers').flushData(layers);
+    await openMenu();
+    options()[3]?.click();
+    await settle(fixture);
+    controller.expectOne('SetPlaybackQuality').flushData({ setPlaybackQuality: true });
+
+    const [first] = sessions;
+    first?.drop();
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid=player]')?.getAttribute('data-state')).toBe(
+      'reconnecting',
+    );
+    await settle(fixture);
+    expect(play).toHaveBeenCalledTimes(2);
+    expect(play.mock.calls[1]?.[2]).toBe('LOW');
+    expect(first?.close).toHaveBeenCalled();
+    // The next session dropping too: opened again after a backoff, not at once.
+    sessions[1]?.drop();
+    await settle(fixture);
+    expect(play).toHaveBeenCalledTimes(2);
+    await wait(900);
+    await settle(fixture);
+    expect(play).toHaveBeenCalledTimes(3);
+  });
+
+  it('opens the session again when its connection stays disconnected for 2 s, not when it comes back', async () => {
+    const { fixture, element } = await render();
+    controller.expectOne('StreamVideoLayers').flushData(layers);
+    const [first] = sessions;
+    first?.setState('disconnected');
+    await settle(fixture);
+    expect(element.querySelector('[data-testid=player]')?.getAttribute('data-state')).toBe(
+      'reconnecting',
+    );
+    await wait(1_000);
+    first?.setState('connected');
+    await wait(1_500);
+    expect(play).toHaveBeenCalledTimes(1);
+
+    first?.setState('disconnected');
+    await wait(1_500);
+    expect(play).toHaveBeenCalledTimes(1);
+    await wait(700);
+    await settle(fixture);
+    expect(play).toHaveBeenCalledTimes(2);
+    expect(first?.close).toHaveBeenCalled();
+  }, 15_000);
 });

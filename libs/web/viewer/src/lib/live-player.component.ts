@@ -23,6 +23,8 @@ import {
   inboundVideoSampleOf,
   MediaService,
   playbackStats,
+  recoveryDelayMs,
+  watchSession,
   type InboundVideoSample,
   type MediaSessionHandle,
   type PlaybackStats,
@@ -45,8 +47,9 @@ const MIN_STATS_INTERVAL_MS = 500;
 
 /**
  * WebRTC playback of a LIVE stream: connecting / waiting for the streamer's video /
- * reconnecting states, mute, volume and fullscreen. A lost connection is re-established with
- * backoff while `active` stays true. The picture quality is "Auto" (the SFU adapts) or a layer the
+ * reconnecting states, mute, volume and fullscreen. A lost session (dropped by the server,
+ * failed, or disconnected for 2 s: see `watchSession`) is opened again at once, then with
+ * backoff while that keeps failing, as long as `active` stays true; the page is never reloaded. The picture quality is "Auto" (the SFU adapts) or a layer the
  * viewer picks, kept across reconnections; "Stats for nerds" shows what arrives, every second.
  */
 @Component({
@@ -96,6 +99,7 @@ export class LivePlayerComponent {
   private session?: MediaSessionHandle;
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
+  private unwatch?: () => void;
   private generation = 0;
   private lastFrames = 0;
   private checksWithoutFrame = 0;
@@ -129,6 +133,8 @@ export class LivePlayerComponent {
     this.checksWithoutFrame = frames > this.lastFrames ? 0 : this.checksWithoutFrame + 1;
     this.lastFrames = frames;
     const connected = session.pc.connectionState === 'connected';
+    // Frames again: the next loss is opened again at once.
+    if (connected && this.checksWithoutFrame === 0) this.attempt = 0;
     this.state.set(
       nextPlayerState(this.state(), { connected, checksWithoutFrame: this.checksWithoutFrame }),
     );
@@ -220,10 +226,10 @@ export class LivePlayerComponent {
       // Chosen while this session was being set up: apply it now.
       if (this.quality() !== quality) this.chooseQuality(this.quality());
       this.refreshLayers();
+      this.unwatch = watchSession(session, () => this.retry(streamId, generation));
       session.pc.addEventListener('connectionstatechange', () => {
         const connection = session.pc.connectionState;
         if (generation !== this.generation) return;
-        if (connection === 'failed' || connection === 'closed') this.retry(streamId, generation);
         if (connection === 'disconnected') this.state.set('reconnecting');
         if (connection === 'connected' && this.video().nativeElement.readyState >= 2)
           this.state.set('playing');
@@ -239,13 +245,15 @@ export class LivePlayerComponent {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(
       () => void this.start(streamId, 'reconnecting'),
-      reconnectDelayMs(this.attempt++),
+      recoveryDelayMs(this.attempt++, reconnectDelayMs),
     );
   }
 
   private stop(): void {
     this.generation++;
     clearTimeout(this.retryTimer);
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.session?.close();
     this.session = undefined;
     this.state.set('stopped');
