@@ -241,6 +241,48 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     full.server.child.kill('SIGTERM');
   }, 90_000);
 
+  it("keeps B's viewers when the stream's home moves to B: the publisher's node dies and it publishes again through B", async () => {
+    const dying = await start([42400, 42499]);
+    const { streamer, streamId } = await liveStream(a.url, 'home moves');
+    await publish(dying, streamer.token, streamId);
+    const viewer = await play(b, streamId);
+    await receiving(viewer.viewer);
+    dying.server.child.kill('SIGKILL');
+    await dying.server.exited;
+    const keyframesBefore = viewer.viewer.stats.keyframes;
+    const again = await eventually(
+      async () => {
+        const publisher = new SyntheticPublisher();
+        peers.push(publisher);
+        const response = await gql(
+          b.url,
+          PUBLISH,
+          { s: streamId, sdp: await publisher.offer() },
+          streamer.token,
+        );
+        if (response.errors) {
+          await publisher.close();
+          return undefined;
+        }
+        await publisher.answer(response.data?.['publishStream'].sdp as string);
+        publisher.start();
+        return publisher;
+      },
+      15_000,
+      500,
+    );
+    const publishedAt = Date.now();
+    await eventually(
+      () => (viewer.viewer.stats.keyframes > keyframesBefore ? true : undefined),
+      10_000,
+      50,
+    );
+    console.log(
+      `B's viewer got the new publisher's keyframe ${Date.now() - publishedAt} ms after it published through B (PLIs: ${again.stats.pliReceived})`,
+    );
+    await receiving(viewer.viewer);
+  }, 60_000);
+
   it('forgets the homes of a node that stopped: the next publisher takes the stream', async () => {
     const redis = new Redis(REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {

@@ -103,6 +103,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
   /** Streams this node is home of (their lease is renewed). */
   private readonly homed = new Set<string>();
   private hooks?: MediaNodeHooks;
+  private readonly goneListeners = new Map<string, Set<() => void>>();
   private beat?: NodeJS.Timeout;
   private renew?: NodeJS.Timeout;
   private subscriptions: number[] = [];
@@ -127,7 +128,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     if (!this.clustered) return;
     this.subscriptions.push(
       await this.bus.subscribe(
-        `media.rpc.${this.nodeId}`,
+        rpcChannel(this.nodeId),
         (call: RpcCall) => {
           void this.serve(call);
         },
@@ -225,9 +226,41 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     return value ? (JSON.parse(value) as MediaNodeInfo) : null;
   }
 
+  /**
+   * Whether a node is alive: its beat is fresh AND it listens on its request channel. The second
+   * tells at once when its process died (Redis sees its connections close), where the beat would
+   * take up to NODE_TTL_MS; the first covers a machine that vanished without closing anything.
+   */
   async isAlive(id: string): Promise<boolean> {
     if (id === this.nodeId || !this.redis) return id === this.nodeId;
-    return (await this.redis.exists(nodeKey(id))) === 1;
+    const [[, exists], [, numsub]] = ((await this.redis
+      .multi()
+      .exists(nodeKey(id))
+      .pubsub('NUMSUB', rpcChannel(id))
+      .exec()) ?? [
+      [null, 0],
+      [null, []],
+    ]) as [[unknown, number], [unknown, [string, number]]];
+    return exists === 1 && Number(numsub[1]) > 0;
+  }
+
+  /**
+   * Calls `listener` once when `node` is found dead (checked every second while someone listens):
+   * the sessions it held are gone. Returns the way to stop listening.
+   */
+  onNodeGone(node: string, listener: () => void): () => void {
+    if (node === this.nodeId || !this.clustered) return () => undefined;
+    let listeners = this.goneListeners.get(node);
+    if (!listeners) {
+      listeners = new Set();
+      this.goneListeners.set(node, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.goneListeners.get(node) === listeners)
+        this.goneListeners.delete(node);
+    };
   }
 
   /**
@@ -254,7 +287,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
       // Straight to Redis (the bus's encoding): PUBLISH says how many listened, and a node that
       // died without a word has no listener left.
       void this.redis
-        ?.publish(`media.rpc.${node}`, encodeEvent(call))
+        ?.publish(rpcChannel(node), encodeEvent(call))
         .then((receivers) => {
           if (receivers > 0 || !this.pending.delete(id)) return;
           clearTimeout(timer);
@@ -348,6 +381,11 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     await this.redis
       .set(nodeKey(this.nodeId), JSON.stringify(info), 'PX', NODE_TTL_MS)
       .catch(() => undefined);
+    for (const [node, listeners] of [...this.goneListeners]) {
+      if (await this.isAlive(node).catch(() => true)) continue;
+      this.goneListeners.delete(node);
+      for (const listener of listeners) listener();
+    }
   }
 
   private async renewHomes(): Promise<void> {
@@ -367,4 +405,5 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
 }
 
 const nodeKey = (id: string) => `media:node:${id}`;
+const rpcChannel = (id: string) => `media.rpc.${id}`;
 const homeKey = (streamId: string) => `media:home:${streamId}`;

@@ -26,6 +26,7 @@ import type { MediaEvent } from '@finserve/api/media';
 import { StreamEntity, StreamModel } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
+import { MediaCluster } from './media-cluster';
 import { mediaChannel } from './media-workers.service';
 import {
   IceServerModel,
@@ -43,6 +44,7 @@ export class SignalingResolver {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly signaling: SignalingService,
+    private readonly cluster: MediaCluster,
     @Inject(PUB_SUB) private readonly bus: EventBus,
   ) {}
 
@@ -162,8 +164,22 @@ export class SignalingResolver {
     @Args('sessionId', { type: () => ID }, UuidPipe) sessionId: string,
   ): Promise<AsyncIterableIterator<MediaEvent>> {
     const session = await this.signaling.owned(user, sessionId);
+    // The node holding the session's media died (now or before): its client is told at once,
+    // as for a media worker that stopped, and opens a new session (on a live node).
+    const dropped: MediaEvent = {
+      type: session.role === 'PUBLISH' ? 'PUBLISHER_GONE' : 'SESSION_CLOSED',
+      streamId: session.streamId,
+      sessionId,
+      detail: 'MEDIA_RESTART',
+    };
+    const source = injectable(
+      this.bus.asyncIterableIterator<MediaEvent>(mediaChannel(session.streamId)),
+    );
+    const stopWatching = this.cluster.onNodeGone(session.node, () => source.inject(dropped));
+    const alive = await this.cluster.isAlive(session.node).catch(() => true);
     return subscriptionIterator<MediaEvent, MediaEvent>({
-      source: this.bus.asyncIterableIterator<MediaEvent>(mediaChannel(session.streamId)),
+      initial: alive ? [] : [dropped],
+      source,
       map: (event) =>
         event.sessionId === undefined ||
         event.sessionId === sessionId ||
@@ -172,9 +188,36 @@ export class SignalingResolver {
           : undefined,
       last: (event) =>
         event.type === 'STREAM_ENDED' ||
-        (event.type === 'SESSION_CLOSED' && event.sessionId === sessionId),
+        (event.sessionId === sessionId &&
+          (event.type === 'SESSION_CLOSED' || event.detail === 'MEDIA_RESTART')),
+      onClose: stopWatching,
     });
   }
+}
+
+/** A source of events that also yields the events injected into it (by this process). */
+function injectable<E>(source: AsyncIterator<E>): AsyncIterator<E> & { inject(event: E): void } {
+  const injected: E[] = [];
+  let wake: (() => void) | undefined;
+  let pending: Promise<IteratorResult<E>> | undefined;
+  return {
+    inject(event) {
+      injected.push(event);
+      wake?.();
+    },
+    async next() {
+      const first = injected.shift();
+      if (first !== undefined) return { value: first, done: false };
+      pending ??= source.next();
+      const woken = new Promise<'woken'>((resolve) => (wake = () => resolve('woken')));
+      const result = await Promise.race([pending, woken]);
+      wake = undefined;
+      if (result === 'woken') return { value: injected.shift() as E, done: false };
+      pending = undefined;
+      return result;
+    },
+    return: async () => (await source.return?.()) ?? { value: undefined, done: true },
+  };
 }
 
 @Resolver(() => StreamModel)
