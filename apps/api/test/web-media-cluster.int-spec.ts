@@ -108,6 +108,8 @@ describeCluster('the web app on two API instances behind a load balancer (issue 
 
     // A dies without a word.
     const killedAt = Date.now();
+    a.server.child.kill('SIGKILL');
+    await a.server.exited;
     // The picture stops (the publisher was on A)...
     let last = await decodedFrames(viewer);
     await eventually(
