@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createConnection } from 'node:net';
+
 import { Redis } from 'ioredis';
 
 import {
@@ -281,6 +284,58 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
       `B's viewer got the new publisher's keyframe ${Date.now() - publishedAt} ms after it published through B (PLIs: ${again.stats.pliReceived})`,
     );
     await receiving(viewer.viewer);
+  }, 60_000);
+
+  it('closes a relay connection opened without the secret, sending nothing', async () => {
+    const redis = new Redis(REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const { streamer, streamId } = await liveStream(a.url, 'relay auth');
+      const published = await publish(a, streamer.token, streamId);
+      const nodes = await Promise.all(
+        (await redis.keys('media:node:*')).map(async (k) =>
+          JSON.parse((await redis.get(k)) ?? '{}'),
+        ),
+      );
+      const home = await redis.get(`media:home:${streamId}`);
+      const relay = (nodes as { id: string; relay: string }[]).find((n) => n.id === home)?.relay;
+      expect(relay).toMatch(/^127\.0\.0\.1:\d+$/);
+      const [host, port] = (relay as string).split(':');
+      const attempt = (payload: Buffer) =>
+        new Promise<{ received: number; closed: boolean }>((resolve) => {
+          let received = 0;
+          const socket = createConnection(Number(port), host, () => socket.write(payload));
+          socket.on('data', (chunk) => (received += chunk.length));
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve({ received, closed: true }));
+          setTimeout(() => {
+            socket.destroy();
+            resolve({ received, closed: false });
+          }, 7000);
+        });
+      const frame = (body: string) => {
+        const payload = Buffer.from(body);
+        const header = Buffer.alloc(5);
+        header.writeUInt32BE(payload.length + 1, 0);
+        header.writeUInt8(1, 4);
+        return Buffer.concat([header, payload]);
+      };
+      const forged = frame(
+        JSON.stringify({
+          streamId,
+          node: 'intruder',
+          expires: Date.now() + 30_000,
+          mac: createHmac('sha256', 'not the secret').update(`${streamId}|intruder`).digest('hex'),
+        }),
+      );
+      expect(await attempt(forged)).toEqual({ received: 0, closed: true });
+      expect(await attempt(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toEqual({
+        received: 0,
+        closed: true,
+      });
+      expect(published.sessionId).toBeTruthy();
+    } finally {
+      redis.disconnect();
+    }
   }, 60_000);
 
   it('forgets the homes of a node that stopped: the next publisher takes the stream', async () => {

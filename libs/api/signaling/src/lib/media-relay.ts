@@ -41,7 +41,7 @@ const HELLO_VALIDITY_MS = 60_000;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const RECONNECT_MS = 500;
 
-interface Hello {
+export interface Hello {
   streamId: string;
   node: string;
   expires: number;
@@ -52,27 +52,76 @@ interface Up {
   layer?: string;
 }
 
-/** Writes one frame. */
-function writeFrame(socket: Socket, type: number, payload: Uint8Array): void {
+/** The largest frame before a relay is opened (a hello), and after (a batch of packets). */
+export const MAX_HELLO_BYTES = 4096;
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+/** The header of one frame ([u32 length of type + payload][u8 type]); the payload follows it. */
+export function frameHeader(type: number, payloadLength: number): Buffer {
   const header = Buffer.allocUnsafe(5);
-  header.writeUInt32BE(payload.length + 1, 0);
+  header.writeUInt32BE(payloadLength + 1, 0);
   header.writeUInt8(type, 4);
-  socket.write(header);
+  return header;
+}
+
+function writeFrame(socket: Socket, type: number, payload: Uint8Array): void {
+  socket.write(frameHeader(type, payload.length));
   socket.write(payload);
 }
 
-/** Splits a byte stream into frames. */
-function frameReader(onFrame: (type: number, payload: Buffer) => void): (chunk: Buffer) => void {
+/**
+ * Splits a byte stream into frames. A frame longer than `maxLength()` (or empty) is a protocol
+ * error: `onError` is called and nothing more is read.
+ */
+export function frameReader(
+  onFrame: (type: number, payload: Buffer) => void,
+  maxLength: () => number,
+  onError: () => void,
+): (chunk: Buffer) => void {
   let buffered: Buffer = Buffer.alloc(0);
+  let failed = false;
   return (chunk) => {
+    if (failed) return;
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
     while (buffered.length >= 4) {
       const length = buffered.readUInt32BE(0);
+      if (length === 0 || length > maxLength() + 1) {
+        failed = true;
+        onError();
+        return;
+      }
       if (buffered.length < 4 + length) break;
       onFrame(buffered.readUInt8(4), buffered.subarray(5, 4 + length));
       buffered = buffered.subarray(4 + length);
     }
   };
+}
+
+/** The opening of a relay: which stream, for which node, until when, and its HMAC. */
+export function relayHello(key: Buffer, streamId: string, node: string, expires: number): Hello {
+  return { streamId, node, expires, mac: helloMac(key, streamId, node, expires).toString('hex') };
+}
+
+/** Whether an opening is well formed, unexpired (and not too far ahead), with a valid HMAC. */
+export function validRelayHello(key: Buffer, hello: unknown, now: number): hello is Hello {
+  const candidate = hello as Partial<Hello> | null;
+  if (
+    !candidate ||
+    typeof candidate.streamId !== 'string' ||
+    typeof candidate.node !== 'string' ||
+    typeof candidate.expires !== 'number' ||
+    typeof candidate.mac !== 'string' ||
+    candidate.expires < now ||
+    candidate.expires > now + 2 * HELLO_VALIDITY_MS
+  )
+    return false;
+  const given = Buffer.from(candidate.mac, 'hex');
+  const expected = helloMac(key, candidate.streamId, candidate.node, candidate.expires);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function helloMac(key: Buffer, streamId: string, node: string, expires: number): Buffer {
+  return createHmac('sha256', key).update(`${streamId}|${node}|${expires}`).digest();
 }
 
 interface Relay {
@@ -176,10 +225,6 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     relay.ingest?.close();
   }
 
-  private mac(streamId: string, node: string, expires: number): Buffer {
-    return createHmac('sha256', this.key).update(`${streamId}|${node}|${expires}`).digest();
-  }
-
   /** This node's side of a relay to another node: opened with a valid hello, fed from the tap. */
   private serve(socket: Socket): void {
     const backend = relayCapable(this.media);
@@ -194,32 +239,36 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     helloTimer.unref();
     socket.on(
       'data',
-      frameReader((type, payload) => {
-        if (!tap) {
-          const hello = type === HELLO ? parseJson<Hello>(payload) : undefined;
-          if (!hello || !this.validHello(hello)) {
-            this.logger.warn(
-              `refused a media relay from ${socket.remoteAddress ?? '?'}: bad opening`,
-            );
-            socket.destroy();
-            return;
-          }
-          clearTimeout(helloTimer);
-          tap = backend.tapFeed(hello.streamId, (batch) => {
-            if (socket.destroyed) return;
-            if (socket.writableLength > MAX_BUFFERED_BYTES) {
+      frameReader(
+        (type, payload) => {
+          if (!tap) {
+            const hello = type === HELLO ? parseJson<Hello>(payload) : undefined;
+            if (!validRelayHello(this.key, hello, Date.now())) {
               this.logger.warn(
-                `media relay of ${hello.streamId} to ${hello.node} fell behind: dropped`,
+                `refused a media relay from ${socket.remoteAddress ?? '?'}: bad opening`,
               );
               socket.destroy();
               return;
             }
-            writeFrame(socket, BATCH, batch);
-          });
-          return;
-        }
-        if (type === UP) tap.requestKeyframe(parseJson<Up>(payload)?.layer);
-      }),
+            clearTimeout(helloTimer);
+            tap = backend.tapFeed(hello.streamId, (batch) => {
+              if (socket.destroyed) return;
+              if (socket.writableLength > MAX_BUFFERED_BYTES) {
+                this.logger.warn(
+                  `media relay of ${hello.streamId} to ${hello.node} fell behind: dropped`,
+                );
+                socket.destroy();
+                return;
+              }
+              writeFrame(socket, BATCH, batch);
+            });
+            return;
+          }
+          if (type === UP) tap.requestKeyframe(parseJson<Up>(payload)?.layer);
+        },
+        () => MAX_HELLO_BYTES, // the other side only sends its opening and keyframe requests
+        () => socket.destroy(),
+      ),
     );
     const close = () => {
       clearTimeout(helloTimer);
@@ -229,21 +278,6 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     };
     socket.on('close', close);
     socket.on('error', () => socket.destroy());
-  }
-
-  private validHello(hello: Hello): boolean {
-    if (
-      typeof hello.streamId !== 'string' ||
-      typeof hello.node !== 'string' ||
-      typeof hello.expires !== 'number' ||
-      typeof hello.mac !== 'string' ||
-      hello.expires < Date.now() ||
-      hello.expires > Date.now() + 2 * HELLO_VALIDITY_MS
-    )
-      return false;
-    const given = Buffer.from(hello.mac, 'hex');
-    const expected = this.mac(hello.streamId, hello.node, hello.expires);
-    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   /** The other side: connects to the home node and feeds this node's workers. */
@@ -261,13 +295,12 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     relay.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => {
-      const expires = Date.now() + HELLO_VALIDITY_MS;
-      const hello: Hello = {
+      const hello = relayHello(
+        this.key,
         streamId,
-        node: this.cluster.nodeId,
-        expires,
-        mac: this.mac(streamId, this.cluster.nodeId, expires).toString('hex'),
-      };
+        this.cluster.nodeId,
+        Date.now() + HELLO_VALIDITY_MS,
+      );
       writeFrame(socket, HELLO, Buffer.from(JSON.stringify(hello)));
       relay.ingest = backend.relayFrom(streamId, {
         requestKeyframe: (layer) => {
@@ -279,9 +312,13 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     });
     socket.on(
       'data',
-      frameReader((type, payload) => {
-        if (type === BATCH) relay.ingest?.push(payload);
-      }),
+      frameReader(
+        (type, payload) => {
+          if (type === BATCH) relay.ingest?.push(payload);
+        },
+        () => MAX_FRAME_BYTES,
+        () => socket.destroy(),
+      ),
     );
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
