@@ -269,7 +269,8 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
    * relays the stream from its home.
    */
   async request(node: string, streamId: string, request: MediaRequest): Promise<unknown> {
-    if (node === this.nodeId) return this.runLocal(streamId, request);
+    // Not clustered (no Redis, or an external media service every instance talks to): local.
+    if (node === this.nodeId || !this.clustered) return this.runLocal(streamId, request);
     if (!(await this.isAlive(node)))
       throw new MediaRequestError('the media node of this session is gone', 'NODE_GONE');
     const id = randomUUID();
