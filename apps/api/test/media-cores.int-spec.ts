@@ -71,7 +71,7 @@ describe('one stream on every core of a node (MEDIA_WORKERS=2)', () => {
   it('spreads viewers over both workers, and every viewer gets the publisher’s video (relayed to the worker without the publisher)', async () => {
     const { streamer, streamId } = await liveStream(running.url, 'cores');
     const { publisher } = await publish(streamer.token, streamId);
-    const viewers = [];
+    const viewers: Awaited<ReturnType<typeof play>>[] = [];
     for (let i = 0; i < 4; i++) viewers.push(await play(streamId));
     expect(media.streamSessions(streamId)).toBe(5);
 
@@ -146,17 +146,18 @@ describe('relay feed between two nodes (tapFeed -> relayFrom, two MediaWorkers i
 
     const upRequests: (string | undefined)[] = [];
     const tapped: RelayDown[][] = [];
-    let tap: ReturnType<MediaWorkers['tapFeed']> | undefined;
+    const home1: { tap?: ReturnType<MediaWorkers['tapFeed']> } = {};
     const ingest = edge.relayFrom(streamId, {
       requestKeyframe: (layerKey) => {
         upRequests.push(layerKey);
-        tap?.requestKeyframe(layerKey);
+        home1.tap?.requestKeyframe(layerKey);
       },
     });
-    tap = home.tapFeed(streamId, (batch) => {
+    const tap = home.tapFeed(streamId, (batch) => {
       tapped.push(decodeRelayBatch(batch));
       ingest.push(batch);
     });
+    home1.tap = tap;
     await eventually(() => (tapped.length > 0 ? true : undefined), 5000);
     const [first] = tapped[0];
     expect(first.type).toBe('meta');
