@@ -1,15 +1,33 @@
 import { PubSub } from 'graphql-subscriptions';
 
-import { loadConfig } from '@finserve/api/core';
-import { decodeRelayBatch, type RelayDown, type WorkerStats } from '@finserve/api/media';
-import { MediaBackend, MediaWorkers } from '@finserve/api/signaling';
+import { loadConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
+import {
+  decodeRelayBatch,
+  type MediaEvent,
+  type RelayDown,
+  type WorkerStats,
+} from '@finserve/api/media';
+import {
+  MediaBackend,
+  mediaChannel,
+  MediaRequestError,
+  MediaWorkers,
+} from '@finserve/api/signaling';
 
 import type { RunningApp } from '../src/bootstrap';
-import { eventually, gql, liveStream, type WsConnection } from './support/graphql-client';
+import {
+  eventually,
+  gql,
+  liveStream,
+  subscribe,
+  wsConnect,
+  type WsConnection,
+} from './support/graphql-client';
 import { startTestApp, testEnv } from './support/test-app';
 import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
 
 const PUBLISH = `mutation($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId sdp } }`;
+const EVENTS = `subscription($id: ID!) { mediaEvents(sessionId: $id) { type sessionId detail } }`;
 const PLAY = `mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sessionId sdp } }`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,6 +125,112 @@ describe('one stream on every core of a node (MEDIA_WORKERS=2)', () => {
       15_000,
       50,
     );
+  });
+  it('replaces a media worker that stops: its sessions are reported gone (MEDIA_RESTART), re-played viewers and a re-publish get video again', async () => {
+    const { streamer, streamId } = await liveStream(running.url, 'crash');
+    const bus = running.app.get<EventBus>(PUB_SUB);
+    const events: MediaEvent[] = [];
+    const subscription = await bus.subscribe(
+      mediaChannel(streamId),
+      (event: MediaEvent) => {
+        if (event.detail === 'MEDIA_RESTART') events.push(event);
+      },
+      {},
+    );
+    const first = await publish(streamer.token, streamId);
+    const viewers: Awaited<ReturnType<typeof play>>[] = [];
+    for (let i = 0; i < 3; i++) viewers.push(await play(streamId));
+    for (const { viewer } of viewers) await receiving(viewer, 30);
+    // What each viewer's client sees of its session.
+    const connection = wsConnect(running.url);
+    sockets.push(connection);
+    const clientEvents = viewers.map(({ sessionId }) =>
+      subscribe<{ mediaEvents: { type: string; sessionId: string | null; detail: string | null } }>(
+        connection,
+        EVENTS,
+        { id: sessionId },
+      ),
+    );
+    await sleep(300);
+
+    /** Stops a worker the way a crash does (its thread exits) and waits for its replacement. */
+    const stop = async (index: number) => {
+      const thread = media.threads[index];
+      const pending = media.stats();
+      void thread.terminate();
+      await expect(pending).rejects.toBeInstanceOf(MediaRequestError);
+      await eventually(() => (media.threads[index] !== thread ? true : undefined), 5000);
+    };
+    const sessionsOnWorker = (rooms: Awaited<ReturnType<typeof roomsOf>>, index: number) =>
+      rooms[index]?.subscribers ?? 0;
+
+    // 1. The worker without the publisher stops: its viewers are told, re-open, and get video
+    // (relayed from the source into the new worker).
+    let rooms = await roomsOf(media, streamId);
+    const sourceIndex = rooms.findIndex((room) => room?.publisher);
+    const otherIndex = 1 - sourceIndex;
+    const onOther = sessionsOnWorker(rooms, otherIndex);
+    expect(onOther).toBeGreaterThan(0);
+    await stop(otherIndex);
+    await eventually(() => (events.length === onOther ? true : undefined), 5000);
+    expect(events.every((e) => e.type === 'SESSION_CLOSED')).toBe(true);
+    const closed = new Set(events.map((e) => e.sessionId));
+    const gone = viewers.filter(({ sessionId }) => closed.has(sessionId));
+    expect(gone).toHaveLength(onOther);
+    for (const { sessionId } of gone) {
+      const seen = await clientEvents[viewers.findIndex((v) => v.sessionId === sessionId)].waitFor(
+        (e) => e.mediaEvents.type === 'SESSION_CLOSED',
+      );
+      expect(seen.mediaEvents).toEqual({
+        type: 'SESSION_CLOSED',
+        sessionId,
+        detail: 'MEDIA_RESTART',
+      });
+    }
+    expect(media.streamSessions(streamId)).toBe(4 - onOther);
+    const replayed: typeof viewers = [];
+    for (const old of gone) {
+      await old.viewer.close();
+      replayed.push(await play(streamId));
+    }
+    for (const { viewer } of replayed) await receiving(viewer, 30);
+    rooms = await roomsOf(media, streamId);
+    expect(rooms[otherIndex]?.relayed).toBe(true);
+
+    // 2. The source worker stops: its publisher and viewers are told; the viewers elsewhere stay
+    // connected, waiting; the publisher publishes again and video comes back to everyone.
+    events.length = 0;
+    const onSource = sessionsOnWorker(rooms, sourceIndex);
+    await stop(sourceIndex);
+    await eventually(() => (events.length === onSource + 1 ? true : undefined), 5000);
+    expect(events.filter((e) => e.type === 'PUBLISHER_GONE').map((e) => e.sessionId)).toEqual([
+      first.sessionId,
+    ]);
+    const closedNow = new Set(
+      events.filter((e) => e.type === 'SESSION_CLOSED').map((e) => e.sessionId),
+    );
+    const live = [...viewers, ...replayed].filter(
+      ({ sessionId }) => !closed.has(sessionId) && !closedNow.has(sessionId),
+    );
+    const again: typeof viewers = [];
+    for (const old of [...viewers, ...replayed].filter(({ sessionId }) =>
+      closedNow.has(sessionId),
+    )) {
+      await old.viewer.close();
+      again.push(await play(streamId));
+    }
+    await first.publisher.close();
+    const stalled = live.map(({ viewer }) => viewer.stats.video);
+    await publish(streamer.token, streamId);
+    for (const { viewer } of again) await receiving(viewer, 30);
+    await eventually(
+      () =>
+        live.every(({ viewer }, i) => viewer.stats.video > stalled[i] + 30) ? true : undefined,
+      15_000,
+      50,
+    );
+    expect(live.length + again.length).toBe(3);
+    bus.unsubscribe(subscription);
   });
 });
 

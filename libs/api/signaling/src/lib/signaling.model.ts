@@ -81,4 +81,11 @@ export class MediaEventModel {
 
   @Field(() => ID, { nullable: true })
   sessionId?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why, when known: MEDIA_RESTART on SESSION_CLOSED / PUBLISHER_GONE means the media worker holding the session stopped; the client re-opens its session at once.',
+  })
+  detail?: string;
 }
