@@ -156,8 +156,10 @@ describe('one stream on every core of a node (MEDIA_WORKERS=2)', () => {
     /** Stops a worker the way a crash does (its thread exits) and waits for its replacement. */
     const stop = async (index: number) => {
       const thread = media.threads[index];
+      // A request the stopping worker will never answer: it fails at its exit, not in 60 s.
+      const stopped = thread.terminate();
       const pending = media.stats();
-      void thread.terminate();
+      await stopped;
       await expect(pending).rejects.toBeInstanceOf(MediaRequestError);
       await eventually(() => (media.threads[index] !== thread ? true : undefined), 5000);
     };

@@ -328,6 +328,13 @@ export class StreamRoom {
     });
   }
 
+  /** Stops the room's timers (an empty room the worker forgets; `end` does it too). */
+  dispose(): void {
+    for (const timer of this.keyframeTimers.values()) clearTimeout(timer);
+    this.keyframeTimers.clear();
+    clearInterval(this.ticker);
+  }
+
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */
   async end(
     onRemuxProgress?: (fraction: number) => void,

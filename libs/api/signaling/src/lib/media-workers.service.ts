@@ -455,13 +455,17 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     }
     for (const state of this.streams.values()) {
       state.holders.delete(media);
+      state.links.get(media)?.port?.close();
       state.links.delete(media);
       if (state.source !== media) continue;
       state.source = undefined;
-      // The relayed rooms' links died with it: they wait (viewers stay) for the next publisher.
+      // Its feed ends: the relayed rooms' viewers stay connected, waiting for the next publisher.
       for (const link of state.links.values()) link.close();
       state.links.clear();
-      for (const tap of state.taps) tap.port = undefined;
+      for (const tap of state.taps) {
+        tap.port?.close();
+        tap.port = undefined;
+      }
     }
   }
 
