@@ -183,9 +183,15 @@ export class StreamRoom {
         this.record(layer, rtp, keyframe, recordingTracks);
       });
     };
+    /** A track known after the answer (its first packet): relayed rooms get the new meta. */
+    const metaChanged = () => {
+      const meta = current() ? this.feedMeta() : undefined;
+      if (meta && this.feed?.wanted()) this.feed.send(meta);
+    };
     pc.ontrack = ({ track, receiver }) => {
       const kind = track.kind as Kind;
       tracks.set(kind, { track, receiver });
+      queueMicrotask(metaChanged);
       if (kind === 'audio') {
         track.onReceiveRtp.subscribe((rtp) => {
           if (!current()) return;
