@@ -96,9 +96,8 @@ describe('one stream on every core of a node (MEDIA_WORKERS=2)', () => {
       const { publisher } = await publish(streamer.token, streamId);
       const viewers: Awaited<ReturnType<typeof play>>[] = [];
       for (let i = 0; i < 4; i++) viewers.push(await play(streamId));
-      expect(media.streamSessions(streamId)).toBe(5);
-
       for (const { viewer } of viewers) await receiving(viewer, 60);
+      expect(media.streamSessions(streamId)).toBe(5);
       const rooms = await roomsOf(media, streamId);
       expect(rooms.map((room) => room?.subscribers ?? 0).filter((n) => n > 0)).toHaveLength(2);
       const source = rooms.find((room) => room?.publisher);

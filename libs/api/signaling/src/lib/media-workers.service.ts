@@ -174,8 +174,12 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
         return this.videoLayers(streamId);
       case 'endStream':
         return this.endStream(streamId);
-      case 'stats':
-        return this.stats();
+      case 'stats': {
+        // The worker holding the stream's source (every worker's: stats()).
+        const state = this.streams.get(streamId);
+        const worker = state?.source ?? [...(state?.holders.keys() ?? [])][0] ?? this.leastLoaded();
+        return this.send(worker, request);
+      }
       default:
         throw new MediaRequestError(`${request.op} is internal to the media workers`, undefined);
     }
@@ -319,7 +323,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   private link(streamId: string, worker: MediaWorker): void {
     const state = this.state(streamId);
     const { port1, port2 } = new MessageChannel();
-    if (state.source) {
+    if (state.source && !state.ingest) {
       // Worker to worker: this thread only introduces them; packets never pass through it.
       this.post(state.source, { op: 'feedOut', streamId, port: port1 }, [port1]);
       this.post(worker, { op: 'feedIn', streamId, port: port2 }, [port2]);
@@ -462,9 +466,12 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       // Its feed ends: the relayed rooms' viewers stay connected, waiting for the next publisher.
       for (const link of state.links.values()) link.close();
       state.links.clear();
+      const gone = encodeRelayBatch([{ type: 'publisher', state: 'gone' }]);
       for (const tap of state.taps) {
         tap.port?.close();
         tap.port = undefined;
+        // The relays elsewhere learn it as from the source (their viewers wait).
+        tap.onBatch(gone.slice());
       }
     }
   }
