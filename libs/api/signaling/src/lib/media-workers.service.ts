@@ -198,7 +198,8 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     const state = this.streams.get(streamId);
     if (!state) return undefined;
     const primary = state.source ?? [...state.holders.keys()][0];
-    const others = [...state.holders.keys()].filter((w) => w !== primary);
+    // Every other worker (cheap): a room whose viewers were all reaped is still there to end.
+    const others = this.workers.filter((w) => w !== primary && w.alive);
     for (const link of state.links.values()) link.close();
     state.links.clear();
     for (const tap of state.taps) tap.port?.close();
