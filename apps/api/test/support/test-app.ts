@@ -23,6 +23,9 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     LOG_LEVEL: 'silent',
     SEED_DEMO: 'false',
     MEDIA_HOST_ADDRESSES: '127.0.0.1',
+    // One media worker unless a test spreads streams over more (media-cores.int-spec): tests that
+    // read the SFU's rooms (stats, keyframe counts) expect a stream's viewers in one room.
+    MEDIA_WORKERS: '1',
     MEDIA_WORKER_SCRIPT: join(
       __dirname,
       '..',

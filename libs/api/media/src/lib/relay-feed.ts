@@ -61,6 +61,17 @@ const decoder = new TextDecoder();
 
 export class RelayFeedError extends Error {}
 
+/** Layer keys are few ('q', 'h', 'f', 'main'...): their bytes are encoded once. */
+const keyBytes = new Map<string, Uint8Array>();
+function layerKeyBytes(key: string): Uint8Array {
+  let bytes = keyBytes.get(key);
+  if (!bytes) {
+    bytes = encoder.encode(key);
+    if (keyBytes.size < 64) keyBytes.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** Encodes messages into one buffer (its own ArrayBuffer, exactly sized: transferable). */
 export function encodeRelayBatch(messages: readonly RelayDown[]): Uint8Array {
   const bodies: (Uint8Array | undefined)[] = [];
@@ -80,7 +91,7 @@ export function encodeRelayBatch(messages: readonly RelayDown[]): Uint8Array {
         length = body.length;
         break;
       case 'video':
-        body = encoder.encode(message.layer);
+        body = layerKeyBytes(message.layer);
         if (body.length > 255) throw new RelayFeedError('layer key longer than 255 bytes');
         length = 2 + body.length + message.rtp.length;
         break;

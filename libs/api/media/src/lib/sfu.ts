@@ -112,7 +112,10 @@ export class Sfu {
         this.sessions.delete(request.sessionId);
         const room = this.rooms.get(streamId);
         await room?.close(request.sessionId);
-        if (room?.isEmpty) this.rooms.delete(streamId);
+        if (room?.isEmpty && this.rooms.get(streamId) === room) {
+          this.rooms.delete(streamId);
+          room.dispose();
+        }
         return true;
       }
       case 'endStream': {

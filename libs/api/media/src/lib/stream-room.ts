@@ -183,9 +183,15 @@ export class StreamRoom {
         this.record(layer, rtp, keyframe, recordingTracks);
       });
     };
+    /** A track known after the answer (its first packet): relayed rooms get the new meta. */
+    const metaChanged = () => {
+      const meta = current() ? this.feedMeta() : undefined;
+      if (meta && this.feed?.wanted()) this.feed.send(meta);
+    };
     pc.ontrack = ({ track, receiver }) => {
       const kind = track.kind as Kind;
       tracks.set(kind, { track, receiver });
+      queueMicrotask(metaChanged);
       if (kind === 'audio') {
         track.onReceiveRtp.subscribe((rtp) => {
           if (!current()) return;
@@ -326,6 +332,13 @@ export class StreamRoom {
       // Closed under us (the peer's DTLS close_notify) or failed: the room lets it go.
       if (state === 'failed' || state === 'closed') reap();
     });
+  }
+
+  /** Stops the room's timers (an empty room the worker forgets; `end` does it too). */
+  dispose(): void {
+    for (const timer of this.keyframeTimers.values()) clearTimeout(timer);
+    this.keyframeTimers.clear();
+    clearInterval(this.ticker);
   }
 
   /** The stream ended: every connection closes; viewers' video stops; the recording is finalized. */

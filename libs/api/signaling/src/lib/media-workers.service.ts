@@ -174,8 +174,12 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
         return this.videoLayers(streamId);
       case 'endStream':
         return this.endStream(streamId);
-      case 'stats':
-        return this.stats();
+      case 'stats': {
+        // The worker holding the stream's source (every worker's: stats()).
+        const state = this.streams.get(streamId);
+        const worker = state?.source ?? [...(state?.holders.keys() ?? [])][0] ?? this.leastLoaded();
+        return this.send(worker, request);
+      }
       default:
         throw new MediaRequestError(`${request.op} is internal to the media workers`, undefined);
     }
@@ -194,7 +198,8 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     const state = this.streams.get(streamId);
     if (!state) return undefined;
     const primary = state.source ?? [...state.holders.keys()][0];
-    const others = [...state.holders.keys()].filter((w) => w !== primary);
+    // Every other worker (cheap): a room whose viewers were all reaped is still there to end.
+    const others = this.workers.filter((w) => w !== primary && w.alive);
     for (const link of state.links.values()) link.close();
     state.links.clear();
     for (const tap of state.taps) tap.port?.close();
@@ -326,7 +331,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   private link(streamId: string, worker: MediaWorker): void {
     const state = this.state(streamId);
     const { port1, port2 } = new MessageChannel();
-    if (state.source) {
+    if (state.source && !state.ingest) {
       // Worker to worker: this thread only introduces them; packets never pass through it.
       this.post(state.source, { op: 'feedOut', streamId, port: port1 }, [port1]);
       this.post(worker, { op: 'feedIn', streamId, port: port2 }, [port2]);
@@ -462,13 +467,20 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     }
     for (const state of this.streams.values()) {
       state.holders.delete(media);
+      state.links.get(media)?.port?.close();
       state.links.delete(media);
       if (state.source !== media) continue;
       state.source = undefined;
-      // The relayed rooms' links died with it: they wait (viewers stay) for the next publisher.
+      // Its feed ends: the relayed rooms' viewers stay connected, waiting for the next publisher.
       for (const link of state.links.values()) link.close();
       state.links.clear();
-      for (const tap of state.taps) tap.port = undefined;
+      const gone = encodeRelayBatch([{ type: 'publisher', state: 'gone' }]);
+      for (const tap of state.taps) {
+        tap.port?.close();
+        tap.port = undefined;
+        // The relays elsewhere learn it as from the source (their viewers wait).
+        tap.onBatch(gone.slice());
+      }
     }
   }
 

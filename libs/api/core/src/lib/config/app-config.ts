@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -334,12 +336,17 @@ export class AppConfig {
   @Max(86_400, { message: 'must be an integer between 60 and 86400 (seconds)' })
   TURN_TTL_SECONDS = 3600;
 
-  /** Media worker threads running the SFU (a stream is pinned to one). */
+  /**
+   * Media worker threads running the SFU. Default: one per core the process may use
+   * (`os.availableParallelism()`), at most 8 (beyond that, add nodes: the main thread routing the
+   * signaling and the event bus becomes the limit). A stream's publisher lives in one worker;
+   * its viewers are spread over all of them, each worker relaying the stream in-process.
+   */
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 1 and 64' })
   @Min(1, { message: 'must be an integer between 1 and 64' })
   @Max(64, { message: 'must be an integer between 1 and 64' })
-  MEDIA_WORKERS = 1;
+  MEDIA_WORKERS = Math.min(availableParallelism(), 8);
 
   /** Extra ICE host addresses the SFU announces (its public IP behind NAT; 127.0.0.1 in tests). */
   @Transform(toList)
