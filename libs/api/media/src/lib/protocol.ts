@@ -80,7 +80,9 @@ export type WorkerToMain =
   /** A line for the API's log (the worker has no logger of its own). */
   | { kind: 'log'; message: string }
   /** The worker closed a session by itself (never connected, peer gone, publisher replaced). */
-  | { kind: 'sessionGone'; streamId: string; sessionId: string };
+  | { kind: 'sessionGone'; streamId: string; sessionId: string }
+  /** The worker has loaded and takes requests (a replacement takes seconds on a busy machine). */
+  | { kind: 'ready' };
 
 export type MainToWorker = { id: number; request: MediaRequest };
 

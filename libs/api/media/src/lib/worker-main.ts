@@ -33,4 +33,5 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
         }),
     );
   });
+  send({ kind: 'ready' });
 }

@@ -51,6 +51,8 @@ export interface MediaWorker {
   /** Open media sessions (publishers and viewers): what "least loaded" counts. */
   sessions: number;
   alive: boolean;
+  /** It has loaded (its first message came): new viewers prefer ready workers. */
+  ready: boolean;
 }
 
 interface MediaSession {
@@ -375,10 +377,16 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     return state;
   }
 
+  /**
+   * The alive worker with the fewest sessions, among the ready ones when there are: a worker
+   * replacing one that stopped is still loading, and the viewers re-opening their sessions at
+   * that moment would wait for it.
+   */
   private leastLoaded(): MediaWorker {
     const alive = this.workers.filter((w) => w.alive);
     if (alive.length === 0) throw new MediaRequestError('no media worker is running', undefined);
-    return alive.reduce((least, candidate) =>
+    const ready = alive.filter((w) => w.ready);
+    return (ready.length > 0 ? ready : alive).reduce((least, candidate) =>
       candidate.sessions < least.sessions ? candidate : least,
     );
   }
@@ -426,6 +434,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       pending: new Map(),
       sessions: 0,
       alive: true,
+      ready: false,
     };
     media.worker.on('message', (message: WorkerToMain) => this.receive(media, message));
     media.worker.on('error', (error: Error) =>
@@ -514,6 +523,10 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   }
 
   private receive(media: MediaWorker, message: WorkerToMain): void {
+    if (message.kind === 'ready') {
+      media.ready = true;
+      return;
+    }
     if (message.kind === 'log') {
       this.logger.log(message.message);
       return;
