@@ -209,8 +209,12 @@ export class Sfu {
     if (feed.meta) room.ingest(feed.meta);
   }
 
+  /**
+   * The process is stopping (a deploy, a restart): the streams did not end, so no STREAM_ENDED;
+   * their clients see the node go and re-open elsewhere (MEDIA_RESTART from the other nodes).
+   */
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.rooms.values()].map((room) => room.end()));
+    await Promise.allSettled([...this.rooms.values()].map((room) => room.end(undefined, true)));
     this.rooms.clear();
     this.sessions.clear();
   }
