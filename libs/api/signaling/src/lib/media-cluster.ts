@@ -104,6 +104,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
   private readonly homed = new Set<string>();
   private hooks?: MediaNodeHooks;
   private readonly goneListeners = new Map<string, Set<() => void>>();
+  private lastWarning = 0;
   private beat?: NodeJS.Timeout;
   private renew?: NodeJS.Timeout;
   private subscriptions: number[] = [];
@@ -165,10 +166,20 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
    */
   async homeOf(streamId: string, claim: boolean): Promise<string | null> {
     if (!this.redis || !this.clustered) return this.nodeId;
-    const current = await this.redis.get(homeKey(streamId));
+    try {
+      return await this.lookUpHome(this.redis, streamId, claim);
+    } catch (error) {
+      // Redis is away: this node serves the stream by itself, as a single process would.
+      this.warn(`Redis unavailable, media served locally: ${String(error)}`);
+      return this.nodeId;
+    }
+  }
+
+  private async lookUpHome(redis: Redis, streamId: string, claim: boolean): Promise<string | null> {
+    const current = await redis.get(homeKey(streamId));
     if (current && (current === this.nodeId || (await this.isAlive(current)))) return current;
     if (!claim) return null;
-    const winner = (await this.redis.eval(
+    const winner = (await redis.eval(
       CLAIM_HOME,
       1,
       homeKey(streamId),
@@ -189,7 +200,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     const max = this.config.MEDIA_NODE_MAX_VIEWERS;
     const viewers = this.hooks?.viewers() ?? 0;
     if (max === 0 || viewers < max || !this.clustered) return this.nodeId;
-    const others = (await this.nodes()).filter(
+    const others = (await this.nodes().catch(() => [])).filter(
       (node) =>
         node.id !== this.nodeId && (node.maxViewers === 0 || node.viewers < node.maxViewers),
     );
@@ -306,7 +317,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
   async endStream(streamId: string): Promise<unknown> {
     if (!this.clustered) return this.runLocal(streamId, { op: 'endStream', streamId });
     const home = await this.homeOf(streamId, false);
-    const nodes = (await this.nodes()).map((n) => n.id);
+    const nodes = (await this.nodes().catch(() => [])).map((n) => n.id);
     if (!nodes.includes(this.nodeId)) nodes.push(this.nodeId);
     const results = await Promise.all(
       nodes.map((node) =>
@@ -369,6 +380,12 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(pending.timer);
     if (reply.ok) pending.resolve(reply.result);
     else pending.reject(new MediaRequestError(reply.error ?? 'media request failed', reply.code));
+  }
+
+  private warn(message: string): void {
+    if (Date.now() - this.lastWarning < 10_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(message);
   }
 
   private async heartbeat(): Promise<void> {

@@ -60,18 +60,20 @@ export class MediaSessions implements OnModuleInit {
   async add(session: MediaSession): Promise<void> {
     this.opened.set(session.sessionId, session);
     if (!this.redis) return;
+    // While Redis is away the session is known here only (other instances answer NOT_FOUND).
     await this.redis
       .multi()
       .set(sessionKey(session.sessionId), JSON.stringify(session), 'EX', SESSION_TTL_SECONDS)
       .sadd(streamKey(session.streamId), session.sessionId)
       .expire(streamKey(session.streamId), SESSION_TTL_SECONDS)
-      .exec();
+      .exec()
+      .catch(() => undefined);
   }
 
   async get(sessionId: string): Promise<MediaSession | undefined> {
     const here = this.opened.get(sessionId);
     if (here || !this.redis) return here;
-    const value = await this.redis.get(sessionKey(sessionId));
+    const value = await this.redis.get(sessionKey(sessionId)).catch(() => null);
     return value ? (JSON.parse(value) as MediaSession) : undefined;
   }
 
@@ -83,7 +85,7 @@ export class MediaSessions implements OnModuleInit {
     for (const session of sessions)
       if (session) multi.srem(streamKey(session.streamId), session.sessionId);
     await multi.exec().catch(() => undefined);
-    await this.bus.publish(GONE_CHANNEL, sessionIds);
+    await this.bus.publish(GONE_CHANNEL, sessionIds).catch(() => undefined);
   }
 
   /** Forgets every session of an ended stream (their media closed with it). */
@@ -94,7 +96,7 @@ export class MediaSessions implements OnModuleInit {
     const ids = await this.redis.smembers(streamKey(streamId)).catch(() => [] as string[]);
     if (ids.length > 0) await this.redis.del(...ids.map(sessionKey)).catch(() => undefined);
     await this.redis.del(streamKey(streamId)).catch(() => undefined);
-    if (ids.length > 0) await this.bus.publish(GONE_CHANNEL, ids);
+    if (ids.length > 0) await this.bus.publish(GONE_CHANNEL, ids).catch(() => undefined);
   }
 }
 
