@@ -19,6 +19,7 @@ import {
 import { freePort, spawnServer, waitForHealth, type ServerProcess } from './support/process';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TEST_JWT_SECRET } from './support/test-app';
+import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
 
 const SEND_TIP = /* GraphQL */ `
   mutation Tip($input: SendTipInput!) {
@@ -252,7 +253,7 @@ describe('fault: PostgreSQL unreachable during chat (through a TCP proxy)', () =
 
 const redisUrl = process.env['TEST_REDIS_URL'];
 (redisUrl ? describe : describe.skip)('fault: Redis unreachable (through a TCP proxy)', () => {
-  it('keeps chat and its subscriptions working (the shared limiter fails open) and uses Redis again once back', async () => {
+  it('keeps chat and its subscriptions, and live video, working (the shared limiter fails open; media served by the instance itself) and uses Redis again once back', async () => {
     const redis = new URL(redisUrl as string);
     const proxy = new TcpProxy(Number(redis.port || 6379));
     await proxy.start();
@@ -273,6 +274,31 @@ const redisUrl = process.env['TEST_REDIS_URL'];
       const during = await gql(url, SEND_CHAT, { s: streamId, b: 'redis down' }, streamer.token);
       expect(during.errors).toBeUndefined();
       await chat.waitFor((value) => value['chatMessage'].body === 'redis down');
+
+      // Live video goes on too: the instance serves the stream's media by itself.
+      const publisher = new SyntheticPublisher();
+      const watcher = new CountingSubscriber();
+      try {
+        const published = await gql(
+          url,
+          `mutation($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sdp } }`,
+          { s: streamId, sdp: await publisher.offer() },
+          streamer.token,
+        );
+        expect(published.errors).toBeUndefined();
+        await publisher.answer(published.data?.['publishStream'].sdp as string);
+        publisher.start();
+        const played = await gql(
+          url,
+          `mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sdp } }`,
+          { s: streamId, sdp: await watcher.offer() },
+        );
+        expect(played.errors).toBeUndefined();
+        await watcher.answer(played.data?.['playStream'].sdp as string);
+        await eventually(() => (watcher.stats.video > 30 ? true : undefined), 15_000, 100);
+      } finally {
+        await Promise.allSettled([publisher.close(), watcher.close()]);
+      }
 
       proxy.restore();
       // the API rate limit is counted in Redis again: its bucket shows up there
