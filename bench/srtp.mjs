@@ -18,9 +18,9 @@ import {
 } from 'werift';
 
 const require = createRequire(import.meta.url);
-const { CipherAesCtr: OriginalCipherAesCtr } = require(
-  '../libs/api/media/src/testing/werift-original-ctr.cjs',
-);
+const {
+  CipherAesCtr: OriginalCipherAesCtr,
+} = require('../libs/api/media/src/testing/werift-original-ctr.cjs');
 
 const PACKETS = Number(process.env.PACKETS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -89,7 +89,9 @@ function row(name, cipher) {
   return { protect, unprotect };
 }
 
-console.log(`${PAYLOAD}-byte RTP payload, best of ${ROUNDS} x ${PACKETS} packets, Node ${process.version}`);
+console.log(
+  `${PAYLOAD}-byte RTP payload, best of ${ROUNDS} x ${PACKETS} packets, Node ${process.version}`,
+);
 console.log(`${'cipher'.padEnd(44)} | protect (µs) | unprotect (µs)`);
 const before = row('AES_CM_128_HMAC_SHA1_80, werift original', original);
 const after = row('AES_CM_128_HMAC_SHA1_80, patched', c);
