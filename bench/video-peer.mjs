@@ -202,6 +202,11 @@ async function publisher({ url, streamId, token }) {
   await new Promise((resolve) =>
     pc.connectionStateChange.subscribe((s) => s === 'connected' && resolve()),
   );
+  pc.connectionStateChange.subscribe(
+    (s) =>
+      s !== 'connected' &&
+      console.error(`publisher connection ${s} (ICE ${pc.iceConnectionState})`),
+  );
   // werift 0.25 does not send simulcast itself: the layers go straight to the DTLS transport, each
   // on its own SSRC with the mid, rid and transport-wide sequence number extensions.
   const [transport] = pc.dtlsTransports;
