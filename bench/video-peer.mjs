@@ -51,7 +51,7 @@ const TRANSPORT_CC_URI =
 const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 /** Chrome's three simulcast layers of a 720p camera. */
-export const LAYERS = [
+const LAYERS = [
   { rid: 'q', width: 320, height: 180, kbps: 150 },
   { rid: 'h', width: 640, height: 360, kbps: 600 },
   { rid: 'f', width: 1280, height: 720, kbps: 2500 },
