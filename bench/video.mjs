@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// bench:video: one publisher and N subscribers through the SFU (werift clients in separate
-// processes, real GraphQL signaling), for each N in SUBSCRIBERS (default 10,25,50): time from
-// connection to first keyframe, video packets/s per subscriber (the publisher sends 30/s), loss,
-// and the API process's CPU and memory (the SFU runs in its worker threads). Prints the largest
-// N held with < 1 % loss.
+// bench:video: one 720p simulcast publisher (q/h/f at 180p/360p/720p, ~0.15/0.6/2.5 Mbit/s) and N
+// viewers on AUTO through the SFU (werift clients in separate processes, real GraphQL signaling),
+// for each N in SUBSCRIBERS (default 10,25,50): time from connection to first keyframe, video
+// packets/s and kbit/s per viewer, loss (gaps in the RTP sequence numbers each viewer got), the
+// API process's CPU and memory, and the media workers' CPU (their threads, from /proc) per packet
+// they forwarded. The viewers count packets without decrypting them (bench/video-peer.mjs), so
+// they cost less than the server. Prints the largest N held with < 1 % loss. MEDIA_WORKERS
+// (default 1) is passed to the API.
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +19,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LEVELS = (process.env.SUBSCRIBERS ?? '10,25,50').split(',').map(Number);
 const PER_PROCESS = Number(process.env.PER_PROCESS ?? 25);
 const WINDOW_MS = Number(process.env.WINDOW_MS ?? 10_000);
-const SENT_PER_SECOND = 30;
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -31,6 +33,29 @@ function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+/** CPU seconds of each media worker (worker threads are named WorkerThread), by thread id. */
+function workerCpuSeconds(pid) {
+  const result = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'WorkerThread') continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return result;
+}
+/** Datagrams the kernel dropped because a UDP socket's receive buffer was full (all sockets). */
+function udpReceiveBufferDrops() {
+  const [names, values] = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('Udp:'))
+    .map((line) => line.split(/\s+/));
+  return Number(values[names.indexOf('RcvbufErrors')]);
 }
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -51,13 +76,23 @@ async function gql(url, query, variables = {}, token) {
   return body.data;
 }
 
+/** What to stop when the bench fails half-way: the API and the load processes. */
+const started = new Set();
+
+/** A load process (bench/video-peer.mjs) given `message`; `next()` is its next message. */
 function load(message) {
   return new Promise((resolve, reject) => {
     const child = fork(join(root, 'bench/video-peer.mjs'));
-    child.once('message', (reply) => resolve({ child, reply }));
+    started.add(child);
+    const queue = [];
+    const waiting = [];
+    child.on('message', (m) => (waiting.length ? waiting.shift()(m) : queue.push(m)));
+    const next = () =>
+      queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiting.push(r));
     child.once('error', reject);
     child.once('exit', (code) => code && reject(new Error(`load process exited ${code}`)));
     child.send(message);
+    void next().then((reply) => resolve({ child, reply, next }));
   });
 }
 
@@ -80,12 +115,20 @@ async function main() {
     AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
     WS_MAX_CONNECTIONS_PER_IP: '1000000',
     MEDIA_HOST_ADDRESSES: '127.0.0.1',
+    // No broadcast console is open: the stream would end after the presence grace period.
+    STREAMER_GRACE_SECONDS: '86400',
+    MEDIA_SESSIONS_PER_IP_PER_MINUTE: '1000000',
+    MEDIA_SESSIONS_PER_USER_PER_MINUTE: '1000000',
+    MEDIA_MAX_SESSIONS_PER_IP: '1000000',
+    MEDIA_MAX_SESSIONS_PER_USER: '1000000',
+    MEDIA_MAX_SESSIONS_PER_STREAM: '1000000',
     MEDIA_WORKERS: process.env.MEDIA_WORKERS ?? '1',
   };
   const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  started.add(server);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -109,34 +152,52 @@ async function main() {
   const publisher = await load({ role: 'publisher', url, streamId: createStream.id, token });
   await sleep(1500);
 
+  const srtp = process.env.BENCH_SRTP === 'gcm' ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80';
   console.log(
-    `one publisher (VP8 30 fps + Opus), subscribers in processes of ${PER_PROCESS}, ${WINDOW_MS / 1000} s windows, MEDIA_WORKERS=${env.MEDIA_WORKERS}`,
+    `one 720p simulcast publisher (VP8 q/h/f 30 fps + Opus), viewers on AUTO in processes of ${PER_PROCESS}, ${WINDOW_MS / 1000} s windows, MEDIA_WORKERS=${env.MEDIA_WORKERS}, SRTP ${srtp}`,
   );
   console.log(
-    'subscribers | connected | first keyframe p50/max (ms) | video pkt/s per subscriber (min/avg) | loss    | API CPU (cores) | API RSS (MB)',
+    'viewers | connected | 1st keyframe p50/max (ms) | video pkt/s per viewer (min/avg) | kbit/s avg | loss    | API CPU (cores) | worker CPU (cores) | worker µs/fwd pkt (above idle) | UDP rcvbuf drops | API RSS (MB)',
   );
+  // The workers' CPU with the publisher alone (receiving its three layers, no viewer): what a
+  // forwarded packet costs is measured above it.
+  const idle0 = [...workerCpuSeconds(server.pid).values()].reduce((a, b) => a + b, 0);
+  const idleT0 = performance.now();
+  await sleep(WINDOW_MS);
+  const idleCores =
+    ([...workerCpuSeconds(server.pid).values()].reduce((a, b) => a + b, 0) - idle0) /
+    ((performance.now() - idleT0) / 1000);
+  console.log(`worker CPU with the publisher alone: ${idleCores.toFixed(3)} cores`);
   let best = 0;
   for (const n of LEVELS) {
-    const cpu0 = cpuSeconds(server.pid);
-    const t0 = performance.now();
     const shares = Array.from({ length: Math.ceil(n / PER_PROCESS) }, (_, i) =>
       Math.min(PER_PROCESS, n - i * PER_PROCESS),
     );
-    const results = await Promise.all(
+    // Every load process joins its viewers and lets them settle, then all measure one window.
+    const loads = await Promise.all(
       shares.map((count) =>
-        load({
-          role: 'subscribers',
-          url,
-          streamId: createStream.id,
-          count,
-          staggerMs: 50,
-          windowMs: WINDOW_MS,
-        }),
+        load({ role: 'subscribers', url, streamId: createStream.id, count, staggerMs: 50 }),
       ),
     );
-    const cores = (cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000);
+    const cpu0 = cpuSeconds(server.pid);
+    const workers0 = workerCpuSeconds(server.pid);
+    const drops0 = udpReceiveBufferDrops();
+    const t0 = performance.now();
+    loads.forEach((l) => l.child.send({ measureMs: WINDOW_MS }));
+    const results = await Promise.all(
+      loads.map(async (l) => ({ child: l.child, reply: await l.next() })),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cores = (cpuSeconds(server.pid) - cpu0) / seconds;
+    const workers1 = workerCpuSeconds(server.pid);
+    const drops = udpReceiveBufferDrops() - drops0;
+    const workerSeconds = [...workers1].reduce(
+      (sum, [tid, cpu]) => sum + cpu - (workers0.get(tid) ?? 0),
+      0,
+    );
     const viewers = results.flatMap((r) => r.reply.viewers);
     results.forEach((r) => r.child.kill());
+    if (process.env.BENCH_DEBUG) console.error(JSON.stringify(viewers));
     const connected = viewers.filter((v) => v.connected).length;
     const keys = viewers
       .map((v) => v.firstKeyframeMs)
@@ -144,16 +205,37 @@ async function main() {
       .sort((a, b) => a - b);
     const rates = viewers.map((v) => v.packetsPerSecond);
     const avg = rates.reduce((a, b) => a + b, 0) / rates.length;
-    const loss = Math.max(0, 1 - avg / SENT_PER_SECOND);
+    const kbps = viewers.reduce((a, v) => a + v.kbps, 0) / viewers.length;
+    const expected = viewers.reduce((a, v) => a + v.expected, 0);
+    const received = viewers.reduce((a, v) => a + v.received, 0);
+    const loss = expected > 0 ? Math.max(0, 1 - received / expected) : 1;
+    // What the workers sent the viewers in the window: video, audio, padding probes and RTX, and
+    // what was lost on the way.
+    const windowPackets = viewers.reduce(
+      (a, v) => a + v.videoPackets + v.otherPackets + (v.expected - v.received),
+      0,
+    );
+    const packetsPerSecond = windowPackets / seconds;
+    const workerCores = workerSeconds / seconds;
+    const microsPerPacket =
+      packetsPerSecond > 0 ? (Math.max(0, workerCores - idleCores) * 1e6) / packetsPerSecond : NaN;
     if (loss < 0.01 && connected === n) best = n;
     console.log(
-      `${String(n).padStart(11)} | ${String(connected).padStart(9)} | ${(keys[Math.floor(keys.length / 2)] ?? NaN).toFixed(0).padStart(8)} / ${(keys.at(-1) ?? NaN).toFixed(0).padEnd(16)} | ${Math.min(
-        ...rates,
-      )
-        .toFixed(1)
-        .padStart(
-          6,
-        )} / ${avg.toFixed(1).padEnd(27)} | ${(loss * 100).toFixed(2).padStart(5)} % | ${cores.toFixed(2).padStart(15)} | ${rssMb(server.pid).toFixed(0).padStart(12)}`,
+      [
+        String(n).padStart(7),
+        String(connected).padStart(9),
+        `${(keys[Math.floor(keys.length / 2)] ?? NaN).toFixed(0).padStart(8)} / ${(keys.at(-1) ?? NaN).toFixed(0).padEnd(14)}`,
+        `${Math.min(...rates)
+          .toFixed(1)
+          .padStart(6)} / ${avg.toFixed(1).padEnd(23)}`,
+        kbps.toFixed(0).padStart(10),
+        `${(loss * 100).toFixed(2).padStart(5)} %`,
+        cores.toFixed(2).padStart(15),
+        workerCores.toFixed(2).padStart(18),
+        microsPerPacket.toFixed(1).padStart(30),
+        String(drops).padStart(16),
+        rssMb(server.pid).toFixed(0).padStart(12),
+      ].join(' | '),
     );
     await sleep(2000);
   }
@@ -165,5 +247,6 @@ async function main() {
 
 main().catch((error) => {
   console.error(error);
-  process.exit(1);
+  for (const child of started) child.kill('SIGTERM');
+  process.exitCode = 1;
 });
