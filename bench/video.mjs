@@ -7,6 +7,11 @@
 // they forwarded. The viewers count packets without decrypting them (bench/video-peer.mjs), so
 // they cost less than the server. Prints the largest N held with < 1 % loss. MEDIA_WORKERS
 // (default 1) is passed to the API.
+//
+// NODES=2 starts two API processes as two media nodes (one PostgreSQL database, made fresh on
+// DATABASE_URL's server, and Redis at REDIS_URL; defaults: the local ones) and splits the viewers'
+// load processes between them: the publisher is on node 1, node 2 serves its viewers from one
+// relayed copy. Each row then also gives the viewers, loss and worker CPU of each node.
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -96,10 +101,50 @@ function load(message) {
   });
 }
 
+const NODES = Number(process.env.NODES ?? 1);
+
+/** A fresh database on DATABASE_URL's server, for the nodes of a NODES > 1 run. */
+async function freshDatabase() {
+  const { default: pg } = await import('pg');
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_video_${randomUUID().slice(0, 8)}`;
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function startNode(env) {
+  const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  started.add(server);
+  const url = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    if (i > 300) throw new Error('server did not start');
+    await sleep(200);
+  }
+  return { server, url };
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'finserve-video-'));
   chmodSync(dataDir, 0o755);
   const port = await freePort();
+  const cluster =
+    NODES > 1
+      ? {
+          DATABASE_URL: await freshDatabase(),
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        }
+      : {};
   const env = {
     ...process.env,
     NODE_ENV: 'production',
@@ -123,20 +168,18 @@ async function main() {
     MEDIA_MAX_SESSIONS_PER_USER: '1000000',
     MEDIA_MAX_SESSIONS_PER_STREAM: '1000000',
     MEDIA_WORKERS: process.env.MEDIA_WORKERS ?? '1',
+    ...cluster,
   };
-  const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  started.add(server);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error('server did not start');
-    await sleep(200);
-  }
+  const nodes = [await startNode(env)];
+  for (let i = 1; i < NODES; i++)
+    nodes.push(
+      await startNode({
+        ...env,
+        PORT: String(await freePort()),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-video-')),
+      }),
+    );
+  const { server, url } = nodes[0];
   const { register } = await gql(
     url,
     'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }',
@@ -154,19 +197,23 @@ async function main() {
 
   const srtp = process.env.BENCH_SRTP === 'gcm' ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80';
   console.log(
-    `one 720p simulcast publisher (VP8 q/h/f 30 fps + Opus), viewers on AUTO in processes of ${PER_PROCESS}, ${WINDOW_MS / 1000} s windows, MEDIA_WORKERS=${env.MEDIA_WORKERS}, SRTP ${srtp}`,
+    `one 720p simulcast publisher (VP8 q/h/f 30 fps + Opus), viewers on AUTO in processes of ${PER_PROCESS}, ${WINDOW_MS / 1000} s windows, MEDIA_WORKERS=${env.MEDIA_WORKERS}, SRTP ${srtp}${NODES > 1 ? `, ${NODES} nodes (publisher on node 1; load processes split between the nodes)` : ''}`,
   );
   console.log(
     'viewers | connected | 1st keyframe p50/max (ms) | video pkt/s per viewer (min/avg) | kbit/s avg | loss    | API CPU (cores) | worker CPU (cores) | worker µs/fwd pkt (above idle) | UDP rcvbuf drops | API RSS (MB)',
   );
   // The workers' CPU with the publisher alone (receiving its three layers, no viewer): what a
   // forwarded packet costs is measured above it.
-  const idle0 = [...workerCpuSeconds(server.pid).values()].reduce((a, b) => a + b, 0);
+  const allWorkerSeconds = () =>
+    nodes.reduce(
+      (sum, node) =>
+        sum + [...workerCpuSeconds(node.server.pid).values()].reduce((a, b) => a + b, 0),
+      0,
+    );
+  const idle0 = allWorkerSeconds();
   const idleT0 = performance.now();
   await sleep(WINDOW_MS);
-  const idleCores =
-    ([...workerCpuSeconds(server.pid).values()].reduce((a, b) => a + b, 0) - idle0) /
-    ((performance.now() - idleT0) / 1000);
+  const idleCores = (allWorkerSeconds() - idle0) / ((performance.now() - idleT0) / 1000);
   console.log(`worker CPU with the publisher alone: ${idleCores.toFixed(3)} cores`);
   let best = 0;
   for (const n of LEVELS) {
@@ -175,26 +222,35 @@ async function main() {
     );
     // Every load process joins its viewers and lets them settle, then all measure one window.
     const loads = await Promise.all(
-      shares.map((count) =>
-        load({ role: 'subscribers', url, streamId: createStream.id, count, staggerMs: 50 }),
-      ),
+      shares.map(async (count, i) => ({
+        node: i % NODES,
+        ...(await load({
+          role: 'subscribers',
+          url: nodes[i % NODES].url,
+          streamId: createStream.id,
+          count,
+          staggerMs: 50,
+        })),
+      })),
     );
     const cpu0 = cpuSeconds(server.pid);
-    const workers0 = workerCpuSeconds(server.pid);
+    const workers0 = nodes.map((node) => workerCpuSeconds(node.server.pid));
     const drops0 = udpReceiveBufferDrops();
     const t0 = performance.now();
     loads.forEach((l) => l.child.send({ measureMs: WINDOW_MS }));
     const results = await Promise.all(
-      loads.map(async (l) => ({ child: l.child, reply: await l.next() })),
+      loads.map(async (l) => ({ node: l.node, child: l.child, reply: await l.next() })),
     );
     const seconds = (performance.now() - t0) / 1000;
     const cores = (cpuSeconds(server.pid) - cpu0) / seconds;
-    const workers1 = workerCpuSeconds(server.pid);
-    const drops = udpReceiveBufferDrops() - drops0;
-    const workerSeconds = [...workers1].reduce(
-      (sum, [tid, cpu]) => sum + cpu - (workers0.get(tid) ?? 0),
-      0,
+    const perNodeWorkerSeconds = nodes.map((node, i) =>
+      [...workerCpuSeconds(node.server.pid)].reduce(
+        (sum, [tid, cpu]) => sum + cpu - (workers0[i].get(tid) ?? 0),
+        0,
+      ),
     );
+    const drops = udpReceiveBufferDrops() - drops0;
+    const workerSeconds = perNodeWorkerSeconds.reduce((a, b) => a + b, 0);
     const viewers = results.flatMap((r) => r.reply.viewers);
     results.forEach((r) => r.child.kill());
     if (process.env.BENCH_DEBUG) console.error(JSON.stringify(viewers));
@@ -237,12 +293,21 @@ async function main() {
         rssMb(server.pid).toFixed(0).padStart(12),
       ].join(' | '),
     );
+    if (NODES > 1)
+      nodes.forEach((_, i) => {
+        const mine = results.filter((r) => r.node === i).flatMap((r) => r.reply.viewers);
+        const exp = mine.reduce((a, v) => a + v.expected, 0);
+        const got = mine.reduce((a, v) => a + v.received, 0);
+        console.log(
+          `        node ${i + 1}${i === 0 ? ' (home)' : ' (relay)'}: ${mine.filter((v) => v.connected).length} viewers, loss ${((exp > 0 ? Math.max(0, 1 - got / exp) : 1) * 100).toFixed(2)} %, worker CPU ${(perNodeWorkerSeconds[i] / seconds).toFixed(2)} cores`,
+        );
+      });
     await sleep(2000);
   }
   console.log(`largest N with < 1 % loss on this machine: ${best}`);
   publisher.child.kill();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  for (const node of nodes) node.server.kill('SIGTERM');
+  await Promise.all(nodes.map((node) => new Promise((r) => node.server.once('exit', r))));
 }
 
 main().catch((error) => {

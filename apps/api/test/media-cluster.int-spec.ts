@@ -15,7 +15,7 @@ import {
   type WsConnection,
 } from './support/graphql-client';
 import { freePort, spawnServer, waitForHealth, type ServerProcess } from './support/process';
-import { testEnv } from './support/test-app';
+import { suiteRedis, testEnv } from './support/test-app';
 import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
 
 const PUBLISH = `mutation($s: ID!, $sdp: String!) { publishStream(streamId: $s, sdp: $sdp) { sessionId sdp } }`;
@@ -28,8 +28,14 @@ const LAYERS = `query($id: ID!) { stream(id: $id) { videoLayers { quality width 
 
 type MediaEvent = { mediaEvents: { type: string; sessionId: string | null } };
 
-const REDIS_URL = process.env['TEST_REDIS_URL'];
-const describeCluster = REDIS_URL || process.env['CI'] === 'true' ? describe : describe.skip;
+/**
+ * A Redis database of this suite's own: the media nodes of other suites running at the same time
+ * (every instance with REDIS_URL is one) stay out of its node list. Channels are shared, but
+ * every channel name here is unique.
+ */
+const REDIS_URL = suiteRedis(process.env['TEST_REDIS_URL'], 11);
+const describeCluster =
+  process.env['TEST_REDIS_URL'] || process.env['CI'] === 'true' ? describe : describe.skip;
 
 /** The UDP ports of an answer's host candidates (tells which node serves a session). */
 function candidatePorts(sdp: string): number[] {
@@ -56,7 +62,7 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     const server = spawnServer(
       testEnv({
         PORT: String(port),
-        REDIS_URL: REDIS_URL ?? 'redis://127.0.0.1:6379',
+        REDIS_URL: REDIS_URL,
         MEDIA_UDP_PORT_RANGE: `${ports[0]}-${ports[1]}`,
         LOG_LEVEL: 'warn',
         ...env,
@@ -110,8 +116,8 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
   };
 
   beforeAll(async () => {
-    a = await start([42000, 42099]);
-    b = await start([42100, 42199]);
+    a = await start([61000, 61099]);
+    b = await start([61100, 61199]);
   }, 120_000);
   afterEach(async () => {
     await Promise.all(peers.splice(0).map((p) => p.close().catch(() => undefined)));
@@ -232,7 +238,7 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
   }, 60_000);
 
   it('serves viewer N+1 from the other node, from a relayed copy, when the home node is full', async () => {
-    const full = await start([42200, 42299], { MEDIA_NODE_MAX_VIEWERS: '2' });
+    const full = await start([61200, 61299], { MEDIA_NODE_MAX_VIEWERS: '2' });
     const { streamer, streamId } = await liveStream(full.url, 'full node');
     await publish(full, streamer.token, streamId);
     const viewers = [await play(full, streamId), await play(full, streamId)];
@@ -245,7 +251,7 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
   }, 90_000);
 
   it("keeps B's viewers when the stream's home moves to B: the publisher's node dies and it publishes again through B", async () => {
-    const dying = await start([42400, 42499]);
+    const dying = await start([61400, 61499]);
     const { streamer, streamId } = await liveStream(a.url, 'home moves');
     await publish(dying, streamer.token, streamId);
     const viewer = await play(b, streamId);
@@ -287,7 +293,7 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
   }, 60_000);
 
   it('closes a relay connection opened without the secret, sending nothing', async () => {
-    const redis = new Redis(REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis = new Redis(REDIS_URL);
     try {
       const { streamer, streamId } = await liveStream(a.url, 'relay auth');
       const published = await publish(a, streamer.token, streamId);
@@ -339,9 +345,9 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
   }, 60_000);
 
   it('forgets the homes of a node that stopped: the next publisher takes the stream', async () => {
-    const redis = new Redis(REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis = new Redis(REDIS_URL);
     try {
-      const dying = await start([42300, 42399]);
+      const dying = await start([61300, 61399]);
       const { streamer, streamId } = await liveStream(a.url, 'node dies');
       const first = await publish(dying, streamer.token, streamId);
       expect(on(dying, first.answer)).toBe(true);

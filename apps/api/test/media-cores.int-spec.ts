@@ -198,6 +198,8 @@ describe('one stream on every core of a node (MEDIA_WORKERS=2)', () => {
         });
       }
       expect(media.streamSessions(streamId)).toBe(4 - onOther);
+      // The replacement answers once it has loaded: only then does it take new viewers.
+      await media.stats();
       const replayed: typeof viewers = [];
       for (const old of gone) {
         await old.viewer.close();

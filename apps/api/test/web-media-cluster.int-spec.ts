@@ -4,12 +4,13 @@ import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './suppor
 import { eventually, uniqueUsername } from './support/graphql-client';
 import { freePort, spawnServer, waitForHealth, type ServerProcess } from './support/process';
 import { FailoverProxy } from './support/tcp-proxy';
-import { testEnv } from './support/test-app';
+import { suiteRedis, testEnv } from './support/test-app';
 
 const PASSWORD = 'correct horse battery';
-const REDIS_URL = process.env['TEST_REDIS_URL'];
+/** A Redis database of this suite's own (see media-cluster.int-spec.ts). */
+const REDIS_URL = suiteRedis(process.env['TEST_REDIS_URL'], 12);
 const describeCluster =
-  REDIS_URL || process.env['CI'] === 'true'
+  process.env['TEST_REDIS_URL'] || process.env['CI'] === 'true'
     ? describeWithBrowser('the media cluster browser test')
     : describe.skip;
 
@@ -37,7 +38,7 @@ describeCluster('the web app on two API instances behind a load balancer (issue 
     const server = spawnServer(
       testEnv({
         PORT: String(port),
-        REDIS_URL: REDIS_URL ?? 'redis://127.0.0.1:6379',
+        REDIS_URL: REDIS_URL,
         WEB_DIST_DIR: WEB_DIST,
         MEDIA_UDP_PORT_RANGE: ports,
         LOG_LEVEL: 'warn',
@@ -55,8 +56,8 @@ describeCluster('the web app on two API instances behind a load balancer (issue 
   };
 
   beforeAll(async () => {
-    await start('42400-42499');
-    await start('42500-42599');
+    await start('61500-61599');
+    await start('61600-61699');
     proxy = new FailoverProxy(instances.map((i) => i.port));
     await proxy.start();
     browser = await launchChromium();

@@ -54,6 +54,13 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
   };
 }
 
+/** `url` (TEST_REDIS_URL; the local Redis when unset) with its database number set to `db`. */
+export function suiteRedis(url: string | undefined, db: number): string {
+  const parsed = new URL(url ?? 'redis://127.0.0.1:6379');
+  parsed.pathname = `/${db}`;
+  return parsed.toString();
+}
+
 /** Starts the real API (same bootstrap as production) on a free port against the test database. */
 export function startTestApp(
   overrides: Record<string, string> = {},
