@@ -388,6 +388,11 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(message);
   }
 
+  /** Beats now (a node's relay address is known from its first beat on). */
+  beatNow(): Promise<void> {
+    return this.heartbeat();
+  }
+
   private async heartbeat(): Promise<void> {
     if (!this.redis) return;
     const info: MediaNodeInfo = {

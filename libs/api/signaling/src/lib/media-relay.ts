@@ -40,6 +40,8 @@ const HELLO_VALIDITY_MS = 60_000;
 /** A relay that cannot keep up (its socket buffers this much) is dropped; its node reconnects. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const RECONNECT_MS = 500;
+/** A relay keeps trying this long even before its node has a viewer of the stream. */
+const RELAY_GRACE_MS = 10_000;
 
 export interface Hello {
   streamId: string;
@@ -126,6 +128,8 @@ function helloMac(key: Buffer, streamId: string, node: string, expires: number):
 
 interface Relay {
   home: string;
+  /** When this node started relaying the stream (its first viewer may still be joining). */
+  since: number;
   socket?: Socket;
   ingest?: { push(batch: Uint8Array): void; close(): void };
   retry?: NodeJS.Timeout;
@@ -173,6 +177,8 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     const host =
       this.config.MEDIA_NODE_ADDRESS ?? this.config.MEDIA_HOST_ADDRESSES[0] ?? '127.0.0.1';
     this.address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // The other nodes learn the address from the next beat: now, not in a second.
+    await this.cluster.beatNow();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -195,7 +201,7 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
     const existing = this.relays.get(streamId);
     if (existing?.home === homeNode) return;
     if (existing) this.stop(streamId);
-    const relay: Relay = { home: homeNode };
+    const relay: Relay = { home: homeNode, since: Date.now() };
     this.relays.set(streamId, relay);
     void this.open(streamId, relay);
   }
@@ -340,7 +346,11 @@ export class MediaRelay implements MediaNodeHooks, OnModuleInit, OnApplicationSh
       void (async () => {
         if (this.relays.get(streamId) !== relay) return;
         const backend = relayCapable(this.media);
-        if (!backend || backend.streamSessions(streamId) === 0) {
+        // No viewer of it here any more (the first one asked for the relay before joining).
+        if (
+          !backend ||
+          (backend.streamSessions(streamId) === 0 && Date.now() - relay.since > RELAY_GRACE_MS)
+        ) {
           this.relays.delete(streamId);
           return;
         }
