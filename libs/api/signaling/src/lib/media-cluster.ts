@@ -243,7 +243,8 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
    * take up to NODE_TTL_MS; the first covers a machine that vanished without closing anything.
    */
   async isAlive(id: string): Promise<boolean> {
-    if (id === this.nodeId || !this.redis) return id === this.nodeId;
+    // Not clustered (no Redis, or an external media service): no node ever goes away here.
+    if (id === this.nodeId || !this.redis || !this.clustered) return true;
     const [[, exists], [, numsub]] = ((await this.redis
       .multi()
       .exists(nodeKey(id))
