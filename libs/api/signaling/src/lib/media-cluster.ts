@@ -145,7 +145,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     this.beat.unref();
     this.renew = setInterval(() => void this.renewHomes(), HOME_RENEW_MS);
     this.renew.unref();
-    await this.heartbeat();
+    await this.beatNow();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -389,9 +389,29 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(message);
   }
 
-  /** Beats now (a node's relay address is known from its first beat on). */
-  beatNow(): Promise<void> {
-    return this.heartbeat();
+  /**
+   * Beats now (a node's relay address is known from its first beat on). At start-up the command
+   * connection may still be in its handshake, where a command fails at once (no offline queue):
+   * the beat waits for it (5 s at most), or the other nodes would see a node that answers its
+   * requests without a beat, think it dead and take its streams.
+   */
+  async beatNow(): Promise<void> {
+    await this.redisReady(5000);
+    await this.heartbeat();
+  }
+
+  private async redisReady(timeoutMs: number): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      redis.once('ready', done);
+    });
   }
 
   private async heartbeat(): Promise<void> {
