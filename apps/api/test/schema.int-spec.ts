@@ -36,7 +36,6 @@ const CONTRACT_COPY = join(ROOT, 'apps', 'api', 'contract', 'schema.graphql');
  */
 const PENDING_BY_ISSUE: Record<string, string[]> = {
   '18 LL-HLS, clips': [
-    'Stream.hlsUrl',
     'ClipStatus',
     'Clip',
     'CreateClipInput',

@@ -3,3 +3,7 @@ export * from './lib/protocol';
 export * from './lib/worker-main';
 export * from './lib/recording';
 export * from './lib/relay-feed';
+export * from './lib/hls/fmp4';
+export * from './lib/hls/depacketize';
+export * from './lib/hls/ll-hls';
+export * from './lib/hls/hls-packager';

@@ -28,6 +28,8 @@ export interface MediaNodeInfo {
   id: string;
   /** host:port of its node-to-node relay (null until it listens). */
   relay: string | null;
+  /** http://host:port of its API (HLS of the streams homed there is fetched from it). */
+  http?: string | null;
   /** Viewing sessions it serves now, and its limit (0: none). */
   viewers: number;
   maxViewers: number;
@@ -104,6 +106,10 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
   private readonly homed = new Set<string>();
   private hooks?: MediaNodeHooks;
   private readonly goneListeners = new Map<string, Set<() => void>>();
+  private readonly streamListeners: {
+    published(streamId: string): void;
+    ended(streamId: string): void;
+  }[] = [];
   private lastWarning = 0;
   private beat?: NodeJS.Timeout;
   private renew?: NodeJS.Timeout;
@@ -123,6 +129,17 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
 
   setHooks(hooks: MediaNodeHooks): void {
     this.hooks = hooks;
+  }
+
+  /**
+   * Listens for streams published on this node (it is their home: it packages them for HLS) and
+   * for streams that end here.
+   */
+  onLocalStream(listener: {
+    published(streamId: string): void;
+    ended(streamId: string): void;
+  }): void {
+    this.streamListeners.push(listener);
   }
 
   async onModuleInit(): Promise<void> {
@@ -355,8 +372,14 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
         if (this.homed.delete(streamId)) await this.release(streamId);
       }
     }
-    if (request.op === 'endStream') return this.local.endStream(streamId);
-    return this.local.request(streamId, request);
+    if (request.op === 'endStream') {
+      for (const listener of this.streamListeners) listener.ended(streamId);
+      return this.local.endStream(streamId);
+    }
+    const result = await this.local.request(streamId, request);
+    if (request.op === 'publish')
+      for (const listener of this.streamListeners) listener.published(streamId);
+    return result;
   }
 
   private async serve(call: RpcCall): Promise<void> {
@@ -416,9 +439,12 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
 
   private async heartbeat(): Promise<void> {
     if (!this.redis) return;
+    const host =
+      this.config.MEDIA_NODE_ADDRESS ?? this.config.MEDIA_HOST_ADDRESSES[0] ?? '127.0.0.1';
     const info: MediaNodeInfo = {
       id: this.nodeId,
       relay: this.hooks?.relayAddress() ?? null,
+      http: `http://${host.includes(':') ? `[${host}]` : host}:${this.config.PORT}`,
       viewers: this.hooks?.viewers() ?? 0,
       maxViewers: this.config.MEDIA_NODE_MAX_VIEWERS,
     };

@@ -5,6 +5,8 @@ import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
 import { StreamsModule } from '@finserve/api/streams';
 
 import { ExternalMediaBackend } from './external-media.backend';
+import { HlsController } from './hls.controller';
+import { HlsService } from './hls.service';
 import { MediaBackend } from './media-backend';
 import { MediaCluster } from './media-cluster';
 import { MediaRelay } from './media-relay';
@@ -33,6 +35,7 @@ const mediaBackendProvider = {
     MediaCluster,
     MediaSessions,
     MediaRelay,
+    HlsService,
     SignalingService,
     SignalingResolver,
     StreamVideoLayersResolver,
@@ -40,7 +43,7 @@ const mediaBackendProvider = {
     RecordingsService,
     StreamRecordingResolver,
   ],
-  controllers: [WhipController, RecordingsController],
-  exports: [SignalingService, MediaBackend, MediaCluster, MediaRelay],
+  controllers: [WhipController, RecordingsController, HlsController],
+  exports: [SignalingService, MediaBackend, MediaCluster, MediaRelay, HlsService],
 })
 export class SignalingModule {}

@@ -26,6 +26,7 @@ import type { MediaEvent } from '@finserve/api/media';
 import { StreamEntity, StreamModel } from '@finserve/api/streams';
 import { StreamStatus } from '@finserve/shared';
 
+import { HlsService } from './hls.service';
 import { MediaCluster } from './media-cluster';
 import { mediaChannel } from './media-workers.service';
 import {
@@ -222,7 +223,20 @@ function injectable<E>(source: AsyncIterator<E>): AsyncIterator<E> & { inject(ev
 
 @Resolver(() => StreamModel)
 export class StreamVideoLayersResolver {
-  constructor(private readonly signaling: SignalingService) {}
+  constructor(
+    private readonly signaling: SignalingService,
+    private readonly hls: HlsService,
+  ) {}
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description:
+      'LL-HLS multivariant playlist (a rendition per layer) while the stream is LIVE and published, else null. Any HTTP cache or CDN may serve it.',
+  })
+  async hlsUrl(@Parent() stream: StreamEntity): Promise<string | null> {
+    if (stream.status !== StreamStatus.LIVE) return null;
+    return (await this.hls.available(stream.id)) ? this.hls.url(stream.id) : null;
+  }
 
   @ResolveField(() => [VideoLayerModel], {
     description:

@@ -21,7 +21,7 @@ import {
   type VideoQuality,
 } from './graphql.generated';
 import { isDropOf, type MediaRole } from './session-recovery';
-import { simulcastEncodings, withStereoOpus, type VideoContent } from './simulcast';
+import { preferH264, simulcastEncodings, withStereoOpus, type VideoContent } from './simulcast';
 
 /** One WebRTC session with the SFU. */
 export interface MediaSessionHandle {
@@ -119,7 +119,13 @@ export class MediaService {
           ? { direction: 'sendonly', sendEncodings: simulcastEncodings(content) }
           : { direction: 'sendonly' },
       );
-      if (track.kind === 'video') videoSenders.push(transceiver.sender);
+      if (track.kind === 'video') {
+        videoSenders.push(transceiver.sender);
+        // H.264 first: the server packages it for low-latency HLS (VP8 stays as the fallback).
+        const codecs = RTCRtpSender.getCapabilities?.('video')?.codecs;
+        if (codecs && typeof transceiver.setCodecPreferences === 'function')
+          transceiver.setCodecPreferences(preferH264(codecs));
+      }
     }
     try {
       const sdp = await gatheredOffer(pc);

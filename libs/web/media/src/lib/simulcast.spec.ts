@@ -1,4 +1,4 @@
-import { simulcastEncodings, withStereoOpus } from './simulcast';
+import { preferH264, simulcastEncodings, withStereoOpus } from './simulcast';
 
 describe('simulcastEncodings', () => {
   it('sends a camera as three layers, low to high: 180p/360p/720p at 150k/600k/2.5M, 30 fps', () => {
@@ -51,5 +51,41 @@ describe('withStereoOpus', () => {
   it('returns an offer without Opus unchanged', () => {
     const video = 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n';
     expect(withStereoOpus(video)).toBe(video);
+  });
+});
+
+describe('preferH264', () => {
+  const chrome = [
+    { mimeType: 'video/VP8' },
+    { mimeType: 'video/rtx', sdpFmtpLine: 'apt=96' },
+    {
+      mimeType: 'video/H264',
+      sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
+    },
+    {
+      mimeType: 'video/H264',
+      sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
+    },
+    {
+      mimeType: 'video/H264',
+      sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+    },
+    { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=0' },
+  ];
+
+  it('puts constrained-baseline H.264 in packetization mode 1 first, then other H.264, then the rest in order', () => {
+    expect(preferH264(chrome).map((c) => `${c.mimeType} ${c.sdpFmtpLine ?? ''}`)).toEqual([
+      'video/H264 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      'video/H264 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
+      'video/H264 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
+      'video/VP8 ',
+      'video/rtx apt=96',
+      'video/VP9 profile-id=0',
+    ]);
+  });
+
+  it('leaves a list without H.264 as it is', () => {
+    const noH264 = chrome.filter((c) => c.mimeType !== 'video/H264');
+    expect(preferH264(noH264)).toEqual(noH264);
   });
 });

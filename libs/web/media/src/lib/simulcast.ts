@@ -77,3 +77,28 @@ export function withStereoOpus(sdp: string): string {
     })
     .join(eol);
 }
+
+/** A codec as `RTCRtpSender.getCapabilities` lists it (the fields ordering looks at). */
+export interface CodecCapability {
+  mimeType: string;
+  sdpFmtpLine?: string;
+}
+
+/**
+ * The publisher's video codecs in the order it offers them (pure: unit-tested): H.264 first, the
+ * constrained-baseline, packetization-mode 1 profile at the head (what every browser decodes, and
+ * what the server packages for low-latency HLS: VP8 cannot go into the fMP4 browsers play), then
+ * the rest as the browser listed them (VP8 stays as the fallback). Unchanged without H.264.
+ */
+export function preferH264<C extends CodecCapability>(codecs: readonly C[]): C[] {
+  const rank = (codec: C): number => {
+    if (codec.mimeType.toLowerCase() !== 'video/h264') return 3;
+    const fmtp = codec.sdpFmtpLine ?? '';
+    if (!/packetization-mode=1/.test(fmtp)) return 2;
+    return /profile-level-id=42e0/i.test(fmtp) ? 0 : 1;
+  };
+  return codecs
+    .map((codec, index) => ({ codec, index, rank: rank(codec) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ codec }) => codec);
+}

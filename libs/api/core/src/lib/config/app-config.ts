@@ -376,6 +376,32 @@ export class AppConfig {
   @Matches(/^[0-9a-zA-Z.:-]+$/, { message: 'must be an IP address or host name' })
   MEDIA_NODE_ADDRESS?: string = undefined;
 
+  /**
+   * Low-latency HLS of live streams (`Stream.hlsUrl`): every layer of an H.264 publisher is
+   * packaged as CMAF parts, for HTTP caches and CDNs (the browser console publishes H.264 while it
+   * is on). false: WebRTC only.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  HLS_ENABLED = true;
+
+  /** How far back viewers can rewind a live stream over HLS (minutes). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 360' })
+  @Min(1, { message: 'must be an integer between 1 and 360' })
+  @Max(360, { message: 'must be an integer between 1 and 360' })
+  DVR_WINDOW_MINUTES = 30;
+
+  /**
+   * Where players fetch HLS from: a CDN in front of the API (its origin: any API instance), e.g.
+   * `https://cdn.example.com`. Unset: the API itself (`/hls/...`, relative).
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/, {
+    message: 'must be an http(s) URL without a trailing slash',
+  })
+  HLS_BASE_URL?: string = undefined;
+
   /** TCP port of the node-to-node media relay (0: any free port, advertised to the other nodes). */
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 0 and 65535 (0: any free port)' })

@@ -1,0 +1,163 @@
+import { mkdirSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
+
+import { AppConfig, REDIS } from '@finserve/api/core';
+import { HlsPackager, type SegmentStore } from '@finserve/api/media';
+
+import { MediaBackend } from './media-backend';
+import { MediaCluster } from './media-cluster';
+import type { RelayCapableBackend } from './media-relay';
+
+/** The SFU asks the publisher for a keyframe this often while HLS is on: segments of ~2 s. */
+const KEYFRAME_INTERVAL_MS = 2000;
+/** How long a blocking playlist or part request is held before it is answered anyway. */
+export const HOLD_MS = 6000;
+/** What is left of an ended stream's HLS (segments on disk) stays this long, for clips. */
+const ENDED_KEEP_MS = 10 * 60_000;
+
+interface Packaging {
+  packager: HlsPackager;
+  tap: { requestKeyframe(layer?: string): void; close(): void };
+  timer: NodeJS.Timeout;
+  directory: string;
+}
+
+/**
+ * LL-HLS of the streams homed on this node: a packager per stream, fed from the SFU's relay feed
+ * (the tap other workers and nodes relay from), finished segments on disk under DATA_DIR/hls for
+ * the DVR window, parts and playlists in memory. Other nodes answer HLS requests by fetching
+ * from the home node (HlsController), so any API instance is a CDN origin for any stream.
+ */
+@Injectable()
+export class HlsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(HlsService.name);
+  private readonly streams = new Map<string, Packaging>();
+  private readonly root: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly media: MediaBackend,
+    private readonly cluster: MediaCluster,
+    @Inject(REDIS) private readonly redis: Redis | null,
+  ) {
+    this.root = join(this.config.DATA_DIR, 'hls');
+  }
+
+  onModuleInit(): void {
+    if (!this.config.HLS_ENABLED || !tapCapable(this.media)) return;
+    this.cluster.onLocalStream({
+      published: (streamId) => this.start(streamId),
+      ended: (streamId) => this.stop(streamId),
+    });
+  }
+
+  onApplicationShutdown(): void {
+    for (const streamId of [...this.streams.keys()]) this.stop(streamId, false);
+  }
+
+  get enabled(): boolean {
+    return this.config.HLS_ENABLED && tapCapable(this.media) !== null;
+  }
+
+  /** The stream's packager on this node (undefined: not packaged here). */
+  packager(streamId: string): HlsPackager | undefined {
+    return this.streams.get(streamId)?.packager;
+  }
+
+  /** Whether the stream has HLS to play now (packaged here, or on its home node). */
+  async available(streamId: string): Promise<boolean> {
+    if (!this.enabled) return false;
+    const packaging = this.streams.get(streamId);
+    if (packaging) return packaging.packager.available;
+    if (!this.redis || !this.cluster.clustered) return false;
+    return (await this.redis.exists(availableKey(streamId)).catch(() => 0)) === 1;
+  }
+
+  /** The stream's multivariant playlist URL (HLS_BASE_URL: a CDN in front of the API). */
+  url(streamId: string): string {
+    return `${this.config.HLS_BASE_URL ?? ''}/hls/${streamId}/index.m3u8`;
+  }
+
+  /** A finished segment that left memory (the DVR window), from disk. */
+  async segmentFromDisk(streamId: string, rendition: string, msn: number): Promise<Buffer | null> {
+    const packaging = this.streams.get(streamId);
+    if (!packaging) return null;
+    return readFile(join(packaging.directory, rendition, `s${msn}.m4s`)).catch(() => null);
+  }
+
+  /** The home node's HTTP address for a stream packaged elsewhere (null: nowhere known). */
+  async homeAddress(streamId: string): Promise<string | null> {
+    if (!this.cluster.clustered) return null;
+    const home = await this.cluster.homeOf(streamId, false);
+    if (!home || home === this.cluster.nodeId) return null;
+    return (await this.cluster.node(home).catch(() => null))?.http ?? null;
+  }
+
+  private start(streamId: string): void {
+    const backend = tapCapable(this.media);
+    if (!backend || this.streams.has(streamId)) return;
+    const directory = join(this.root, streamId);
+    const store: SegmentStore = {
+      write: (rendition, msn, parts) => {
+        const dir = join(directory, rendition);
+        mkdirSync(dir, { recursive: true });
+        writeFile(join(dir, `s${msn}.m4s`), Buffer.concat(parts)).catch((error: unknown) =>
+          this.logger.warn(`HLS segment of ${streamId} not written: ${String(error)}`),
+        );
+      },
+      remove: (rendition, msn) => {
+        void rm(join(directory, rendition, `s${msn}.m4s`), { force: true });
+      },
+    };
+    // The packager asks for keyframes through the tap it is fed from (opened right after it).
+    const link: { tap?: Packaging['tap'] } = {};
+    const packager = new HlsPackager({
+      windowS: this.config.DVR_WINDOW_MINUTES * 60,
+      store,
+      requestKeyframe: (layer) => link.tap?.requestKeyframe(layer),
+    });
+    const tap = backend.tapFeed(streamId, (batch) => packager.push(batch));
+    link.tap = tap;
+    const timer = setInterval(() => {
+      tap.requestKeyframe();
+      // The other nodes' `hlsUrl` reads this.
+      if (packager.available && this.redis && this.cluster.clustered)
+        this.redis
+          .set(availableKey(streamId), this.cluster.nodeId, 'PX', 3 * KEYFRAME_INTERVAL_MS)
+          .catch(() => undefined);
+    }, KEYFRAME_INTERVAL_MS);
+    timer.unref();
+    this.streams.set(streamId, { packager, tap, timer, directory });
+  }
+
+  private stop(streamId: string, keep = true): void {
+    const packaging = this.streams.get(streamId);
+    if (!packaging) return;
+    this.streams.delete(streamId);
+    clearInterval(packaging.timer);
+    packaging.tap.close();
+    this.redis?.del(availableKey(streamId)).catch(() => undefined);
+    const remove = () => void rm(packaging.directory, { recursive: true, force: true });
+    if (!keep) return remove();
+    setTimeout(remove, ENDED_KEEP_MS).unref();
+  }
+}
+
+const availableKey = (streamId: string) => `media:hls:${streamId}`;
+
+function tapCapable(backend: MediaBackend): Pick<RelayCapableBackend, 'tapFeed'> | null {
+  const candidate = backend as Partial<RelayCapableBackend>;
+  return typeof candidate.tapFeed === 'function'
+    ? (backend as unknown as Pick<RelayCapableBackend, 'tapFeed'>)
+    : null;
+}
