@@ -9,6 +9,7 @@ import { CreateRecordings1764500000000 } from './1764500000000-CreateRecordings'
 import { CreateAuthSessionsAndUserBans1764650000000 } from './1764650000000-CreateAuthSessionsAndUserBans';
 import { AddUpcomingStreamsIndex1764700000000 } from './1764700000000-AddUpcomingStreamsIndex';
 import { AddStreamThumbnails1764800000000 } from './1764800000000-AddStreamThumbnails';
+import { CreateClips1764900000000 } from './1764900000000-CreateClips';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   CreateAuthSessionsAndUserBans1764650000000,
   AddUpcomingStreamsIndex1764700000000,
   AddStreamThumbnails1764800000000,
+  CreateClips1764900000000,
 ];

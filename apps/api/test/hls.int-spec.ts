@@ -5,7 +5,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
-import { eventually, gql, uniqueUsername } from './support/graphql-client';
+import {
+  END_STREAM,
+  errorCode,
+  eventually,
+  gql,
+  LOGIN,
+  registerUser,
+  uniqueUsername,
+} from './support/graphql-client';
 import { nginxAvailable, startNginxCache } from './support/nginx-cache';
 import { startTestApp } from './support/test-app';
 
@@ -46,7 +54,7 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
   };
 
   /** A streamer goes live from the browser console (H.264 simulcast, the fake camera). */
-  const goLive = async (title: string): Promise<string> => {
+  const goLive = async (title: string): Promise<{ streamId: string; username: string }> => {
     const studio = await newPage();
     await gotoApp(studio, `${running.url}/signup`);
     const username = uniqueUsername('hls');
@@ -63,12 +71,13 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
     await studio
       .locator('[data-testid=health][data-connection=connected]')
       .waitFor({ timeout: 20_000 });
-    return eventually(async () => {
+    const streamId = await eventually(async () => {
       const href = await studio
         .getByRole('link', { name: 'Open viewer page' })
         .getAttribute('href');
       return href?.split('/').pop() || undefined;
     });
+    return { streamId, username };
   };
 
   /** hls.js (npm) in a page of the app's origin, playing `url`. */
@@ -135,9 +144,21 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
       };
     });
 
-  let live: Promise<string> | undefined;
+  let live: Promise<{ streamId: string; username: string }> | undefined;
+  let liveSince = 0;
   /** One live stream for the tests of this file. */
-  const liveStreamId = () => (live ??= goLive('HLS live'));
+  const liveStream = () =>
+    (live ??= goLive('HLS live').then((stream) => {
+      liveSince = Date.now();
+      return stream;
+    }));
+  const liveStreamId = async () => (await liveStream()).streamId;
+  /** Waits until the live stream has been on for `seconds`. */
+  const liveFor = async (seconds: number) => {
+    await liveStream();
+    const left = liveSince + seconds * 1000 - Date.now();
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  };
   const hlsUrlOf = (streamId: string) =>
     eventually(
       async () =>
@@ -281,4 +302,219 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
     },
     120_000,
   );
+
+  const CREATE_CLIP = `mutation($input: CreateClipInput!) { createClip(input: $input) { id status durationSeconds startSeconds title url stream { id } author { id } } }`;
+  const CLIP = `query($id: ID!) { clip(id: $id) { id status durationSeconds startSeconds url thumbnailUrl } }`;
+  const DELETE_CLIP = `mutation($id: ID!) { deleteClip(clipId: $id) }`;
+
+  /** The clip once READY (or FAILED), polled. */
+  const clipReady = (id: string, timeoutMs = 10_000) =>
+    eventually(
+      async () => {
+        const clip = (await gql(running.url, CLIP, { id })).data?.['clip'] as {
+          status: string;
+          durationSeconds: number;
+          url: string | null;
+          startSeconds: number;
+        };
+        if (clip.status === 'FAILED') throw new Error('the clip FAILED');
+        return clip.status === 'READY' ? clip : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+
+  /** Chromium's view of a clip file: its duration, and frames decoded when played. */
+  const playClip = async (url: string) => {
+    const page = await newPage();
+    await gotoApp(page, `${running.url}/`);
+    return page.evaluate(async (src) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.prepend(video);
+      video.src = src;
+      await new Promise((resolve, reject) => {
+        video.onloadedmetadata = resolve;
+        video.onerror = () => reject(new Error(`video error ${video.error?.code}`));
+      });
+      await video.play();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return {
+        duration: video.duration,
+        frames: video.getVideoPlaybackQuality().totalVideoFrames,
+        width: video.videoWidth,
+      };
+    }, url);
+  };
+
+  it('clips the last 30 s of a live stream: READY within 10 s, plays for 30 +/- 2 s; 5 clips a minute; author, streamer and admins delete', async () => {
+    const { streamId, username } = await liveStream();
+    await liveFor(36);
+    const viewer = await registerUser(running.url, 'clipper');
+    const askedAt = Date.now();
+    const created = await gql(running.url, CREATE_CLIP, { input: { streamId } }, viewer.token);
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.['createClip']).toMatchObject({
+      status: 'PROCESSING',
+      title: 'HLS live',
+      url: null,
+      author: { id: viewer.id },
+    });
+    const id = created.data?.['createClip'].id as string;
+    const clip = await clipReady(id);
+    console.log(
+      `live clip READY after ${Date.now() - askedAt} ms: ${clip.durationSeconds.toFixed(2)} s from ${clip.startSeconds.toFixed(1)} s`,
+    );
+    expect(clip.durationSeconds).toBeGreaterThanOrEqual(28);
+    expect(clip.durationSeconds).toBeLessThanOrEqual(32);
+    expect(clip.url).toBe(`/clips/${id}.mp4`);
+    const played = await playClip(clip.url as string);
+    console.log(`Chromium plays the clip: ${JSON.stringify(played)}`);
+    expect(Math.abs(played.duration - 30)).toBeLessThanOrEqual(2);
+    expect(played.frames).toBeGreaterThan(10);
+    expect(played.width).toBeGreaterThan(0);
+    // Range requests.
+    const range = await fetch(`${running.url}${clip.url}`, { headers: { range: 'bytes=0-99' } });
+    expect(range.status).toBe(206);
+
+    // Bad input.
+    expect(
+      errorCode(
+        await gql(running.url, CREATE_CLIP, { input: { streamId, startSeconds: 3 } }, viewer.token),
+      ),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      errorCode(
+        await gql(
+          running.url,
+          CREATE_CLIP,
+          { input: { streamId, durationSeconds: 4 } },
+          viewer.token,
+        ),
+      ),
+    ).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(running.url, CREATE_CLIP, { input: { streamId } }))).toBe(
+      'UNAUTHENTICATED',
+    );
+
+    // Five a minute.
+    const more: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const next = await gql(
+        running.url,
+        CREATE_CLIP,
+        { input: { streamId, durationSeconds: 5, title: `short ${i}` } },
+        viewer.token,
+      );
+      expect(next.errors).toBeUndefined();
+      more.push(next.data?.['createClip'].id as string);
+    }
+    const sixth = await gql(running.url, CREATE_CLIP, { input: { streamId } }, viewer.token);
+    expect(errorCode(sixth)).toBe('RATE_LIMITED');
+
+    // Who deletes: not another user; the author, the streamer, an admin.
+    const other = await registerUser(running.url, 'other');
+    expect(errorCode(await gql(running.url, DELETE_CLIP, { id }, other.token))).toBe('FORBIDDEN');
+    const streamer = (await gql(running.url, LOGIN, { input: { username, password: PASSWORD } }))
+      .data?.['login'].accessToken as string;
+    expect((await gql(running.url, DELETE_CLIP, { id }, streamer)).data?.['deleteClip']).toBe(true);
+    expect((await gql(running.url, CLIP, { id })).data?.['clip']).toBeNull();
+    expect((await fetch(`${running.url}/clips/${id}.mp4`)).status).toBe(404);
+    expect(
+      (await gql(running.url, DELETE_CLIP, { id: more[0] }, viewer.token)).data?.['deleteClip'],
+    ).toBe(true);
+    const listed = (
+      await gql(running.url, `query($s: ID!) { clips(streamId: $s) { id } }`, { s: streamId })
+    ).data?.['clips'] as { id: string }[];
+    expect(listed.map((c) => c.id).sort()).toEqual(more.slice(1).sort());
+  }, 120_000);
+
+  it('rewinds a live stream (DVR): hls.js seeks back 60 s, plays from there, and returns to live', async () => {
+    const streamId = await liveStreamId();
+    await liveFor(70);
+    const viewer = await hlsPlayer(await hlsUrlOf(streamId));
+    await eventually(
+      async () => ((await playerState(viewer)).frames > 30 ? true : undefined),
+      30_000,
+      250,
+    );
+    const seek = await viewer.evaluate(async () => {
+      const video = document.querySelector('[data-testid=hls-video]') as HTMLVideoElement;
+      const live = video.currentTime;
+      const start = video.seekable.length ? video.seekable.start(0) : 0;
+      video.currentTime = live - 60;
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const frames = video.getVideoPlaybackQuality().totalVideoFrames;
+      return { live, start, at: video.currentTime, frames, paused: video.paused };
+    });
+    console.log(`DVR: ${JSON.stringify(seek)}`);
+    expect(seek.start).toBeLessThanOrEqual(seek.live - 60);
+    // Playing, about 60 s behind the live edge (and moving).
+    expect(seek.at).toBeGreaterThan(seek.live - 60);
+    expect(seek.at).toBeLessThan(seek.live - 50);
+    expect(seek.paused).toBe(false);
+    // Back to live: hls.js's live sync position.
+    const back = await viewer.evaluate(async () => {
+      const w = window as unknown as { player: { liveSyncPosition: number | null } };
+      const video = document.querySelector('[data-testid=hls-video]') as HTMLVideoElement;
+      // Where hls.js keeps a live viewer (its target latency behind the edge).
+      const target = w.player.liveSyncPosition ?? video.seekable.end(0) - 3;
+      video.currentTime = target;
+      const before = video.getVideoPlaybackQuality().totalVideoFrames;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return {
+        at: video.currentTime,
+        edge: video.seekable.end(0),
+        framesAfter: video.getVideoPlaybackQuality().totalVideoFrames - before,
+      };
+    });
+    console.log(`back to live: ${JSON.stringify(back)}`);
+    expect(back.edge - back.at).toBeLessThan(5);
+    expect(back.framesAfter).toBeGreaterThan(30);
+  }, 150_000);
+
+  it('clips a range of the replay once the stream has ended', async () => {
+    const { streamId, username } = await liveStream();
+    await liveFor(40);
+    const streamer = (await gql(running.url, LOGIN, { input: { username, password: PASSWORD } }))
+      .data?.['login'].accessToken as string;
+    expect((await gql(running.url, END_STREAM, { id: streamId }, streamer)).errors).toBeUndefined();
+    await eventually(
+      async () =>
+        (
+          await gql(running.url, `query($id: ID!) { stream(id: $id) { recording { status } } }`, {
+            id: streamId,
+          })
+        ).data?.['stream'].recording?.status === 'READY'
+          ? true
+          : undefined,
+      60_000,
+      500,
+    );
+    const viewer = await registerUser(running.url, 'replayclip');
+    const created = await gql(
+      running.url,
+      CREATE_CLIP,
+      { input: { streamId, startSeconds: 10, durationSeconds: 20, title: 'From the replay' } },
+      viewer.token,
+    );
+    expect(created.errors).toBeUndefined();
+    const clip = await clipReady(created.data?.['createClip'].id as string);
+    console.log(`replay clip: ${clip.durationSeconds.toFixed(2)} s from ${clip.startSeconds} s`);
+    expect(Math.abs(clip.durationSeconds - 20)).toBeLessThanOrEqual(2);
+    const played = await playClip(clip.url as string);
+    expect(Math.abs(played.duration - 20)).toBeLessThanOrEqual(2);
+    expect(played.frames).toBeGreaterThan(10);
+    // Past the end of the replay.
+    expect(
+      errorCode(
+        await gql(
+          running.url,
+          CREATE_CLIP,
+          { input: { streamId, startSeconds: 3600, durationSeconds: 30 } },
+          viewer.token,
+        ),
+      ),
+    ).toBe('BAD_USER_INPUT');
+  }, 120_000);
 });

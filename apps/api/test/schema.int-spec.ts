@@ -35,15 +35,6 @@ const CONTRACT_COPY = join(ROOT, 'apps', 'api', 'contract', 'schema.graphql');
  * without being listed.
  */
 const PENDING_BY_ISSUE: Record<string, string[]> = {
-  '18 LL-HLS, clips': [
-    'ClipStatus',
-    'Clip',
-    'CreateClipInput',
-    'Query.clip',
-    'Query.clips',
-    'Mutation.createClip',
-    'Mutation.deleteClip',
-  ],
   '19 channels, follows, notifications, discovery': [
     'Category',
     'UpdateStreamInput',

@@ -7,3 +7,4 @@ export * from './lib/hls/fmp4';
 export * from './lib/hls/depacketize';
 export * from './lib/hls/ll-hls';
 export * from './lib/hls/hls-packager';
+export * from './lib/hls/clip';

@@ -12,7 +12,13 @@ import {
 import type { Redis } from 'ioredis';
 
 import { AppConfig, REDIS } from '@finserve/api/core';
-import { HlsPackager, type SegmentStore } from '@finserve/api/media';
+import {
+  HlsPackager,
+  lastSegments,
+  type HlsRendition,
+  type HlsSegment,
+  type SegmentStore,
+} from '@finserve/api/media';
 
 import { MediaBackend } from './media-backend';
 import { MediaCluster } from './media-cluster';
@@ -95,6 +101,51 @@ export class HlsService implements OnModuleInit, OnApplicationShutdown {
     return readFile(join(packaging.directory, rendition, `s${msn}.m4s`)).catch(() => null);
   }
 
+  /**
+   * The last `durationS` seconds of a stream packaged here, from its highest rendition: its
+   * complete segments written after their init segment into `path` (a fragmented MP4 a clip is cut
+   * from), and when they started (wall clock). Null when there is not enough packaged yet.
+   */
+  async liveClipSource(
+    streamId: string,
+    durationS: number,
+    path: string,
+  ): Promise<{ startedAt: number; durationS: number } | null> {
+    const packaging = this.streams.get(streamId);
+    if (!packaging) return null;
+    // The highest rendition whose latest init segment covers the clip: a layer whose encoder
+    // changed resolution (new parameter sets, a new init segment) covers only what came since.
+    let best: { rendition: HlsRendition; chosen: HlsSegment[]; covered: number } | undefined;
+    const renditions = [...packaging.packager.renditions.values()]
+      .filter((r) => r.last)
+      .sort((a, b) => b.width * b.height - a.width * a.height);
+    for (const rendition of renditions) {
+      let chosen = lastSegments(rendition.segments, durationS);
+      const generation = chosen.at(-1)?.init;
+      chosen = chosen.filter((segment) => segment.init === generation);
+      const covered = chosen.reduce((total, segment) => total + segment.duration, 0);
+      if (!best || covered > best.covered + 1) best = { rendition, chosen, covered };
+      if (covered >= durationS - 1) break;
+    }
+    if (!best || best.chosen.length === 0) return null;
+    const { rendition: top, chosen } = best;
+    const init = top.inits.get(chosen[0].init);
+    if (!init) return null;
+    const parts: Uint8Array[] = [init];
+    for (const segment of chosen) {
+      const bytes =
+        top.segmentBytes(segment.msn) ??
+        (await this.segmentFromDisk(streamId, top.key, segment.msn));
+      if (!bytes) return null;
+      parts.push(...(Array.isArray(bytes) ? bytes : [bytes]));
+    }
+    await writeFile(path, Buffer.concat(parts));
+    return {
+      startedAt: chosen[0].startedAt,
+      durationS: chosen.reduce((total, s) => total + s.duration, 0),
+    };
+  }
+
   /** The home node's HTTP address for a stream packaged elsewhere (null: nowhere known). */
   async homeAddress(streamId: string): Promise<string | null> {
     if (!this.cluster.clustered) return null;
@@ -129,6 +180,9 @@ export class HlsService implements OnModuleInit, OnApplicationShutdown {
     const tap = backend.tapFeed(streamId, (batch) => packager.push(batch));
     link.tap = tap;
     const timer = setInterval(() => {
+      // Segments start at keyframes: ~2 s ones need a keyframe every 2 s (H.264 only: a VP8
+      // publisher is not packaged, and its viewers need no extra keyframes).
+      if (!packager.isH264) return;
       tap.requestKeyframe();
       // The other nodes' `hlsUrl` reads this.
       if (packager.available && this.redis && this.cluster.clustered)

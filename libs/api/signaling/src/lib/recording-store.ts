@@ -2,7 +2,12 @@ import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
@@ -23,6 +28,12 @@ export abstract class RecordingStore {
   abstract keep(localPath: string, recordingId: string): Promise<string>;
   /** Answers GET /recordings/<id>.webm|mp4 for a recording at `location` (Range requests work). */
   abstract serve(location: string, res: Response): Promise<void>;
+  /** A path on this machine's disk for what is at `location` (null: not on local disk). */
+  localPath(location: string): string | null {
+    return /^s3:\/\//.test(location) ? null : location;
+  }
+  /** Deletes what is at `location` (a clip that was deleted). */
+  abstract remove(location: string): Promise<void>;
 }
 
 /** Recordings stay under DATA_DIR/recordings and are sent by the API with Range support. */
@@ -30,6 +41,10 @@ export abstract class RecordingStore {
 export class LocalRecordingStore extends RecordingStore {
   keep(localPath: string): Promise<string> {
     return Promise.resolve(localPath);
+  }
+
+  async remove(location: string): Promise<void> {
+    await unlink(location).catch(() => undefined);
   }
 
   serve(location: string, res: Response): Promise<void> {
@@ -112,6 +127,12 @@ export class S3RecordingStore extends RecordingStore implements OnApplicationShu
     await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
     await unlink(localPath);
     return `s3://${this.bucket}/${key}`;
+  }
+
+  override async remove(location: string): Promise<void> {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+    if (!match) return this.local.remove(location);
+    await this.client.send(new DeleteObjectCommand({ Bucket: match[1], Key: match[2] }));
   }
 
   override async serve(location: string, res: Response): Promise<void> {

@@ -197,6 +197,10 @@ export class RecordingsService implements OnApplicationShutdown {
     return row ? toModel(row) : null;
   }
 
+  async byStreamId(streamId: string): Promise<RecordingModel | null> {
+    return (await this.forStreams([streamId]))[0] ?? null;
+  }
+
   private async forStreams(ids: readonly string[]): Promise<RecordingModel[]> {
     const rows = await this.dataSource.query<RecordingRow[]>(
       'SELECT * FROM recordings WHERE stream_id = ANY($1::uuid[])',

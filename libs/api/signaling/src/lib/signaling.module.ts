@@ -4,6 +4,7 @@ import { AuthModule } from '@finserve/api/auth';
 import { AppConfig, PUB_SUB, type EventBus } from '@finserve/api/core';
 import { StreamsModule } from '@finserve/api/streams';
 
+import { ClipsController, ClipsResolver, ClipsService } from './clips';
 import { ExternalMediaBackend } from './external-media.backend';
 import { HlsController } from './hls.controller';
 import { HlsService } from './hls.service';
@@ -42,8 +43,10 @@ const mediaBackendProvider = {
     recordingStoreProvider,
     RecordingsService,
     StreamRecordingResolver,
+    ClipsService,
+    ClipsResolver,
   ],
-  controllers: [WhipController, RecordingsController, HlsController],
+  controllers: [WhipController, RecordingsController, HlsController, ClipsController],
   exports: [SignalingService, MediaBackend, MediaCluster, MediaRelay, HlsService],
 })
 export class SignalingModule {}

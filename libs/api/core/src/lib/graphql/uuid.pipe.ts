@@ -15,6 +15,16 @@ export class UuidPipe implements PipeTransform<unknown, string> {
   }
 }
 
+/** An optional id argument: absent or null stays undefined; anything else must be a UUID. */
+@Injectable()
+export class OptionalUuidPipe implements PipeTransform<unknown, string | undefined> {
+  private readonly uuid = new UuidPipe();
+
+  transform(value: unknown, metadata: ArgumentMetadata): string | undefined {
+    return value === undefined || value === null ? undefined : this.uuid.transform(value, metadata);
+  }
+}
+
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
