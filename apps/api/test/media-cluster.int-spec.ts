@@ -77,8 +77,13 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     candidatePorts(sdp).every((p) => p >= instance.ports[0] && p <= instance.ports[1]) &&
     candidatePorts(sdp).length > 0;
 
-  const publish = async (via: Instance, token: string, streamId: string) => {
-    const publisher = new SyntheticPublisher();
+  const publish = async (
+    via: Instance,
+    token: string,
+    streamId: string,
+    codec: 'vp8' | 'h264' = 'vp8',
+  ) => {
+    const publisher = new SyntheticPublisher(codec);
     peers.push(publisher);
     const response = await gql(
       via.url,
@@ -207,6 +212,46 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
       (e) =>
         e.mediaEvents.type === 'PUBLISHER_GONE' && e.mediaEvents.sessionId === published.sessionId,
     );
+  }, 60_000);
+
+  it('answers LL-HLS through the instance that does not package the stream (the home node does; B fetches from it)', async () => {
+    const { streamer, streamId } = await liveStream(a.url, 'hls across nodes');
+    await publish(a, streamer.token, streamId, 'h264');
+    const hlsUrl = await eventually(
+      async () =>
+        ((await gql(b.url, `query($id: ID!) { stream(id: $id) { hlsUrl } }`, { id: streamId }))
+          .data?.['stream'].hlsUrl as string | null) ?? undefined,
+      15_000,
+      250,
+    );
+    expect(hlsUrl).toBe(`/hls/${streamId}/index.m3u8`);
+    const viaB = await fetch(`${b.url}${hlsUrl}`);
+    expect(viaB.status).toBe(200);
+    expect(viaB.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    const multivariant = await viaB.text();
+    expect(multivariant).toContain('CODECS="avc1.42c01f,opus"');
+    const rendition = /\n([^#\n]+)\/index\.m3u8/.exec(multivariant)?.[1] as string;
+    const base = `/hls/${streamId}/${rendition}`;
+    const playlist = await (await fetch(`${b.url}${base}/index.m3u8`)).text();
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="p(\d+)\.(\d+)\.m4s"/.exec(playlist);
+    expect(hint).not.toBeNull();
+    // A blocking reload and the hinted part, through B: held on the home node until they exist.
+    const [blocking, part] = await Promise.all([
+      fetch(`${b.url}${base}/index.m3u8?_HLS_msn=${hint?.[1]}&_HLS_part=${hint?.[2]}`),
+      fetch(`${b.url}${base}/p${hint?.[1]}.${hint?.[2]}.m4s`),
+    ]);
+    expect(blocking.status).toBe(200);
+    expect(await blocking.text()).toContain(`p${hint?.[1]}.${hint?.[2]}.m4s`);
+    expect(part.status).toBe(200);
+    expect(part.headers.get('cache-control')).toContain('immutable');
+    const fromB = Buffer.from(await part.arrayBuffer());
+    const fromA = Buffer.from(
+      await (await fetch(`${a.url}${base}/p${hint?.[1]}.${hint?.[2]}.m4s`)).arrayBuffer(),
+    );
+    expect(fromB.length).toBeGreaterThan(100);
+    expect(fromB.equals(fromA)).toBe(true);
+    // A stream nobody packages: 404 on both.
+    expect((await fetch(`${b.url}/hls/${crypto.randomUUID()}/index.m3u8`)).status).toBe(404);
   }, 60_000);
 
   it('publishes with WHIP through B to the stream homed on A and ends the stream on both nodes', async () => {

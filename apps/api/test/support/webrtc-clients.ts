@@ -3,6 +3,7 @@ import {
   RTCPeerConnection,
   RtpHeader,
   RtpPacket,
+  useH264,
   useNACK,
   useOPUS,
   usePLI,
@@ -23,8 +24,11 @@ const VP8_KEYFRAME = Buffer.from(
 );
 const VP8_DELTA = Buffer.from('110300e34bd80467af104f4fae8f2fde3f801fc06160bfd000200000', 'hex');
 const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+/** H.264 (constrained baseline, 1280x720) parameter sets as Chromium's encoder sends them. */
+const H264_SPS = Buffer.from('6742c01f8c8d402802dd350606060784423500', 'hex');
+const H264_PPS = Buffer.from('68ce3c80', 'hex');
 
-function peer(): RTCPeerConnection {
+function peer(codec: 'vp8' | 'h264' = 'vp8'): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
     iceAdditionalHostAddresses: ['127.0.0.1'],
@@ -32,7 +36,11 @@ function peer(): RTCPeerConnection {
     bundlePolicy: 'max-bundle',
     codecs: {
       audio: [useOPUS({ payloadType: 111 })],
-      video: [useVP8({ payloadType: 96, rtcpFeedback: [useNACK(), usePLI()] })],
+      video: [
+        codec === 'h264'
+          ? useH264({ payloadType: 102, rtcpFeedback: [useNACK(), usePLI()] })
+          : useVP8({ payloadType: 96, rtcpFeedback: [useNACK(), usePLI()] }),
+      ],
     },
   });
 }
@@ -52,13 +60,22 @@ async function offer(pc: RTCPeerConnection): Promise<string> {
   return pc.localDescription?.sdp ?? '';
 }
 
+/**
+ * `codec: 'h264'` sends H.264 access units the SFU and the LL-HLS packager take as Chromium's
+ * (SPS/PPS in a STAP-A before each IDR slice, then single-NAL P slices): not decodable pictures,
+ * but real H.264 framing, for the media plane's routing and packaging.
+ */
 export class SyntheticPublisher {
-  readonly pc = peer();
+  readonly pc: RTCPeerConnection;
   private readonly video = new MediaStreamTrack({ kind: 'video' });
   private readonly audio = new MediaStreamTrack({ kind: 'audio' });
   readonly stats = { videoPackets: 0, keyframesSent: 0, pliReceived: 0 };
   private forceKeyframe = true;
   private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly codec: 'vp8' | 'h264' = 'vp8') {
+    this.pc = peer(codec);
+  }
 
   async offer(): Promise<string> {
     const video = this.pc.addTransceiver(this.video, { direction: 'sendonly' });
@@ -76,6 +93,56 @@ export class SyntheticPublisher {
 
   /** 30 fps video (a keyframe only on request or every 10 s), 50 Opus packets/s. */
   start(fps = 30): void {
+    if (this.codec === 'h264') this.startH264(fps);
+    else this.startVp8(fps);
+    this.startAudio();
+  }
+
+  private startH264(fps: number): void {
+    let sequence = 1;
+    let frame = 0;
+    let timestamp = 0;
+    const send = (payload: Buffer, marker: boolean) => {
+      this.video.writeRtp(
+        new RtpPacket(
+          new RtpHeader({
+            payloadType: 102,
+            sequenceNumber: sequence,
+            timestamp,
+            ssrc: 0x33333333,
+            marker,
+          }),
+          payload,
+        ),
+      );
+      sequence = (sequence + 1) & 0xffff;
+      this.stats.videoPackets++;
+    };
+    this.timers.push(
+      setInterval(() => {
+        const key = this.forceKeyframe || frame % 300 === 0;
+        this.forceKeyframe = false;
+        if (key) {
+          this.stats.keyframesSent++;
+          const stap = Buffer.concat([
+            Buffer.of(0x78),
+            Buffer.from([0, H264_SPS.length]),
+            H264_SPS,
+            Buffer.from([0, H264_PPS.length]),
+            H264_PPS,
+          ]);
+          send(stap, false);
+          send(Buffer.concat([Buffer.of(0x65), Buffer.alloc(400, frame & 0xff)]), true);
+        } else {
+          send(Buffer.concat([Buffer.of(0x41), Buffer.alloc(120, frame & 0xff)]), true);
+        }
+        frame++;
+        timestamp = (timestamp + 90000 / fps) >>> 0;
+      }, 1000 / fps),
+    );
+  }
+
+  private startVp8(fps: number): void {
     const packetizer = new Vp8Packetizer({
       payloadType: 96,
       ssrc: 0x11111111,
@@ -96,6 +163,9 @@ export class SyntheticPublisher {
         timestamp = (timestamp + 90000 / fps) >>> 0;
       }, 1000 / fps),
     );
+  }
+
+  private startAudio(): void {
     let sequence = 1000;
     let audioTimestamp = 0;
     this.timers.push(
