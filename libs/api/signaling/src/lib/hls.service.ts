@@ -177,7 +177,16 @@ export class HlsService implements OnModuleInit, OnApplicationShutdown {
       store,
       requestKeyframe: (layer) => link.tap?.requestKeyframe(layer),
     });
-    const tap = backend.tapFeed(streamId, (batch) => packager.push(batch));
+    let faults = 0;
+    const tap = backend.tapFeed(streamId, (batch) => {
+      try {
+        packager.push(batch);
+      } catch (error) {
+        // A publisher's malformed media must never take the process down: the packet is skipped.
+        if (faults++ % 1000 === 0)
+          this.logger.warn(`HLS packaging of ${streamId} skipped a packet: ${String(error)}`);
+      }
+    });
     link.tap = tap;
     const timer = setInterval(() => {
       // Segments start at keyframes: ~2 s ones need a keyframe every 2 s (H.264 only: a VP8

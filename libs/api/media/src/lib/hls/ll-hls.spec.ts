@@ -91,6 +91,21 @@ describe('H264Depacketizer', () => {
     expect(losses).toBe(1);
   });
 
+  it('survives random bytes and truncated packets without throwing', () => {
+    const frames: H264Frame[] = [];
+    const depacketizer = new H264Depacketizer((f) => frames.push(f));
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let i = 0; i < 2000; i++) {
+      const length = Math.floor(random() * 40);
+      const bytes = Uint8Array.from({ length }, () => Math.floor(random() * 256));
+      if (length > 0) bytes[0] = 0x80 | (bytes[0] & 0x3f); // RTP version 2, sometimes
+      expect(() => depacketizer.push(bytes)).not.toThrow();
+    }
+    for (const p of packets(5000, 1, true)) depacketizer.push(p.subarray(0, 14));
+    expect(frames.every((f) => f.nalUnits.length > 0)).toBe(true);
+  });
+
   it('reads Opus packet durations from the TOC byte', () => {
     expect(opusPacketSamples(Uint8Array.of(0xfc))).toBe(960); // CELT FB 20 ms, 1 frame
     expect(opusPacketSamples(Uint8Array.of(0x78 | 1))).toBe(1920); // SILK WB 20 ms... x2 frames
