@@ -100,9 +100,12 @@ function bodyParserErrorHandler(
 
 /**
  * Security headers. The Content-Security-Policy is production-only: in development GraphiQL loads
- * from a CDN. WebSockets and WebRTC media need ws:/wss: and blob:.
+ * from a CDN. WebSockets and WebRTC media need ws:/wss: and blob:; the live player's HLS needs
+ * HLS_BASE_URL's origin and hls.js's blob: worker.
  */
 function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
+  // Players fetch HLS from HLS_BASE_URL (a CDN) when set.
+  const hls = config.HLS_BASE_URL ? [new URL(config.HLS_BASE_URL).origin] : [];
   return {
     contentSecurityPolicy: config.isProduction
       ? {
@@ -111,8 +114,10 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
             scriptSrc: ["'self'"],
             styleSrc: ["'self'", "'unsafe-inline'"],
             imgSrc: ["'self'", 'data:', 'blob:'],
-            mediaSrc: ["'self'", 'blob:'],
-            connectSrc: ["'self'", 'ws:', 'wss:'],
+            mediaSrc: ["'self'", 'blob:', ...hls],
+            connectSrc: ["'self'", 'ws:', 'wss:', ...hls],
+            // hls.js transmuxes in a worker it starts from a blob: URL.
+            workerSrc: ["'self'", 'blob:'],
             fontSrc: ["'self'", 'data:'],
             objectSrc: ["'none'"],
             frameAncestors: ["'none'"],

@@ -105,6 +105,7 @@ describe('HTTP security in production (the built server)', () => {
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: 'debug',
+      HLS_BASE_URL: 'https://cdn.example.com/live',
     });
     try {
       await waitForHealth(server, port);
@@ -112,6 +113,14 @@ describe('HTTP security in production (the built server)', () => {
       const answer = await gql(base, '{ chatReactions }');
       expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      // The live player's HLS: from the CDN, through hls.js's worker.
+      expect(answer.headers.get('content-security-policy')).toContain(
+        "connect-src 'self' ws: wss: https://cdn.example.com;",
+      );
+      expect(answer.headers.get('content-security-policy')).toContain(
+        "media-src 'self' blob: https://cdn.example.com;",
+      );
+      expect(answer.headers.get('content-security-policy')).toContain("worker-src 'self' blob:");
       const login = await gql(base, LOGIN, {
         input: { username: 'admin', password: adminPassword },
       });

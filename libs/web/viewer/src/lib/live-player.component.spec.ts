@@ -1,5 +1,6 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
+import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { jest } from '@jest/globals';
 import {
   APOLLO_TESTING_CACHE,
@@ -11,6 +12,7 @@ import { AsyncSubject } from 'rxjs';
 import { createCache } from '@finserve/web/data-access';
 import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
 
+import { HlsPlayback, type HlsAttachment } from './hls-playback';
 import { LivePlayerComponent } from './live-player.component';
 
 /** Lets Apollo deliver what a test flushed (it answers asynchronously), then renders. */
@@ -63,12 +65,12 @@ const receivedStats = () =>
  * A media session as MediaService.play gives it, its connection state and the server's drop
  * set by the test.
  */
-function fakeSession(sessionId: string) {
+function fakeSession(sessionId: string, connectionState: RTCPeerConnectionState = 'connected') {
   const pc: EventTarget & {
     connectionState: RTCPeerConnectionState;
     getStats(): Promise<Map<string, Record<string, unknown>>>;
   } = Object.assign(new EventTarget(), {
-    connectionState: 'connected' as const,
+    connectionState,
     getStats: () => Promise.resolve(receivedStats()),
   });
   const dropped = new AsyncSubject<string>();
@@ -112,9 +114,10 @@ describe('LivePlayerComponent', () => {
     jest.restoreAllMocks();
   });
 
-  const render = async () => {
+  const render = async (hlsUrl: string | null = null) => {
     const fixture = TestBed.createComponent(LivePlayerComponent);
     fixture.componentRef.setInput('streamId', 's1');
+    fixture.componentRef.setInput('hlsUrl', hlsUrl);
     await settle(fixture);
     const element = fixture.nativeElement as HTMLElement;
     /** Opens the settings menu; it reads the layers again, answered here. */
@@ -251,4 +254,130 @@ describe('LivePlayerComponent', () => {
     expect(play).toHaveBeenCalledTimes(2);
     expect(first?.close).toHaveBeenCalled();
   }, 15_000);
+
+  describe('the stable stream (HLS)', () => {
+    const HLS_URL = '/hls/s1/index.m3u8';
+    let attach: jest.SpiedFunction<HlsPlayback['attach']>;
+    let attachments: { destroy: jest.Mock }[];
+
+    beforeEach(() => {
+      // This browser plays HLS with hls.js; what it is given is recorded instead of played.
+      attachments = [];
+      const hls = TestBed.inject(HlsPlayback);
+      jest.spyOn(hls, 'engine').mockReturnValue('hlsjs');
+      attach = jest.spyOn(hls, 'attach').mockImplementation(() => {
+        const attachment = { destroy: jest.fn() };
+        attachments.push(attachment);
+        return Promise.resolve(attachment as HlsAttachment);
+      });
+    });
+
+    const mode = (element: HTMLElement) => {
+      const note = element.querySelector('[data-testid=playback-mode]');
+      return {
+        mode: note?.getAttribute('data-mode'),
+        reason: note?.getAttribute('data-reason') ?? null,
+        // The words, not the icon's ligature.
+        text: note?.querySelector('span')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      };
+    };
+    const stableOption = () =>
+      document.querySelector<HTMLButtonElement>('[data-testid=quality-stable]');
+
+    it('offers "Stable" only when the stream has HLS', async () => {
+      const { openMenu } = await render(null);
+      controller.expectOne('StreamVideoLayers').flushData(layers);
+      await openMenu();
+      expect(stableOption()).toBeNull();
+    });
+
+    it('plays HLS with hls.js when the viewer picks "Stable", says so, and goes back to WebRTC on Auto', async () => {
+      const { fixture, element, openMenu, options } = await render(HLS_URL);
+      controller.expectOne('StreamVideoLayers').flushData(layers);
+      expect(mode(element)).toEqual({ mode: 'webrtc', reason: null, text: '' });
+      await openMenu();
+      expect(stableOption()?.textContent?.trim()).toContain('Stable (a few seconds behind)');
+      expect(stableOption()?.getAttribute('aria-checked')).toBe('false');
+
+      stableOption()?.click();
+      await settle(fixture);
+      expect(sessions[0]?.close).toHaveBeenCalled();
+      expect(attach).toHaveBeenCalledTimes(1);
+      expect(attach.mock.calls[0]?.[1]).toBe(HLS_URL);
+      expect(attach.mock.calls[0]?.[2]).toBe('hlsjs');
+      expect(attach.mock.calls[0]?.[0]).toBe(element.querySelector('video'));
+      expect(mode(element)).toEqual({
+        mode: 'hls',
+        reason: 'chosen',
+        text: 'Stable mode: a few seconds behind live',
+      });
+      await openMenu();
+      expect(stableOption()?.getAttribute('aria-checked')).toBe('true');
+      expect(options().map((option) => option.getAttribute('aria-checked'))).toEqual([
+        'false',
+        'false',
+        'false',
+        'false',
+      ]);
+
+      options()[0]?.click();
+      await settle(fixture);
+      expect(attachments[0]?.destroy).toHaveBeenCalled();
+      expect(play).toHaveBeenCalledTimes(2);
+      expect(play.mock.calls[1]?.[2]).toBe('AUTO');
+      expect(mode(element)).toEqual({ mode: 'webrtc', reason: null, text: '' });
+    });
+
+    it('falls back to HLS when every media node is full (RATE_LIMITED), saying why', async () => {
+      play.mockImplementationOnce(() =>
+        Promise.reject(
+          new CombinedGraphQLErrors({
+            errors: [{ message: 'Every media node is full', extensions: { code: 'RATE_LIMITED' } }],
+          }),
+        ),
+      );
+      const { fixture, element } = await render(HLS_URL);
+      await settle(fixture);
+      expect(attach).toHaveBeenCalledTimes(1);
+      expect(attach.mock.calls[0]?.[1]).toBe(HLS_URL);
+      expect(mode(element)).toEqual({
+        mode: 'hls',
+        reason: 'fallback',
+        text: 'Live video could not connect: playing the stable stream a few seconds behind',
+      });
+      expect(play).toHaveBeenCalledTimes(1);
+      fixture.destroy();
+      expect(attachments[0]?.destroy).toHaveBeenCalled();
+    });
+
+    it('falls back to HLS when the WebRTC connection fails before it ever connected', async () => {
+      sessions[0] = fakeSession('m1', 'connecting');
+      const { fixture, element } = await render(HLS_URL);
+      controller.expectOne('StreamVideoLayers').flushData(layers);
+      expect(mode(element).mode).toBe('webrtc');
+      sessions[0]?.setState('failed');
+      await settle(fixture);
+      expect(sessions[0]?.close).toHaveBeenCalled();
+      expect(attach).toHaveBeenCalledTimes(1);
+      expect(mode(element)).toMatchObject({ mode: 'hls', reason: 'fallback' });
+    });
+
+    it('keeps trying WebRTC when the stream has no HLS', async () => {
+      play.mockImplementationOnce(() =>
+        Promise.reject(
+          new CombinedGraphQLErrors({
+            errors: [{ message: 'Every media node is full', extensions: { code: 'RATE_LIMITED' } }],
+          }),
+        ),
+      );
+      const { fixture, element } = await render(null);
+      await settle(fixture);
+      // The stream's HLS is asked for again, for the next failure.
+      controller.match('StreamVideoLayers').forEach((query) => query.flushData(layers));
+      await settle(fixture);
+      expect(attach).not.toHaveBeenCalled();
+      expect(play).toHaveBeenCalledTimes(2);
+      expect(mode(element).mode).toBe('webrtc');
+    });
+  });
 });

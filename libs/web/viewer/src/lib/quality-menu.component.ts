@@ -11,7 +11,8 @@ import type { PlayerVideoLayerFragment, VideoQuality } from './graphql.generated
 
 /**
  * The player's settings menu: the picture quality ("Auto" or a layer the stream sends, by its
- * resolution, the current one checked) and the "Stats for nerds" switch.
+ * resolution, or "Stable": the stream's HLS, a few seconds behind; the current one checked) and
+ * the "Stats for nerds" switch.
  */
 @Component({
   selector: 'fs-quality-menu',
@@ -36,14 +37,14 @@ import type { PlayerVideoLayerFragment, VideoQuality } from './graphql.generated
       <button
         mat-menu-item
         role="menuitemradio"
-        [attr.aria-checked]="quality() === 'AUTO'"
+        [attr.aria-checked]="checked('AUTO')"
         (click)="qualityChange.emit('AUTO')"
         data-testid="quality-option"
       >
-        <mat-icon aria-hidden="true" [class.unchecked]="quality() !== 'AUTO'">check</mat-icon>
+        <mat-icon aria-hidden="true" [class.unchecked]="!checked('AUTO')">check</mat-icon>
         <span
           >{{ qualityName('AUTO') }}
-          @if (quality() === 'AUTO' && playingHeight() > 0) {
+          @if (checked('AUTO') && playingHeight() > 0) {
             <span class="quality-name">{{ resolutionLabel(playingHeight()) }}</span>
           }
         </span>
@@ -52,17 +53,27 @@ import type { PlayerVideoLayerFragment, VideoQuality } from './graphql.generated
         <button
           mat-menu-item
           role="menuitemradio"
-          [attr.aria-checked]="quality() === layer.quality"
+          [attr.aria-checked]="checked(layer.quality)"
           (click)="qualityChange.emit(layer.quality)"
           data-testid="quality-option"
         >
-          <mat-icon aria-hidden="true" [class.unchecked]="quality() !== layer.quality"
-            >check</mat-icon
-          >
+          <mat-icon aria-hidden="true" [class.unchecked]="!checked(layer.quality)">check</mat-icon>
           <span
             >{{ resolutionLabel(layer.height) }}
             <span class="quality-name">{{ qualityName(layer.quality) }}</span></span
           >
+        </button>
+      }
+      @if (stableOffered()) {
+        <button
+          mat-menu-item
+          role="menuitemradio"
+          [attr.aria-checked]="stable()"
+          (click)="stableChoose.emit()"
+          data-testid="quality-stable"
+        >
+          <mat-icon aria-hidden="true" [class.unchecked]="!stable()">check</mat-icon>
+          <span i18n="@@player.quality.stable">Stable (a few seconds behind)</span>
         </button>
       }
       <mat-divider />
@@ -97,14 +108,23 @@ export class QualityMenuComponent {
   /** The layers the stream sends, highest first. */
   readonly layers = input.required<readonly PlayerVideoLayerFragment[]>();
   readonly quality = input.required<VideoQuality>();
+  /** The stream's HLS plays ("Stable" is checked, not the quality). */
+  readonly stable = input(false);
+  /** "Stable" is offered: the stream has HLS and the browser plays it. */
+  readonly stableOffered = input(false);
   readonly statsOpen = input(false);
   /** The height of the picture playing (0: none yet): what "Auto" picked. */
   readonly playingHeight = input(0);
   readonly qualityChange = output<VideoQuality>();
+  readonly stableChoose = output();
   readonly statsToggle = output();
   /** The menu opened: a moment to re-read the layers. */
   readonly opened = output();
 
   protected readonly qualityName = qualityName;
   protected readonly resolutionLabel = resolutionLabel;
+
+  protected checked(quality: VideoQuality): boolean {
+    return !this.stable() && this.quality() === quality;
+  }
 }

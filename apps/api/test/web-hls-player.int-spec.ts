@@ -1,0 +1,237 @@
+import Redis from 'ioredis';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import type { RunningApp } from '../src/bootstrap';
+import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
+import { eventually, gql, uniqueUsername } from './support/graphql-client';
+import { startTestApp, suiteRedis } from './support/test-app';
+
+// Real media in a shared machine: one more try, as the other browser media tests.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
+const describeBrowser = describeWithBrowser('the web player LL-HLS browser test');
+const PASSWORD = 'correct horse battery';
+const HLS_URL = `query($id: ID!) { stream(id: $id) { hlsUrl } }`;
+/** A Redis database of this suite's own (see media-cluster.int-spec.ts). */
+const REDIS_URL = suiteRedis(process.env['TEST_REDIS_URL'], 13);
+const describeWithRedis =
+  process.env['TEST_REDIS_URL'] || process.env['CI'] === 'true' ? describe : describe.skip;
+
+/** What the viewer page's player shows: its mode, why, its note, and what the video decodes. */
+interface Player {
+  mode: string | null;
+  reason: string | null;
+  note: string;
+  state: string | null;
+  frames: number;
+  /** WebRTC plays a MediaStream (srcObject); hls.js a MediaSource (a blob: URL). */
+  source: 'stream' | 'blob' | 'none';
+}
+
+const playerOf = (page: Page): Promise<Player> =>
+  page.evaluate(() => {
+    const mode = document.querySelector('[data-testid=playback-mode]');
+    const video = document.querySelector('[data-testid=live-video]') as HTMLVideoElement;
+    return {
+      mode: mode?.getAttribute('data-mode') ?? null,
+      reason: mode?.getAttribute('data-reason') ?? null,
+      note: mode?.querySelector('span')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      state: document.querySelector('[data-testid=player]')?.getAttribute('data-state') ?? null,
+      frames: video.getVideoPlaybackQuality().totalVideoFrames,
+      source: video.srcObject ? 'stream' : video.currentSrc.startsWith('blob:') ? 'blob' : 'none',
+    };
+  });
+
+/** Waits until the player plays in `mode` from the expected source, then until 30 more frames. */
+async function decodesIn(page: Page, mode: 'webrtc' | 'hls'): Promise<Player> {
+  const source = mode === 'webrtc' ? 'stream' : 'blob';
+  const start = await eventually(
+    async () => {
+      const player = await playerOf(page);
+      return player.mode === mode && player.source === source && player.state === 'playing'
+        ? player
+        : undefined;
+    },
+    40_000,
+    250,
+  );
+  const later = await eventually(
+    async () => {
+      const player = await playerOf(page);
+      return player.frames > start.frames + 30 ? player : undefined;
+    },
+    30_000,
+    250,
+  );
+  expect(later.mode).toBe(mode);
+  expect(later.source).toBe(source);
+  expect(later.frames).toBeGreaterThan(start.frames + 30);
+  return later;
+}
+
+/** One server with a web build, a browser, and a streamer going live from the studio. */
+function liveSetup(env: Record<string, string>) {
+  const context = {} as { running: RunningApp; browser: Browser };
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    context.running = await startTestApp({ WEB_DIST_DIR: WEB_DIST, ...env });
+    context.browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    for (const browserContext of contexts) await browserContext.close().catch(() => undefined);
+    await context.browser?.close();
+    await context.running?.close();
+  }, 60_000);
+
+  const newPage = async (locale = 'en-US'): Promise<Page> => {
+    const browserContext = await context.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale,
+    });
+    contexts.push(browserContext);
+    return browserContext.newPage();
+  };
+
+  /** A streamer goes live from the studio (H.264 simulcast from the fake camera). */
+  const goLive = async (title: string): Promise<{ streamId: string; hlsUrl: string }> => {
+    const { url } = context.running;
+    const studio = await newPage();
+    await gotoApp(studio, `${url}/signup`);
+    const username = uniqueUsername('webhls');
+    await studio.fill('input[name=username]', username);
+    await studio.fill('input[name=displayName]', `Streamer ${username.slice(-4)}`);
+    await studio.fill('input[name=password]', PASSWORD);
+    await studio.click('button[type=submit]');
+    await studio.waitForURL((address) => !address.pathname.startsWith('/signup'));
+    await gotoApp(studio, `${url}/studio`);
+    await studio.fill('[data-testid=stream-title]', title);
+    const button = studio.locator('[data-testid=go-live]');
+    await eventually(async () => ((await button.isEnabled()) ? true : undefined), 15_000);
+    await button.click();
+    await studio
+      .locator('[data-testid=health][data-connection=connected]')
+      .waitFor({ timeout: 20_000 });
+    const streamId = await eventually(async () => {
+      const href = await studio
+        .getByRole('link', { name: 'Open viewer page' })
+        .getAttribute('href');
+      return href?.split('/').pop() || undefined;
+    });
+    // The stream has HLS once its H.264 publisher is packaged.
+    const hlsUrl = await eventually(
+      async () =>
+        ((await gql(url, HLS_URL, { id: streamId })).data?.['stream'].hlsUrl as string | null) ??
+        undefined,
+      20_000,
+      250,
+    );
+    return { streamId, hlsUrl };
+  };
+
+  return { context, newPage, goLive };
+}
+
+describeBrowser("the web player's stable mode: LL-HLS with hls.js (issue 18)", () => {
+  describe('a viewer picks it', () => {
+    const { context, newPage, goLive } = liveSetup({});
+
+    it('plays the stream with hls.js when the viewer picks "Stable" in the quality menu, says so, and goes back to WebRTC on Auto', async () => {
+      const { streamId, hlsUrl } = await goLive('Stable by choice');
+      expect(hlsUrl).toBe(`/hls/${streamId}/index.m3u8`);
+      const viewer = await newPage();
+      const hlsRequests: string[] = [];
+      viewer.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/hls/')) hlsRequests.push(request.url());
+      });
+      await gotoApp(viewer, `${context.running.url}/streams/${streamId}`);
+
+      // WebRTC by default, no note, nothing asked of the HLS origin.
+      const webrtc = await decodesIn(viewer, 'webrtc');
+      expect(webrtc.reason).toBeNull();
+      expect(webrtc.note).toBe('');
+      expect(hlsRequests).toEqual([]);
+
+      await viewer.click('[data-testid=quality-button]');
+      const stable = viewer.locator('[data-testid=quality-stable]');
+      await stable.waitFor({ timeout: 10_000 });
+      expect(await stable.locator('.mat-mdc-menu-item-text').textContent()).toBe(
+        'Stable (a few seconds behind)',
+      );
+      await stable.click();
+
+      const hls = await decodesIn(viewer, 'hls');
+      expect(hls.reason).toBe('chosen');
+      expect(hls.note).toBe('Stable mode: a few seconds behind live');
+      expect(hlsRequests[0]).toBe(`${context.running.url}${hlsUrl}`);
+      expect(hlsRequests.some((url) => /\/p\d+\.\d+\.m4s/.test(url))).toBe(true);
+      console.log(
+        `stable mode: ${hls.frames} frames decoded from ${hlsRequests.length} HLS requests`,
+      );
+
+      // Auto: back to WebRTC, and hls.js stops asking for parts.
+      await viewer.click('[data-testid=quality-button]');
+      await viewer.locator('[data-testid=quality-option]').first().click();
+      const back = await decodesIn(viewer, 'webrtc');
+      expect(back.reason).toBeNull();
+      expect(back.note).toBe('');
+      const requestsThen = hlsRequests.length;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(hlsRequests.length).toBe(requestsThen);
+    }, 180_000);
+  });
+
+  describeWithRedis('every media node is full', () => {
+    // One node (a cluster of one: with REDIS_URL a full node sends new viewers elsewhere, and
+    // answers RATE_LIMITED when there is nowhere else) that serves one viewer.
+    beforeAll(async () => {
+      const redis = new Redis(REDIS_URL);
+      await redis.flushdb();
+      redis.disconnect();
+    });
+    const { context, newPage, goLive } = liveSetup({
+      MEDIA_NODE_MAX_VIEWERS: '1',
+      REDIS_URL,
+    });
+
+    it("falls back to HLS by itself when playStream is refused (RATE_LIMITED), says why in the viewer's language, and decodes frames", async () => {
+      const { streamId } = await goLive('Full node');
+      const watch = `${context.running.url}/streams/${streamId}`;
+
+      // The first viewer takes the node's one place (the studio's own preview is no viewer).
+      const first = await newPage();
+      await gotoApp(first, watch);
+      await decodesIn(first, 'webrtc');
+
+      // The second is refused WebRTC, and says so in French.
+      const second = await newPage('fr-FR');
+      const refusals: string[] = [];
+      second.on('response', (response) => {
+        if (!response.url().endsWith('/graphql')) return;
+        if (!response.request().postData()?.includes('playStream')) return;
+        void response
+          .json()
+          .then((body: { errors?: { extensions?: { code?: string } }[] }) => {
+            const code = body.errors?.[0]?.extensions?.code;
+            if (code) refusals.push(code);
+          })
+          .catch(() => undefined);
+      });
+      await gotoApp(second, watch);
+      const hls = await decodesIn(second, 'hls');
+      expect(refusals[0]).toBe('RATE_LIMITED');
+      expect(hls.reason).toBe('fallback');
+      expect(hls.note).toBe(
+        "La vidéo en direct n'a pas pu se connecter : lecture du flux stable, avec quelques secondes de retard",
+      );
+      console.log(
+        `full node: playStream answered ${refusals.join(', ')}; the second viewer decoded ${hls.frames} frames from HLS`,
+      );
+
+      // The first viewer still plays WebRTC.
+      const firstNow = await playerOf(first);
+      expect(firstNow.mode).toBe('webrtc');
+      expect(firstNow.source).toBe('stream');
+    }, 180_000);
+  });
+});
