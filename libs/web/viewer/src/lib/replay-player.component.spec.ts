@@ -29,6 +29,14 @@ describe('ReplayPlayerComponent', () => {
     );
   });
 
+  it('tells where the viewer is in the replay (where a clip starts)', async () => {
+    const { fixture, video } = await render();
+    expect(fixture.componentInstance.currentTime()).toBe(0);
+    Object.defineProperty(video, 'currentTime', { configurable: true, get: () => 42.5 });
+    video.dispatchEvent(new Event('timeupdate'));
+    expect(fixture.componentInstance.currentTime()).toBe(42.5);
+  });
+
   it('tries again on request', async () => {
     const { fixture, element, video } = await render();
     const load = jest.spyOn(video, 'load').mockImplementation(() => undefined);

@@ -28,6 +28,7 @@ import { MatIconModule } from '@angular/material/icon';
         [src]="url()"
         (error)="failed.set(true)"
         (loadedmetadata)="failed.set(false)"
+        (timeupdate)="currentTime.set(video.currentTime)"
         aria-label="Replay"
         i18n-aria-label="@@replay.label"
         data-testid="replay-video"
@@ -79,6 +80,8 @@ import { MatIconModule } from '@angular/material/icon';
 })
 export class ReplayPlayerComponent {
   readonly url = input.required<string>();
+  /** Where the viewer is in the replay, in seconds (what "Clip" starts from). */
+  readonly currentTime = signal(0);
 
   protected readonly failed = signal(false);
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');

@@ -7,6 +7,7 @@ import {
   inject,
   input,
   untracked,
+  viewChild,
 } from '@angular/core';
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
@@ -18,6 +19,7 @@ import { Apollo } from 'apollo-angular';
 import { switchMap, type Subscription } from 'rxjs';
 
 import { ChatPanelComponent } from '@finserve/web/chat';
+import { ClipButtonComponent, ClipListComponent } from '@finserve/web/clips';
 import { AuthService } from '@finserve/web/data-access';
 import { CountPipe, DateTimePipe, DurationPipe, LiveBadgeComponent } from '@finserve/web/ui';
 
@@ -37,6 +39,8 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
     MatIconModule,
     MatProgressBarModule,
     ChatPanelComponent,
+    ClipButtonComponent,
+    ClipListComponent,
     CountPipe,
     DurationPipe,
     LiveBadgeComponent,
@@ -81,6 +85,9 @@ export class ViewerPageComponent {
     // An id that is not a stream id at all is refused by the server (BAD_USER_INPUT).
     return !!result.error || (result.dataState === 'complete' && result.data.stream === null);
   });
+  /** The replay player's position: a replay is clipped from there. */
+  private readonly replay = viewChild(ReplayPlayerComponent);
+  protected readonly replayTime = computed(() => this.replay()?.currentTime() ?? 0);
 
   private watch?: Subscription;
   private replayTimer?: ReturnType<typeof setTimeout>;

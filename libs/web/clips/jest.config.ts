@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-clips',
+  preset: '../../../jest.web-preset.js',
+};
