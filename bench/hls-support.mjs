@@ -195,6 +195,9 @@ export async function publishH264(page, { streamId, token, source }) {
         });
         [track] = media.getVideoTracks();
       }
+      // On a busy machine Chromium adapts to CPU by scaling down, then turns simulcast layers
+      // off (the 720p rendition stalls): keep the resolution, let the frame rate drop instead.
+      track.contentHint = 'detail';
       const pc = new RTCPeerConnection();
       const transceiver = pc.addTransceiver(track, {
         direction: 'sendonly',
@@ -243,6 +246,9 @@ export async function publishH264(page, { streamId, token, source }) {
       const body = await response.json();
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       await pc.setRemoteDescription({ type: 'answer', sdp: body.data.publishStream.sdp });
+      const parameters = transceiver.sender.getParameters();
+      parameters.degradationPreference = 'maintain-resolution';
+      await transceiver.sender.setParameters(parameters).catch(() => undefined);
       window.publisherPc = pc;
     },
     [streamId, token, source, BITS, BLOCK],
@@ -438,6 +444,10 @@ http {
         })
         .map(Number),
     ],
+    errorLog: async () =>
+      (await readFile(join(prefix, 'logs', 'error.log'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean),
     accessLog: async () =>
       (await readFile(join(prefix, 'logs', 'access.log'), 'utf8').catch(() => ''))
         .split('\n')

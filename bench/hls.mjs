@@ -114,7 +114,19 @@ function merge(results) {
   };
 }
 
-async function run(api, hlsUrl, clients, mode) {
+/** Frames the publisher encoded so far, per simulcast layer. */
+function encodedFrames(publisher) {
+  return publisher.evaluate(async () => {
+    const out = {};
+    (await window.publisherPc.getStats()).forEach((report) => {
+      if (report.type === 'outbound-rtp' && report.kind === 'video')
+        out[report.rid ?? 'main'] = report.framesEncoded ?? 0;
+    });
+    return out;
+  });
+}
+
+async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
   const cache =
     mode === 'cache' ? await startNginxCache(api.url, { workers: NGINX_WORKERS }) : null;
   try {
@@ -123,6 +135,7 @@ async function run(api, hlsUrl, clients, mode) {
     const pid = api.server.pid;
     const nginxCpu = () => (cache ? cache.pids().reduce((a, p) => a + safeCpu(p), 0) : 0);
     const loadBefore = loadAverage();
+    const framesBefore = await encodedFrames(publisher);
     const before = {
       at: performance.now(),
       cpu: cpuSeconds(pid),
@@ -132,7 +145,8 @@ async function run(api, hlsUrl, clients, mode) {
     };
     let during;
     // The clients' run is SECONDS long (plus their last requests): sample the origin at its end.
-    const sampleEnd = sleep(SECONDS * 1000).then(() => {
+    let framesAfter;
+    const sampleEnd = sleep(SECONDS * 1000).then(async () => {
       during = {
         at: performance.now(),
         cpu: cpuSeconds(pid),
@@ -140,13 +154,31 @@ async function run(api, hlsUrl, clients, mode) {
         nginx: nginxCpu(),
         machine: machineTicks(),
       };
+      framesAfter = await encodedFrames(publisher);
     });
+    // The stream during the run, straight from the origin: each rendition's longest stall (the
+    // time its preload hint stayed the same, sampled every 250 ms), and the publisher's frames.
+    const stalls = new Map(renditionKeys.map((key) => [key, { hint: '', since: 0, longest: 0 }]));
+    const watcher = setInterval(() => {
+      for (const key of renditionKeys)
+        fetch(`${api.url}${hlsUrl.replace('index.m3u8', '')}${key}/index.m3u8`)
+          .then((r) => r.text())
+          .then((text) => {
+            const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1] ?? '';
+            const state = stalls.get(key);
+            const now = performance.now();
+            if (hint !== state.hint) Object.assign(state, { hint, since: now });
+            else state.longest = Math.max(state.longest, now - state.since);
+          })
+          .catch(() => undefined);
+    }, 250);
     const shares = Array.from(
       { length: processes },
       (_, i) => Math.floor(clients / processes) + (i < clients % processes ? 1 : 0),
     );
     const outputs = await Promise.all(shares.map((n) => loadProcess(target, n)));
     await sampleEnd;
+    clearInterval(watcher);
     const elapsed = (during.at - before.at) / 1000;
     const players = merge(outputs.map((o) => o.result));
     const row = {
@@ -160,6 +192,15 @@ async function run(api, hlsUrl, clients, mode) {
       machineBusyPercent: Math.round(
         (100 * (during.machine.busy - before.machine.busy)) /
           (during.machine.total - before.machine.total),
+      ),
+      publisherFps: Object.fromEntries(
+        Object.entries(framesAfter).map(([rid, n]) => [
+          rid,
+          Math.round((n - (framesBefore[rid] ?? 0)) / elapsed),
+        ]),
+      ),
+      longestStallMs: Object.fromEntries(
+        [...stalls].map(([key, state]) => [key, Math.round(state.longest)]),
       ),
       loadProcessCpuPercent: Math.round(Math.max(...outputs.map((o) => o.cpuPercent))),
       players,
@@ -196,6 +237,9 @@ async function run(api, hlsUrl, clients, mode) {
       row.edgeRequests = total;
       row.parts = perPart.size;
       row.edgeNotOk = Object.fromEntries(notOk);
+      const errorLog = await cache.errorLog();
+      row.nginxErrors = errorLog.length;
+      row.nginxErrorSamples = errorLog.slice(0, 3);
       row.edgeNotOkSamples = notOkSamples;
       row.originPerPart = { mean: mean(perPart), max: Math.max(0, ...perPart.values()) };
       row.originPerBlockingPlaylist = {
@@ -244,6 +288,8 @@ function printTable(rows) {
     ['load proc CPU %', 15],
     ['machine busy %', 14],
     ['load avg', 12],
+    ['publisher fps', 16],
+    ['longest stall ms', 20],
   ];
   console.log(header.map(([h, w]) => pad(h, w)).join(' | '));
   console.log(header.map(([, w]) => '-'.repeat(w)).join('-|-'));
@@ -269,6 +315,14 @@ function printTable(rows) {
       r.loadProcessCpuPercent,
       r.machineBusyPercent,
       r.loadAverage,
+      Object.entries(r.publisherFps)
+        .sort()
+        .map(([rid, fps]) => `${rid} ${fps}`)
+        .join(' '),
+      Object.entries(r.longestStallMs)
+        .sort()
+        .map(([key, ms]) => `${key} ${ms}`)
+        .join(' '),
     ];
     console.log(cells.map((c, i) => pad(c, header[i][1])).join(' | '));
   }
@@ -300,6 +354,7 @@ try {
   // and their first segments wait for a keyframe (a player asking then waits seconds, or gets a
   // 404 for a hinted part that never comes). Measured from each rendition's WARMUP_MSN-th segment.
   const uris = [...multivariant.matchAll(/\n([^#\n][^\n]*\.m3u8)/g)].map((m) => m[1]);
+  const renditionKeys = uris.map((uri) => uri.split('/')[0]);
   for (const uri of uris) {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -318,7 +373,7 @@ try {
   const rows = [];
   for (const clients of CLIENTS)
     for (const mode of MODES) {
-      const row = await run(api, hlsUrl, clients, mode);
+      const row = await run({ api, hlsUrl, publisher, renditionKeys }, clients, mode);
       rows.push(row);
       console.log(JSON.stringify(row));
       await sleep(2000);
