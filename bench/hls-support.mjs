@@ -372,7 +372,6 @@ export async function startNginxCache(origin, { workers = 1 } = {}) {
   const port = await freePort();
   const config = `
 worker_processes ${workers};
-worker_rlimit_nofile 65536;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/error.log warn;
 events { worker_connections 16384; }
