@@ -158,7 +158,9 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
     });
     // The stream during the run, straight from the origin: each rendition's longest stall (the
     // time its preload hint stayed the same, sampled every 250 ms), and the publisher's frames.
-    const stalls = new Map(renditionKeys.map((key) => [key, { hint: '', since: 0, longest: 0 }]));
+    const stalls = new Map(
+      renditionKeys.map((key) => [key, { hint: '', since: performance.now(), longest: 0 }]),
+    );
     const watcher = setInterval(() => {
       for (const key of renditionKeys)
         fetch(`${api.url}${hlsUrl.replace('index.m3u8', '')}${key}/index.m3u8`)
@@ -214,8 +216,9 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       let total = 0;
       for (const line of await cache.accessLog()) {
         const [uri, status, code] = line.split(' ');
+        if (uri === '/hls/') continue; // startNginxCache's probe
         total++;
-        if (code !== '200' && uri !== '/hls/') {
+        if (code !== '200') {
           // What the edge did not answer 200, by file kind and status.
           const kind = /\.m4s$/.test(uri)
             ? 'part'
