@@ -1,117 +1,138 @@
 #!/usr/bin/env node
 // Glass-to-glass latency in Chromium: a publisher page paints the clock into its frames (canvas
-// capture, 30 fps) and publishes through the SFU; a viewer page reads the clock back from every
-// decoded frame. Needs Debian's chromium (CHROMIUM_PATH, default /usr/bin/chromium).
-//   npm run bench:latency      (DURATION_MS=10000)
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// capture, 30 fps) and publishes it as H.264 (fails if the negotiated codec is anything else);
+// a viewer page reads the clock back from every decoded frame and compares it with its own.
+// Viewers, one after the other, of the same publisher:
+//   webrtc  the SFU's WebRTC (playStream), as the web app's player;
+//   hls     Stream.hlsUrl (LL-HLS) played by hls.js (npm, lowLatencyMode) in Media Source.
+// Needs Debian's chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+//   npm run bench:latency      MODE=webrtc|hls|both (both), DURATION_MS=10000 per viewer,
+//                              HLS_WARMUP_MS=6000 (hls.js finding the live edge before measuring)
+//                              HLS_VIA_NGINX=1: one more hls.js viewer, through Debian's nginx
+//                              (proxy_cache + proxy_cache_lock, as in bench:hls)
+//                              MEDIA_WORKERS=1: with more, the WebRTC viewer lands on another
+//                              worker (a relayed room), which answers it VP8 while the publisher
+//                              sends H.264: it decodes nothing (the check below then fails).
+import {
+  createStreamer,
+  HLS_JS,
+  launchChromium,
+  measureClock,
+  publishH264,
+  sleep,
+  startApi,
+  startNginxCache,
+  waitForHlsUrl,
+} from './hls-support.mjs';
 
-import { chromium } from 'playwright-core';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION_MS = Number(process.env.DURATION_MS ?? 10_000);
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+const HLS_WARMUP_MS = Number(process.env.HLS_WARMUP_MS ?? 6000);
+const MODE = process.env.MODE ?? 'both';
+const HLS_VIA_NGINX = process.env.HLS_VIA_NGINX === '1';
+if (!['webrtc', 'hls', 'both'].includes(MODE)) throw new Error(`MODE=${MODE}: webrtc, hls or both`);
 
-async function gql(url, query, variables = {}, token) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+/** An hls.js viewer (a page of the API's origin) of `src`: the clock read from its frames. */
+async function hlsViewer(browser, origin, src) {
+  // The API's Content-Security-Policy (script-src 'self', connect-src 'self') refuses an
+  // injected script, and another origin (nginx).
+  const context = await browser.newContext({ bypassCSP: true });
+  try {
+    const viewer = await context.newPage();
+    await viewer.goto(`${origin}/media.html`);
+    await viewer.addScriptTag({ path: HLS_JS });
+    await viewer.evaluate((src) => {
+      const video = document.createElement('video');
+      video.id = 'hls';
+      video.muted = true;
+      video.autoplay = true;
+      document.body.prepend(video);
+      const hls = new Hls({ lowLatencyMode: true });
+      window.hlsError = null;
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (data.fatal) window.hlsError = data.details ?? 'fatal';
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      window.hls = hls;
+      void video.play().catch(() => undefined);
+    }, src);
+    // Until hls.js plays, then a little longer (it moves to its target latency).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const state = await viewer.evaluate(() => ({
+        error: window.hlsError,
+        frames: document.querySelector('#hls').getVideoPlaybackQuality().totalVideoFrames,
+      }));
+      if (state.error) throw new Error(`hls.js: ${state.error}`);
+      if (state.frames > 0) break;
+      if (Date.now() > deadline) throw new Error('hls.js decoded no frame in 30 s');
+      await sleep(250);
+    }
+    await sleep(HLS_WARMUP_MS);
+    const measured = await measureClock(viewer, '#hls', DURATION_MS);
+    const player = await viewer.evaluate(() => ({
+      error: window.hlsError,
+      latency: window.hls.latency,
+      targetLatency: window.hls.targetLatency,
+      codecs: window.hls.levels.map((l) => l.videoCodec),
+    }));
+    if (player.error) throw new Error(`hls.js: ${player.error}`);
+    return { ...measured, player };
+  } finally {
+    await context.close();
+  }
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'finserve-g2g-'));
-chmodSync(dataDir, 0o755);
-const port = await freePort();
-const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    JWT_SECRET: randomUUID() + randomUUID(),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(await freePort()),
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: 'false',
-    // Every load client comes from 127.0.0.1: lift the per-IP and per-user abuse limits.
-    API_RATE_LIMIT_PER_MINUTE: '100000000',
-    AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
-    WS_MAX_CONNECTIONS_PER_IP: '1000000',
-    MEDIA_HOST_ADDRESSES: '127.0.0.1',
-    WEB_DIST_DIR: join(root, 'apps/api/test/browser-fixtures'),
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const url = `http://127.0.0.1:${port}`;
+const { url, stop } = await startApi({ MEDIA_WORKERS: process.env.MEDIA_WORKERS ?? '1' });
+let browser;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const { register } = await gql(
-    url,
-    'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }',
-    { i: { username: `g2g_${randomUUID().slice(0, 8)}`, password: 'bench-password-1' } },
-  );
-  const { createStream } = await gql(
-    url,
-    'mutation { createStream(input: { title: "latency" }) { id } }',
-    {},
-    register.accessToken,
-  );
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  });
+  const { token, streamId } = await createStreamer(url, 'latency');
+  browser = await launchChromium();
   const publisher = await browser.newPage();
   await publisher.goto(`${url}/media.html`);
-  await publisher.evaluate(
-    ([id, token]) => window.publishClock(id, token),
-    [createStream.id, register.accessToken],
-  );
-  const viewer = await browser.newPage();
-  await viewer.goto(`${url}/media.html`);
-  await viewer.evaluate((id) => window.play(id), createStream.id);
-  await new Promise((r) => setTimeout(r, 3000));
-  const result = await viewer.evaluate((ms) => window.measureLatency(ms), DURATION_MS);
-  console.log(
-    `glass-to-glass (Chromium canvas 30 fps -> SFU -> Chromium, loopback): ${result.frames} frames, p50 ${result.p50} ms, p95 ${result.p95} ms, max ${result.max} ms`,
-  );
-  await browser.close();
+  const sent = await publishH264(publisher, { streamId, token, source: 'clock' });
+  const codec = `${sent.codec}${sent.encoder ? ` (${sent.encoder})` : ''}, ${sent.layers[0].width}x${sent.layers[0].height}`;
+  console.log(`publisher: Chromium canvas 30 fps, sending ${codec}`);
+  const results = {};
+
+  if (MODE !== 'hls') {
+    const viewer = await browser.newPage();
+    await viewer.goto(`${url}/media.html`);
+    await viewer.evaluate((id) => window.play(id), streamId);
+    await sleep(3000);
+    const received = await viewer.evaluate(() => window.videoStats());
+    if (received.codec && received.codec.toLowerCase() !== 'video/h264')
+      throw new Error(`the WebRTC viewer receives ${received.codec}, not H.264`);
+    results.webrtc = await measureClock(viewer, 'video', DURATION_MS);
+    await viewer.close();
+  }
+
+  if (MODE !== 'webrtc') {
+    const hlsUrl = await waitForHlsUrl(url, streamId);
+    results.hls = await hlsViewer(browser, url, `${url}${hlsUrl}`);
+    if (HLS_VIA_NGINX) {
+      const cache = await startNginxCache(url);
+      try {
+        results.hlsCache = await hlsViewer(browser, url, `${cache.url}${hlsUrl}`);
+      } finally {
+        await cache.stop();
+      }
+    }
+  }
+
+  const line = (r) => `${r.frames} frames, p50 ${r.p50} ms, p95 ${r.p95} ms, max ${r.max} ms`;
+  const hlsLine = (r) =>
+    `${line(r)}; hls.js latency ${r.player.latency?.toFixed(2)} s, target ${r.player.targetLatency?.toFixed(2)} s, level codecs ${r.player.codecs.join(' ')}`;
+  console.log(`glass-to-glass, Chromium canvas 30 fps ${sent.codec} -> API -> Chromium, loopback:`);
+  if (results.webrtc) console.log(`  WebRTC (SFU):                      ${line(results.webrtc)}`);
+  if (results.hls) console.log(`  LL-HLS (hls.js, low-latency mode): ${hlsLine(results.hls)}`);
+  if (results.hlsCache)
+    console.log(`  LL-HLS through nginx (cache+lock):  ${hlsLine(results.hlsCache)}`);
+  if (results.hls)
+    console.log(
+      `  LL-HLS target p50 < 3000 ms: ${results.hls.p50 < 3000 ? 'met' : 'NOT met'} (${results.hls.p50} ms)`,
+    );
 } finally {
-  server.kill('SIGTERM');
+  await browser?.close();
+  await stop();
 }
