@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
-import { eventually, gql, uniqueUsername } from './support/graphql-client';
+import { END_STREAM, eventually, gql, LOGIN, uniqueUsername } from './support/graphql-client';
 import { startTestApp } from './support/test-app';
 
 // A live stream from Chromium's fake camera on a loaded machine: one more try, as the other
@@ -11,7 +11,7 @@ jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const describeBrowser = describeWithBrowser('the clips browser test');
 const PASSWORD = 'correct horse battery';
-const CLIP = `query($id: ID!) { clip(id: $id) { id status } }`;
+const CLIP = `query($id: ID!) { clip(id: $id) { id status startSeconds durationSeconds } }`;
 
 describeBrowser('clips in the web app (issue 18)', () => {
   let running: RunningApp;
@@ -50,9 +50,9 @@ describeBrowser('clips in the web app (issue 18)', () => {
   };
 
   /** A streamer goes live from the browser console (H.264, the fake camera). */
-  const goLive = async (title: string): Promise<string> => {
+  const goLive = async (title: string): Promise<{ streamId: string; streamer: string }> => {
     const studio = await newPage();
-    await signUp(studio, 'streamer');
+    const streamer = await signUp(studio, 'streamer');
     await gotoApp(studio, `${running.url}/studio`);
     await studio.fill('[data-testid=stream-title]', title);
     const button = studio.locator('[data-testid=go-live]');
@@ -61,16 +61,17 @@ describeBrowser('clips in the web app (issue 18)', () => {
     await studio
       .locator('[data-testid=health][data-connection=connected]')
       .waitFor({ timeout: 20_000 });
-    return eventually(async () => {
+    const streamId = await eventually(async () => {
       const href = await studio
         .getByRole('link', { name: 'Open viewer page' })
         .getAttribute('href');
       return href?.split('/').pop() || undefined;
     });
+    return { streamId, streamer };
   };
 
   it('a viewer clips the last 15 s from the viewer page and watches it on its page; the stream lists it; only its author may delete it, and then it is gone', async () => {
-    const streamId = await goLive('Clip this');
+    const { streamId } = await goLive('Clip this');
     const liveSince = Date.now();
     const viewer = await newPage();
     const other = await newPage();
@@ -172,5 +173,56 @@ describeBrowser('clips in the web app (issue 18)', () => {
     expect(await viewer.locator('[data-testid=clip-card]').count()).toBe(0);
     expect((await gql(running.url, CLIP, { id: clipId })).data?.['clip']).toBeNull();
     expect((await fetch(`${running.url}/clips/${clipId}.mp4`)).status).toBe(404);
+  }, 180_000);
+
+  it('a viewer clips 30 s of a replay from where the replay player is', async () => {
+    const { streamId, streamer } = await goLive('Replay me');
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    const token = (
+      await gql(running.url, LOGIN, { input: { username: streamer, password: PASSWORD } })
+    ).data?.['login'].accessToken as string;
+    expect((await gql(running.url, END_STREAM, { id: streamId }, token)).errors).toBeUndefined();
+    const viewer = await newPage();
+    await signUp(viewer, 'replayer');
+    await gotoApp(viewer, `${running.url}/streams/${streamId}`);
+    // The replay shows up once the recording is READY.
+    const video = viewer.locator('[data-testid=replay-video]');
+    await video.waitFor({ timeout: 60_000 });
+    await viewer.locator('[data-testid=clip-list-empty]').waitFor({ timeout: 10_000 });
+    await video.evaluate(async (element) => {
+      const replay = element as HTMLVideoElement;
+      if (replay.readyState < HTMLMediaElement.HAVE_METADATA)
+        await new Promise((resolve) =>
+          replay.addEventListener('loadedmetadata', resolve, { once: true }),
+        );
+      replay.currentTime = 6;
+      await new Promise((resolve) => replay.addEventListener('seeked', resolve, { once: true }));
+    });
+    const create = viewer.locator('[data-testid=clip-create]');
+    expect(await create.textContent()).toContain('Clip 30 s from here');
+    await create.click();
+    const link = viewer.locator('[data-testid=clip-created-link]');
+    await link.waitFor({ timeout: 15_000 });
+    const clipId = (await link.getAttribute('data-clip-id')) as string;
+    const clip = await eventually(
+      async () => {
+        const found = (await gql(running.url, CLIP, { id: clipId })).data?.['clip'] as {
+          status: string;
+          startSeconds: number;
+          durationSeconds: number;
+        };
+        if (found.status === 'FAILED') throw new Error('the clip FAILED');
+        return found.status === 'READY' ? found : undefined;
+      },
+      20_000,
+      250,
+    );
+    console.log(`replay clip from the player: ${JSON.stringify(clip)}`);
+    expect(clip.startSeconds).toBeCloseTo(6, 0);
+    expect(Math.abs(clip.durationSeconds - 30)).toBeLessThanOrEqual(2);
+    // The viewer page's list has it.
+    await viewer
+      .locator(`[data-testid=clip-card][data-clip-id="${clipId}"]`)
+      .waitFor({ timeout: 10_000 });
   }, 180_000);
 });
