@@ -155,10 +155,9 @@ describeBrowser('clips in the web app (issue 18)', () => {
       /^0:1[3-7]$/,
     );
 
-    // Another signed-in user sees the clip from the stream's list, without Delete.
-    await gotoApp(other, `${running.url}/streams/${streamId}`);
-    await other.locator(`[data-testid=clip-card][data-clip-id="${clipId}"]`).click();
-    await other.waitForURL(pageUrl);
+    // Another signed-in user opens the shared link itself (the server hands the app its clip
+    // page) and sees the clip without Delete.
+    await gotoApp(other, pageUrl);
     await other.locator('[data-testid=clip-page][data-status=READY]').waitFor();
     await other.locator('[data-testid=clip-share]').waitFor();
     expect(await other.locator('[data-testid=clip-delete]').count()).toBe(0);

@@ -471,13 +471,26 @@ export class ClipsResolver {
 export class ClipsController {
   constructor(private readonly clips: ClipsService) {}
 
-  @Get(':file')
-  async file(@Param('file') file: string, @Res() res: Response): Promise<void> {
-    const match = /^([0-9a-f-]{36})\.(webm|mp4|jpg)$/i.exec(file);
-    if (!match || !isUUID(match[1])) throw new NotFoundError('Clip');
-    const kind = match[2].toLowerCase();
+  // Files only: `/clips/<id>` itself is the web app's clip page (the SPA fallback answers it).
+  @Get(':id.mp4')
+  mp4(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.file(id, 'mp4', res);
+  }
+
+  @Get(':id.webm')
+  webm(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.file(id, 'webm', res);
+  }
+
+  @Get(':id.jpg')
+  jpg(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.file(id, 'jpg', res);
+  }
+
+  private async file(id: string, kind: 'mp4' | 'webm' | 'jpg', res: Response): Promise<void> {
+    if (!isUUID(id)) throw new NotFoundError('Clip');
     if (kind === 'jpg') {
-      const jpeg = await this.clips.thumbnail(match[1]);
+      const jpeg = await this.clips.thumbnail(id);
       if (!jpeg) throw new NotFoundError('Clip');
       res
         .status(200)
@@ -486,7 +499,7 @@ export class ClipsController {
         .end(jpeg);
       return;
     }
-    const clip = await this.clips.byId(match[1]);
+    const clip = await this.clips.byId(id);
     if (!clip?.path || clip.status !== ClipStatus.READY || recordingFormat(clip.path) !== kind)
       throw new NotFoundError('Clip');
     await this.clips.serve({ path: clip.path }, res);
