@@ -18,19 +18,28 @@ const CLOSE = `mutation($id: ID!) { closeMediaSession(sessionId: $id) }`;
 /** What the page must do by itself once the server dropped its session. */
 const RECOVERY_MS = 5_000;
 
-/** The media sessions a page opened (sessionId of each playStream / publishStream answer), in order. */
-function recordSessions(page: Page, field: 'playStream' | 'publishStream'): string[] {
+/**
+ * The media sessions a page opened (sessionId of each playStream / publishStream answer), in order.
+ * The answers are read on their way (a route), not from the browser's DevTools buffer, which under
+ * load sometimes has no body left to give ("No data found for resource"). `sdps` gets their SDP
+ * answers.
+ */
+async function recordSessions(
+  page: Page,
+  field: 'playStream' | 'publishStream',
+  sdps: string[] = [],
+): Promise<string[]> {
   const sessions: string[] = [];
-  page.on('response', (response) => {
-    if (!response.url().endsWith('/graphql') || !response.request().postData()?.includes(field))
-      return;
-    void response
-      .json()
-      .then((body: { data?: Record<string, { sessionId?: string } | null> }) => {
-        const sessionId = body.data?.[field]?.sessionId;
-        if (sessionId) sessions.push(sessionId);
-      })
-      .catch(() => undefined);
+  await page.route('**/graphql', async (route) => {
+    if (!route.request().postData()?.includes(field)) return route.continue();
+    const response = await route.fetch();
+    const body = (await response.json()) as {
+      data?: Record<string, { sessionId?: string; sdp?: string } | null>;
+    };
+    const answer = body.data?.[field];
+    if (answer?.sessionId) sessions.push(answer.sessionId);
+    if (answer?.sdp) sdps.push(answer.sdp);
+    return route.fulfill({ response, json: body });
   });
   return sessions;
 }
@@ -130,7 +139,7 @@ describeBrowser('media sessions the server drops come back by themselves (Chromi
   /** A streamer signs up and goes live from the studio (Chromium's fake camera). */
   const goLive = async () => {
     const studio = await newPage();
-    const published = recordSessions(studio, 'publishStream');
+    const published = await recordSessions(studio, 'publishStream');
     const username = uniqueUsername('recover');
     await gotoApp(studio, `${running.url}/signup`);
     await studio.fill('input[name=username]', username);
@@ -162,7 +171,7 @@ describeBrowser('media sessions the server drops come back by themselves (Chromi
 
     // An anonymous viewer plays it.
     const viewer = await newPage();
-    const played = recordSessions(viewer, 'playStream');
+    const played = await recordSessions(viewer, 'playStream');
     await gotoApp(viewer, `${running.url}/streams/${streamId}`);
     await viewer.locator('[data-testid=player][data-state=playing]').waitFor({ timeout: 20_000 });
     await instrument(viewer, '[data-testid=live-video]', '[data-testid=player]', 'data-state');
@@ -223,15 +232,7 @@ describeBrowser('media sessions the server drops come back by themselves (Chromi
       // The viewer is in a test host: what the SFU sends it can be cut there, and only that.
       const viewer = await newPage(nsBrowser);
       const answers: string[] = [];
-      viewer.on('response', (response) => {
-        if (!response.request().postData()?.includes('playStream')) return;
-        void response
-          .json()
-          .then((body: { data?: { playStream?: { sdp: string } | null } }) => {
-            if (body.data?.playStream) answers.push(body.data.playStream.sdp);
-          })
-          .catch(() => undefined);
-      });
+      await recordSessions(viewer, 'playStream', answers);
       const port = new URL(running.url).port;
       await gotoApp(viewer, `http://${host.hostAddress}:${port}/streams/${streamId}`);
       await viewer.locator('[data-testid=player][data-state=playing]').waitFor({ timeout: 20_000 });
