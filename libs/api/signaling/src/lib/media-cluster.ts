@@ -216,13 +216,15 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
   async playNode(): Promise<string | null> {
     const max = this.config.MEDIA_NODE_MAX_VIEWERS;
     const viewers = this.hooks?.viewers() ?? 0;
-    if (max === 0 || viewers < max || !this.clustered) return this.nodeId;
+    if (max === 0 || viewers < max) return this.nodeId;
+    // One node and it is full: RATE_LIMITED (players fall back to HLS).
+    if (!this.clustered) return null;
     const others = (await this.nodes().catch(() => [])).filter(
       (node) =>
         node.id !== this.nodeId && (node.maxViewers === 0 || node.viewers < node.maxViewers),
     );
     others.sort((a, b) => a.viewers - b.viewers);
-    return others[0]?.id ?? (max === 0 || viewers < max ? this.nodeId : null);
+    return others[0]?.id ?? null;
   }
 
   /** The live nodes and what they said of themselves last. */
