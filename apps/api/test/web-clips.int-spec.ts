@@ -55,6 +55,8 @@ describeBrowser('clips in the web app (issue 18)', () => {
     const streamer = await signUp(studio, 'streamer');
     await gotoApp(studio, `${running.url}/studio`);
     await studio.fill('[data-testid=stream-title]', title);
+    // Also over HLS: the console publishes H.264 (the packaged codec).
+    await studio.locator('[data-testid=studio-hls] input').check();
     const button = studio.locator('[data-testid=go-live]');
     await eventually(async () => ((await button.isEnabled()) ? true : undefined), 15_000);
     await button.click();

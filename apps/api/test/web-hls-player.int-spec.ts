@@ -117,6 +117,8 @@ function liveSetup(env: Record<string, string>) {
     await studio.waitForURL((address) => !address.pathname.startsWith('/signup'));
     await gotoApp(studio, `${url}/studio`);
     await studio.fill('[data-testid=stream-title]', title);
+    // Also over HLS: the console publishes H.264 (the packaged codec).
+    await studio.locator('[data-testid=studio-hls] input').check();
     const button = studio.locator('[data-testid=go-live]');
     await eventually(async () => ((await button.isEnabled()) ? true : undefined), 15_000);
     await button.click();

@@ -195,11 +195,13 @@ export class SyntheticPublisher {
 }
 
 export class CountingSubscriber {
-  readonly pc = peer();
+  readonly pc: RTCPeerConnection;
   readonly stats = { video: 0, audio: 0, keyframes: 0, connectedAt: -1, firstKeyframeAt: -1 };
   private readonly receivers: { receiver: RTCRtpReceiver; ssrc?: number }[] = [];
 
-  constructor() {
+  /** `codec`: the one video codec it offers (H.264 to watch an H.264 publisher). */
+  constructor(codec: 'vp8' | 'h264' = 'vp8') {
+    this.pc = peer(codec);
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected' && this.stats.connectedAt < 0) this.stats.connectedAt = Date.now();
     });

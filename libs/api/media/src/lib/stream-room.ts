@@ -118,6 +118,8 @@ export class StreamRoom {
   private relay?: RelaySource;
   /** The upstream of a relayed room: set while a feed is attached, even before its meta. */
   private upstream?: (layerKey?: string) => void;
+  /** Plays waiting for a relayed room's first meta (its codecs), woken when it arrives. */
+  private metaWaiters = new Set<() => void>();
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
   private readonly counters = { videoPacketsIn: 0, keyframeRequests: 0, nacksFromSubscribers: 0 };
@@ -241,6 +243,9 @@ export class StreamRoom {
 
   /** A viewer's offer (recvonly audio/video) -> the SFU's answer. */
   async play(sessionId: string, sdp: string, quality: VideoQuality = 'AUTO'): Promise<string> {
+    // A room fed by a relay learns the publisher's codecs from the feed's first message: the
+    // answer must name that codec (H.264 or VP8), so a viewer arriving first waits for it a little.
+    if (!this.publisher && this.upstream && !this.relay) await this.relayMeta(2000);
     const pc = createPeer(this.options);
     const subscriber: Subscriber = { pc, transceivers: new Map() };
     try {
@@ -608,6 +613,18 @@ export class StreamRoom {
       if (subscriber.video) this.allocate(subscriber.video);
   }
 
+  private relayMeta(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.metaWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.metaWaiters.add(done);
+    });
+  }
+
   /** One message of the relay feed (ignored while the room has a publisher of its own). */
   ingest(message: RelayDown): void {
     const upstream = this.upstream;
@@ -625,6 +642,7 @@ export class StreamRoom {
           layers,
           requestKeyframe: upstream,
         };
+        for (const wake of [...this.metaWaiters]) wake();
         for (const subscriber of this.subscribers.values()) this.attach(subscriber);
         return;
       }

@@ -109,6 +109,8 @@ export class MediaService {
     streamId: string,
     media: MediaStream,
     content: VideoContent = 'camera',
+    /** H.264 first, for low-latency HLS (which packages H.264 only); VP8 otherwise. */
+    forHls = false,
   ): Promise<MediaSessionHandle> {
     const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
     const videoSenders: RTCRtpSender[] = [];
@@ -121,8 +123,10 @@ export class MediaService {
       );
       if (track.kind === 'video') {
         videoSenders.push(transceiver.sender);
-        // H.264 first: the server packages it for low-latency HLS (VP8 stays as the fallback).
-        const codecs = RTCRtpSender.getCapabilities?.('video')?.codecs;
+        // For HLS, H.264 first: the server packages it for low-latency HLS (VP8 stays as the
+        // fallback). Otherwise the browser's own order (VP8 first: the sturdier of the two on
+        // constrained links with our SFU).
+        const codecs = forHls ? RTCRtpSender.getCapabilities?.('video')?.codecs : undefined;
         if (codecs && typeof transceiver.setCodecPreferences === 'function')
           transceiver.setCodecPreferences(preferH264(codecs));
       }

@@ -133,6 +133,8 @@ export class StudioPageComponent {
   });
   protected readonly source = signal<'camera' | 'screen'>('camera');
   protected readonly withCamera = signal(true);
+  /** Publish H.264 so the stream is also served over low-latency HLS (kept across visits). */
+  protected readonly forHls = signal(readHlsChoice());
   protected readonly cameraId = signal<string | undefined>(undefined);
   protected readonly microphoneId = signal<string | undefined>(undefined);
   protected readonly cameras = signal<MediaDeviceInfo[]>([]);
@@ -420,12 +422,22 @@ export class StudioPageComponent {
     void this.startPreview();
   }
 
+  protected setForHls(value: boolean): void {
+    this.forHls.set(value);
+    saveHlsChoice(value);
+  }
+
   private async publish(streamId: string): Promise<void> {
     if (!this.capture) await this.startPreview();
     if (!this.capture) throw new Error('No camera to publish');
     this.unwatch?.();
     this.session?.close();
-    const session = await this.media.publish(streamId, this.capture.stream, this.capture.content);
+    const session = await this.media.publish(
+      streamId,
+      this.capture.stream,
+      this.capture.content,
+      this.forHls(),
+    );
     this.session = session;
     this.lastSample = undefined;
     this.lastLayers = [];
@@ -496,5 +508,24 @@ export class StudioPageComponent {
 
   private async refreshStreams(): Promise<void> {
     await this.apollo.client.refetchQueries({ include: [MyStudioStreamsDocument] });
+  }
+}
+
+const HLS_CHOICE_KEY = 'finserve.studio.hls';
+
+function readHlsChoice(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(HLS_CHOICE_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** Remembers the streamer's HLS choice in this browser. */
+export function saveHlsChoice(value: boolean): void {
+  try {
+    globalThis.localStorage?.setItem(HLS_CHOICE_KEY, String(value));
+  } catch {
+    // private mode: the choice lasts for this page only
   }
 }
