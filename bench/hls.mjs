@@ -11,9 +11,14 @@
 // Prints one row per run: origin requests/s (direct: every player request; cache: nginx's cache
 // misses, from its log), origin CPU (% of one core: utime+stime of the API process over the run,
 // from /proc; of which media worker threads), nginx CPU, the players' results (complete/all,
-// missing parts, errors, p50/p99 wait of parts and of blocking playlist requests, Mbit/s), origin
-// requests per part (cache: per part URI, mean and max), and the load processes' own CPU (the
-// busiest one: near 100 % means it could not keep up and the waits it reports are its own).
+// missing parts, errors, p50/p99 wait of parts and of blocking playlist requests: the median of
+// the load processes' p50s and the worst of their p99s; Mbit/s), origin requests per part (cache:
+// per part URI, mean and max; in brackets per blocking playlist URI), the load processes' own CPU
+// (the busiest one: near 100 % means it could not keep up and the waits it reports are its own),
+// the machine (busy %, load average), the publisher's frames per second per layer and each
+// rendition's longest stall (its preload hint unchanged, polled from the origin every 250 ms: the
+// stream itself stalling, not the serving), the machine's TCP ListenOverflows (connections
+// dropped on a full accept queue) and the players that failed (fetch threw), with the causes.
 //   npm run bench:hls      CLIENTS=500,2000 SECONDS=20 PER_PROCESS=500 MODES=direct,cache
 //                          RENDITION=<index> pins every player to one rendition (0 = highest)
 //                          NGINX_WORKERS=1 MEDIA_WORKERS (the API's default) API_LOG_LEVEL=error
@@ -50,6 +55,14 @@ function machineTicks() {
   const idle = values[3] + values[4];
   const total = values.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
+}
+
+/** TcpExt ListenOverflows (the whole machine): connections dropped because an accept queue was full. */
+function listenOverflows() {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((l) => l.startsWith('TcpExt:')).split(/\s+/);
+  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1].split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
 }
 
 /** The 1-minute load average (2 cores here: above 2, processes wait for a core). */
@@ -99,6 +112,11 @@ function merge(results) {
     clients: sum('clients'),
     clientsFailed: sum('clientsFailed'),
     firstFailure: results.find((r) => r.firstFailure)?.firstFailure ?? null,
+    failureCauses: results.reduce((counts, r) => {
+      for (const [cause, n] of Object.entries(r.failureCauses ?? {}))
+        counts[cause] = (counts[cause] ?? 0) + n;
+      return counts;
+    }, {}),
     clientsComplete: sum('clientsComplete'),
     missing: sum('missing'),
     errors: sum('errors'),
@@ -135,6 +153,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
     const pid = api.server.pid;
     const nginxCpu = () => (cache ? cache.pids().reduce((a, p) => a + safeCpu(p), 0) : 0);
     const loadBefore = loadAverage();
+    const overflowsBefore = listenOverflows();
     const framesBefore = await encodedFrames(publisher);
     const before = {
       at: performance.now(),
@@ -191,6 +210,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       workersCpuPercent: Math.round((100 * (during.workers - before.workers)) / elapsed),
       nginxCpuPercent: cache ? Math.round((100 * (during.nginx - before.nginx)) / elapsed) : null,
       loadAverage: `${loadBefore} -> ${loadAverage()}`,
+      listenOverflows: listenOverflows() - overflowsBefore,
       machineBusyPercent: Math.round(
         (100 * (during.machine.busy - before.machine.busy)) /
           (during.machine.total - before.machine.total),
@@ -293,6 +313,8 @@ function printTable(rows) {
     ['load avg', 12],
     ['publisher fps', 16],
     ['longest stall ms', 20],
+    ['listen overflows', 16],
+    ['failed players (cause)', 40],
   ];
   console.log(header.map(([h, w]) => pad(h, w)).join(' | '));
   console.log(header.map(([, w]) => '-'.repeat(w)).join('-|-'));
@@ -310,7 +332,7 @@ function printTable(rows) {
       r.nginxCpuPercent ?? '-',
       `${p.clientsComplete}/${p.clients}`,
       p.missing,
-      p.errors + p.clientsFailed,
+      p.errors,
       `${p.partP50Ms}/${p.partP99Ms}`,
       `${p.playlistP50Ms}/${p.playlistP99Ms}`,
       p.mbitPerSecond,
@@ -326,6 +348,12 @@ function printTable(rows) {
         .sort()
         .map(([key, ms]) => `${key} ${ms}`)
         .join(' '),
+      r.listenOverflows,
+      p.clientsFailed
+        ? `${p.clientsFailed} (${Object.entries(p.failureCauses)
+            .map(([cause, n]) => `${cause} ${n}`)
+            .join(', ')})`
+        : 0,
     ];
     console.log(cells.map((c, i) => pad(c, header[i][1])).join(' | '));
   }
@@ -372,7 +400,15 @@ try {
   console.log(
     `publisher: Chromium fake camera, ${sent.layers.map((l) => `${l.rid} ${l.width}x${l.height}`).join(', ')}, ${sent.codec}${sent.encoder ? ` (${sent.encoder})` : ''}; renditions ${renditions.join(' ')}; players ${RENDITION === undefined ? 'on rendition i % ' + renditions.length : 'all on rendition ' + RENDITION}, ${SECONDS} s per run, ${PER_PROCESS} players per load process; nginx ${NGINX_WORKERS} worker(s)`,
   );
-  await sleep(2000);
+  // Chromium starts its top layers low (its bandwidth estimate ramps up): until every layer is
+  // encoded at >= 15 fps over 2 s (30 s at most).
+  for (let i = 0; i < 15; i++) {
+    const before = await encodedFrames(publisher);
+    await sleep(2000);
+    const after = await encodedFrames(publisher);
+    const fps = Object.keys(after).map((rid) => (after[rid] - (before[rid] ?? 0)) / 2);
+    if (fps.length >= sent.layers.length && fps.every((f) => f >= 15)) break;
+  }
   const rows = [];
   for (const clients of CLIENTS)
     for (const mode of MODES) {
