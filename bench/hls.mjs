@@ -234,7 +234,8 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       const notOkSamples = [];
       let origin = 0;
       let total = 0;
-      for (const line of await cache.accessLog()) {
+      const lines = await cache.accessLog();
+      for (const line of lines) {
         const [uri, status, code] = line.split(' ');
         if (uri === '/hls/') continue; // startNginxCache's probe
         total++;
@@ -264,6 +265,14 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       row.nginxErrors = errorLog.length;
       row.nginxErrorSamples = errorLog.slice(0, 3);
       row.edgeNotOkSamples = notOkSamples;
+      // The first part the edge answered 404: when the origin answered it, and when (if ever) a
+      // 200 for it reached the edge later.
+      const first404 = lines.find((l) => / 404 /.test(l) && /\.m4s /.test(l));
+      if (first404) {
+        const uri = first404.split(' ')[0];
+        const ok = lines.find((l) => l.startsWith(`${uri} `) && / 200 /.test(l));
+        row.first404Part = { line: first404, later200: ok ?? null };
+      }
       row.originPerPart = { mean: mean(perPart), max: Math.max(0, ...perPart.values()) };
       row.originPerBlockingPlaylist = {
         mean: mean(perPlaylist),
