@@ -177,6 +177,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
     });
     // The stream during the run, straight from the origin: each rendition's longest stall (the
     // time its preload hint stayed the same, sampled every 250 ms), and the publisher's frames.
+    const segmentsSeen = new Map();
     const stalls = new Map(
       renditionKeys.map((key) => [key, { hint: '', since: performance.now(), longest: 0 }]),
     );
@@ -187,6 +188,21 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
           .then((text) => {
             const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1] ?? '';
             const state = stalls.get(key);
+            // Every segment seen: msn -> [duration, parts] (EXTINF and EXT-X-PART lines).
+            const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
+            const skipped = Number(/#EXT-X-SKIP:SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
+            let msn = sequence + skipped;
+            let parts = 0;
+            for (const line of text.split('\n')) {
+              if (line.startsWith('#EXT-X-PART:')) parts++;
+              const extinf = /^#EXTINF:([\d.]+)/.exec(line);
+              if (extinf) {
+                if (parts > 0)
+                  segmentsSeen.set(`${key}${msn}`, `${Number(extinf[1]).toFixed(2)}s/${parts}`);
+                msn++;
+                parts = 0;
+              }
+            }
             const now = performance.now();
             if (hint !== state.hint) Object.assign(state, { hint, since: now });
             else state.longest = Math.max(state.longest, now - state.since);
@@ -224,6 +240,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       longestStallMs: Object.fromEntries(
         [...stalls].map(([key, state]) => [key, Math.round(state.longest)]),
       ),
+      segmentsSeen: Object.fromEntries(segmentsSeen),
       loadProcessCpuPercent: Math.round(Math.max(...outputs.map((o) => o.cpuPercent))),
       players,
     };
@@ -267,6 +284,28 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       row.edgeNotOkSamples = notOkSamples;
       // The first part the edge answered 404: when the origin answered it, and when (if ever) a
       // 200 for it reached the edge later.
+      const notFoundUris = new Set();
+      const okUris = new Set();
+      let notFoundMiss = 0;
+      let slowestNotFound = 0;
+      for (const line of lines) {
+        const [uri, status, code, upstreamS] = line.split(' ');
+        if (!/\.m4s$/.test(uri)) continue;
+        if (code === '200') okUris.add(uri);
+        if (code !== '404') continue;
+        notFoundUris.add(uri);
+        if (status !== 'HIT') {
+          notFoundMiss++;
+          slowestNotFound = Math.max(slowestNotFound, Number(upstreamS) || 0);
+        }
+      }
+      row.notFoundParts = {
+        uris: notFoundUris.size,
+        laterOrEarlier200: [...notFoundUris].filter((uri) => okUris.has(uri)).length,
+        fromOrigin: notFoundMiss,
+        slowestOriginS: slowestNotFound,
+        sample: [...notFoundUris].slice(0, 8).map((uri) => uri.split('/').slice(3).join('/')),
+      };
       const first404 = lines.find((l) => / 404 /.test(l) && /\.m4s /.test(l));
       if (first404) {
         const uri = first404.split(' ')[0];
