@@ -132,7 +132,20 @@ console.log(
     seconds: SECONDS,
     renditions: renditions.length,
     clientsFailed: failed.length,
-    firstFailure: failed[0]?.reason?.message ?? null,
+    // fetch's own message is "fetch failed": its cause says why (ECONNRESET, a timeout...).
+    firstFailure: failed[0]
+      ? [
+          failed[0].reason?.message,
+          failed[0].reason?.cause?.code ?? failed[0].reason?.cause?.message,
+        ]
+          .filter(Boolean)
+          .join(': ')
+      : null,
+    failureCauses: failed.reduce((counts, f) => {
+      const cause = f.reason?.cause?.code ?? f.reason?.cause?.message ?? f.reason?.message;
+      counts[cause] = (counts[cause] ?? 0) + 1;
+      return counts;
+    }, {}),
     clientsComplete: stats.clientsComplete,
     missing: stats.missing,
     errors: stats.errors,

@@ -359,8 +359,8 @@ export function measureClock(page, selector, durationMs) {
  * Cache-Control, keyed by the full URI (`_HLS_msn`/`_HLS_part` included), `proxy_cache_lock` so
  * that concurrent requests for one object make ONE origin request (request collapsing). The same
  * configuration as the CDN test's (apps/api/test/support/nginx-cache.ts). `workers`: nginx worker
- * processes. Returns { url, pids(), accessLog(), stop() }; accessLog() lines are
- * `<uri> <upstream cache status> <status>`.
+ * processes. Returns { url, pids(), accessLog(), errorLog(), stop() }; accessLog() lines are
+ * `<uri> <upstream cache status> <status> <upstream response time s> <time of the log entry, s>`.
  */
 export async function startNginxCache(origin, { workers = 1 } = {}) {
   if (!existsSync(NGINX)) throw new Error(`no nginx at ${NGINX} (set NGINX_PATH)`);
@@ -377,7 +377,7 @@ error_log ${prefix}/logs/error.log warn;
 events { worker_connections 16384; }
 http {
   access_log off;
-  log_format cache '$request_uri $upstream_cache_status $status';
+  log_format cache '$request_uri $upstream_cache_status $status $upstream_response_time $msec';
   client_body_temp_path ${prefix}/temp/body;
   proxy_temp_path ${prefix}/temp/proxy;
   fastcgi_temp_path ${prefix}/temp/fastcgi;

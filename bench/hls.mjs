@@ -11,9 +11,14 @@
 // Prints one row per run: origin requests/s (direct: every player request; cache: nginx's cache
 // misses, from its log), origin CPU (% of one core: utime+stime of the API process over the run,
 // from /proc; of which media worker threads), nginx CPU, the players' results (complete/all,
-// missing parts, errors, p50/p99 wait of parts and of blocking playlist requests, Mbit/s), origin
-// requests per part (cache: per part URI, mean and max), and the load processes' own CPU (the
-// busiest one: near 100 % means it could not keep up and the waits it reports are its own).
+// missing parts, errors, p50/p99 wait of parts and of blocking playlist requests: the median of
+// the load processes' p50s and the worst of their p99s; Mbit/s), origin requests per part (cache:
+// per part URI, mean and max; in brackets per blocking playlist URI), the load processes' own CPU
+// (the busiest one: near 100 % means it could not keep up and the waits it reports are its own),
+// the machine (busy %, load average), the publisher's frames per second per layer and each
+// rendition's longest stall (its preload hint unchanged, polled from the origin every 250 ms: the
+// stream itself stalling, not the serving), the machine's TCP ListenOverflows (connections
+// dropped on a full accept queue) and the players that failed (fetch threw), with the causes.
 //   npm run bench:hls      CLIENTS=500,2000 SECONDS=20 PER_PROCESS=500 MODES=direct,cache
 //                          RENDITION=<index> pins every player to one rendition (0 = highest)
 //                          NGINX_WORKERS=1 MEDIA_WORKERS (the API's default) API_LOG_LEVEL=error
@@ -50,6 +55,14 @@ function machineTicks() {
   const idle = values[3] + values[4];
   const total = values.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
+}
+
+/** TcpExt ListenOverflows (the whole machine): connections dropped because an accept queue was full. */
+function listenOverflows() {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((l) => l.startsWith('TcpExt:')).split(/\s+/);
+  const values = lines.filter((l) => l.startsWith('TcpExt:'))[1].split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
 }
 
 /** The 1-minute load average (2 cores here: above 2, processes wait for a core). */
@@ -99,6 +112,11 @@ function merge(results) {
     clients: sum('clients'),
     clientsFailed: sum('clientsFailed'),
     firstFailure: results.find((r) => r.firstFailure)?.firstFailure ?? null,
+    failureCauses: results.reduce((counts, r) => {
+      for (const [cause, n] of Object.entries(r.failureCauses ?? {}))
+        counts[cause] = (counts[cause] ?? 0) + n;
+      return counts;
+    }, {}),
     clientsComplete: sum('clientsComplete'),
     missing: sum('missing'),
     errors: sum('errors'),
@@ -135,6 +153,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
     const pid = api.server.pid;
     const nginxCpu = () => (cache ? cache.pids().reduce((a, p) => a + safeCpu(p), 0) : 0);
     const loadBefore = loadAverage();
+    const overflowsBefore = listenOverflows();
     const framesBefore = await encodedFrames(publisher);
     const before = {
       at: performance.now(),
@@ -158,6 +177,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
     });
     // The stream during the run, straight from the origin: each rendition's longest stall (the
     // time its preload hint stayed the same, sampled every 250 ms), and the publisher's frames.
+    const segmentsSeen = new Map();
     const stalls = new Map(
       renditionKeys.map((key) => [key, { hint: '', since: performance.now(), longest: 0 }]),
     );
@@ -168,6 +188,21 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
           .then((text) => {
             const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)?.[1] ?? '';
             const state = stalls.get(key);
+            // Every segment seen: msn -> [duration, parts] (EXTINF and EXT-X-PART lines).
+            const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
+            const skipped = Number(/#EXT-X-SKIP:SKIPPED-SEGMENTS=(\d+)/.exec(text)?.[1] ?? 0);
+            let msn = sequence + skipped;
+            let parts = 0;
+            for (const line of text.split('\n')) {
+              if (line.startsWith('#EXT-X-PART:')) parts++;
+              const extinf = /^#EXTINF:([\d.]+)/.exec(line);
+              if (extinf) {
+                if (parts > 0)
+                  segmentsSeen.set(`${key}${msn}`, `${Number(extinf[1]).toFixed(2)}s/${parts}`);
+                msn++;
+                parts = 0;
+              }
+            }
             const now = performance.now();
             if (hint !== state.hint) Object.assign(state, { hint, since: now });
             else state.longest = Math.max(state.longest, now - state.since);
@@ -191,6 +226,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       workersCpuPercent: Math.round((100 * (during.workers - before.workers)) / elapsed),
       nginxCpuPercent: cache ? Math.round((100 * (during.nginx - before.nginx)) / elapsed) : null,
       loadAverage: `${loadBefore} -> ${loadAverage()}`,
+      listenOverflows: listenOverflows() - overflowsBefore,
       machineBusyPercent: Math.round(
         (100 * (during.machine.busy - before.machine.busy)) /
           (during.machine.total - before.machine.total),
@@ -204,6 +240,7 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       longestStallMs: Object.fromEntries(
         [...stalls].map(([key, state]) => [key, Math.round(state.longest)]),
       ),
+      segmentsSeen: Object.fromEntries(segmentsSeen),
       loadProcessCpuPercent: Math.round(Math.max(...outputs.map((o) => o.cpuPercent))),
       players,
     };
@@ -214,7 +251,8 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       const notOkSamples = [];
       let origin = 0;
       let total = 0;
-      for (const line of await cache.accessLog()) {
+      const lines = await cache.accessLog();
+      for (const line of lines) {
         const [uri, status, code] = line.split(' ');
         if (uri === '/hls/') continue; // startNginxCache's probe
         total++;
@@ -244,6 +282,36 @@ async function run({ api, hlsUrl, publisher, renditionKeys }, clients, mode) {
       row.nginxErrors = errorLog.length;
       row.nginxErrorSamples = errorLog.slice(0, 3);
       row.edgeNotOkSamples = notOkSamples;
+      // The first part the edge answered 404: when the origin answered it, and when (if ever) a
+      // 200 for it reached the edge later.
+      const notFoundUris = new Set();
+      const okUris = new Set();
+      let notFoundMiss = 0;
+      let slowestNotFound = 0;
+      for (const line of lines) {
+        const [uri, status, code, upstreamS] = line.split(' ');
+        if (!/\.m4s$/.test(uri)) continue;
+        if (code === '200') okUris.add(uri);
+        if (code !== '404') continue;
+        notFoundUris.add(uri);
+        if (status !== 'HIT') {
+          notFoundMiss++;
+          slowestNotFound = Math.max(slowestNotFound, Number(upstreamS) || 0);
+        }
+      }
+      row.notFoundParts = {
+        uris: notFoundUris.size,
+        laterOrEarlier200: [...notFoundUris].filter((uri) => okUris.has(uri)).length,
+        fromOrigin: notFoundMiss,
+        slowestOriginS: slowestNotFound,
+        sample: [...notFoundUris].slice(0, 8).map((uri) => uri.split('/').slice(3).join('/')),
+      };
+      const first404 = lines.find((l) => / 404 /.test(l) && /\.m4s /.test(l));
+      if (first404) {
+        const uri = first404.split(' ')[0];
+        const ok = lines.find((l) => l.startsWith(`${uri} `) && / 200 /.test(l));
+        row.first404Part = { line: first404, later200: ok ?? null };
+      }
       row.originPerPart = { mean: mean(perPart), max: Math.max(0, ...perPart.values()) };
       row.originPerBlockingPlaylist = {
         mean: mean(perPlaylist),
@@ -293,6 +361,8 @@ function printTable(rows) {
     ['load avg', 12],
     ['publisher fps', 16],
     ['longest stall ms', 20],
+    ['listen overflows', 16],
+    ['failed players (cause)', 40],
   ];
   console.log(header.map(([h, w]) => pad(h, w)).join(' | '));
   console.log(header.map(([, w]) => '-'.repeat(w)).join('-|-'));
@@ -310,7 +380,7 @@ function printTable(rows) {
       r.nginxCpuPercent ?? '-',
       `${p.clientsComplete}/${p.clients}`,
       p.missing,
-      p.errors + p.clientsFailed,
+      p.errors,
       `${p.partP50Ms}/${p.partP99Ms}`,
       `${p.playlistP50Ms}/${p.playlistP99Ms}`,
       p.mbitPerSecond,
@@ -326,6 +396,12 @@ function printTable(rows) {
         .sort()
         .map(([key, ms]) => `${key} ${ms}`)
         .join(' '),
+      r.listenOverflows,
+      p.clientsFailed
+        ? `${p.clientsFailed} (${Object.entries(p.failureCauses)
+            .map(([cause, n]) => `${cause} ${n}`)
+            .join(', ')})`
+        : 0,
     ];
     console.log(cells.map((c, i) => pad(c, header[i][1])).join(' | '));
   }
@@ -372,7 +448,15 @@ try {
   console.log(
     `publisher: Chromium fake camera, ${sent.layers.map((l) => `${l.rid} ${l.width}x${l.height}`).join(', ')}, ${sent.codec}${sent.encoder ? ` (${sent.encoder})` : ''}; renditions ${renditions.join(' ')}; players ${RENDITION === undefined ? 'on rendition i % ' + renditions.length : 'all on rendition ' + RENDITION}, ${SECONDS} s per run, ${PER_PROCESS} players per load process; nginx ${NGINX_WORKERS} worker(s)`,
   );
-  await sleep(2000);
+  // Chromium starts its top layers low (its bandwidth estimate ramps up): until every layer is
+  // encoded at >= 15 fps over 2 s (30 s at most).
+  for (let i = 0; i < 15; i++) {
+    const before = await encodedFrames(publisher);
+    await sleep(2000);
+    const after = await encodedFrames(publisher);
+    const fps = Object.keys(after).map((rid) => (after[rid] - (before[rid] ?? 0)) / 2);
+    if (fps.length >= sent.layers.length && fps.every((f) => f >= 15)) break;
+  }
   const rows = [];
   for (const clients of CLIENTS)
     for (const mode of MODES) {
