@@ -14,6 +14,8 @@ export class CreateClips1764900000000 implements MigrationInterface {
         id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         stream_id        uuid NOT NULL REFERENCES streams (id) ON DELETE CASCADE,
         author_id        uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        -- The clipped channel (the stream's streamer), kept here so lists by channel read clips only.
+        streamer_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
         title            varchar(100) NOT NULL CHECK (char_length(title) BETWEEN 1 AND 100),
         start_seconds    double precision NOT NULL CHECK (start_seconds >= 0),
         duration_seconds double precision NOT NULL CHECK (duration_seconds > 0),
@@ -27,6 +29,7 @@ export class CreateClips1764900000000 implements MigrationInterface {
       )`);
     await db.query(`CREATE INDEX clips_stream_created ON clips (stream_id, created_at DESC)`);
     await db.query(`CREATE INDEX clips_author_created ON clips (author_id, created_at DESC)`);
+    await db.query(`CREATE INDEX clips_streamer_created ON clips (streamer_id, created_at DESC)`);
     await db.query(`CREATE INDEX clips_created ON clips (created_at DESC)`);
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { buildSchema } from 'graphql';
+import { DataSource } from 'typeorm';
 
 import type { RunningApp } from '../src/bootstrap';
 import {
@@ -81,6 +82,19 @@ const sessionOwnerOnly: Record<Caller, Outcome> = {
   owner: 'ok',
   admin: 'FORBIDDEN',
 };
+
+/** The app's database (fixtures that need media the matrix does not run, e.g. a clip). */
+let database: DataSource | undefined;
+
+/** A clip of the fixture's stream made by `author` (inserted: a real one needs packaged video). */
+async function clipBy(fixture: Fixture, author: Person): Promise<string> {
+  const [row] = (await database?.query(
+    `INSERT INTO clips (stream_id, author_id, streamer_id, title, start_seconds, duration_seconds, status)
+     VALUES ($1, $2, $3, 'a clip', 0, 30, 'PROCESSING') RETURNING id`,
+    [fixture.streamId, author.id, fixture.owner.id],
+  )) as { id: string }[];
+  return row.id;
+}
 
 async function thirdUser(fixture: Fixture): Promise<Person> {
   return registerUser(fixture.url, 'third');
@@ -262,6 +276,28 @@ const MUTATIONS: Record<string, Entry> = {
       variables: { s: f.streamId, k: `k-${Math.random()}` },
     }),
   },
+  createClip: {
+    // The fixture's LIVE stream has no publisher, so nothing is packaged to clip: signed-in
+    // callers get through to the input check.
+    expect: {
+      anonymous: 'UNAUTHENTICATED',
+      other: 'BAD_USER_INPUT',
+      owner: 'BAD_USER_INPUT',
+      admin: 'BAD_USER_INPUT',
+    },
+    build: (f) => ({
+      query: 'mutation C($s: ID!) { createClip(input: { streamId: $s }) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  deleteClip: {
+    // A third user's clip of the owner's stream: the streamer and admins may delete it.
+    expect: ownerOrAdmin,
+    build: async (f) => ({
+      query: 'mutation D($id: ID!) { deleteClip(clipId: $id) }',
+      variables: { id: await clipBy(f, await thirdUser(f)) },
+    }),
+  },
   creditWallet: {
     expect: adminOnly,
     build: (f) => ({
@@ -379,6 +415,7 @@ describe('authorization matrix (generated from the schema)', () => {
 
   beforeAll(async () => {
     running = await startTestApp({ TIP_RATE_LIMIT_PER_MINUTE: '100000' });
+    database = running.app.get(DataSource);
     url = running.url;
     const token = await loginAdmin(url);
     const me = await gql(url, '{ me { id username } }', {}, token);

@@ -169,10 +169,8 @@ interface ClipRow {
   updated_at: Date;
 }
 
-const columns = (t: string) =>
-  `${t}.id, ${t}.stream_id, ${t}.author_id, ${t}.title, ${t}.start_seconds, ${t}.duration_seconds,
-   ${t}.status, ${t}.path, ${t}.thumbnail IS NOT NULL AS has_thumbnail, ${t}.created_at, ${t}.updated_at`;
-const COLUMNS = columns('clips');
+const COLUMNS = `id, stream_id, author_id, title, start_seconds, duration_seconds, status, path,
+  thumbnail IS NOT NULL AS has_thumbnail, created_at, updated_at`;
 
 const toModel = (row: ClipRow): ClipModel & { path: string | null } => ({
   id: row.id,
@@ -273,8 +271,8 @@ export class ClipsService implements OnApplicationShutdown {
       );
     const thumbnail = await this.thumbnails.read(stream.id).catch(() => null);
     const [row] = await this.dataSource.query<ClipRow[]>(
-      `INSERT INTO clips (stream_id, author_id, title, start_seconds, duration_seconds, status, thumbnail)
-       VALUES ($1, $2, $3, $4, $5, 'PROCESSING', $6) RETURNING ${COLUMNS}`,
+      `INSERT INTO clips (stream_id, author_id, streamer_id, title, start_seconds, duration_seconds, status, thumbnail)
+       VALUES ($1, $2, $7, $3, $4, $5, 'PROCESSING', $6) RETURNING ${COLUMNS}`,
       [
         stream.id,
         user.id,
@@ -282,6 +280,7 @@ export class ClipsService implements OnApplicationShutdown {
         startSeconds,
         duration,
         thumbnail,
+        stream.streamerId,
       ],
     );
     const clip = toModel(row);
@@ -360,10 +359,9 @@ export class ClipsService implements OnApplicationShutdown {
     offset: number,
   ) {
     const rows = await this.dataSource.query<ClipRow[]>(
-      `SELECT ${columns('c')}
-         FROM clips c JOIN streams s ON s.id = c.stream_id
-        WHERE ($1::uuid IS NULL OR c.stream_id = $1) AND ($2::uuid IS NULL OR s.streamer_id = $2)
-        ORDER BY c.created_at DESC, c.id LIMIT $3 OFFSET $4`,
+      `SELECT ${COLUMNS} FROM clips
+        WHERE ($1::uuid IS NULL OR stream_id = $1) AND ($2::uuid IS NULL OR streamer_id = $2)
+        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4`,
       [streamId ?? null, userId ?? null, limit, offset],
     );
     return rows.map(toModel);
