@@ -36,7 +36,7 @@ describeBrowser('screen share in Chromium (issue 16)', () => {
     await studio.waitForURL((url) => !url.pathname.startsWith('/signup'));
     await gotoApp(studio, `${running.url}/studio`);
     await studio.locator('mat-button-toggle button', { hasText: 'Screen' }).click();
-    await studio.locator('mat-checkbox input').uncheck();
+    await studio.getByRole('checkbox', { name: 'Camera in the corner' }).uncheck();
     await studio.waitForTimeout(1500);
     const settings = await studio.$eval('[data-testid=preview]', (element) => {
       const stream = (element as HTMLVideoElement).srcObject as MediaStream | null;
