@@ -80,7 +80,7 @@ import {
 } from './graphql.generated';
 import { connectionLabel, deviceName, type PublisherConnection } from './labels';
 import { PublishLayersComponent } from './publish-layers.component';
-import { uploadThumbnail } from './thumbnail';
+import { THUMBNAIL_RETRY_MS, thumbnailDue, uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
 
@@ -292,14 +292,25 @@ export class StudioPageComponent {
             .subscribe({ error: () => undefined })
         : undefined;
     });
-    // While LIVE, a frame of the preview for the list cards: 2 s after going live, then every 30 s;
-    // stops when the stream ends or the console closes.
+    // While LIVE, a frame of the preview for the list cards: 2 s after going live, then every 30 s
+    // (a failed try is tried again 3 s later, not 30); stops when the stream ends or the console
+    // closes.
     this.liveId$
       .pipe(
-        switchMap((id) => (id ? timer(2000, 30_000).pipe(map(() => id)) : EMPTY)),
-        exhaustMap((id) =>
-          uploadThumbnail(id, this.preview()?.nativeElement, () => this.tokens.fresh()),
-        ),
+        switchMap((id) => {
+          if (!id) return EMPTY;
+          let lastUploadedAt: number | null = null;
+          return timer(2000, THUMBNAIL_RETRY_MS).pipe(
+            filter(() => thumbnailDue(lastUploadedAt, Date.now())),
+            exhaustMap(() =>
+              uploadThumbnail(id, this.preview()?.nativeElement, () => this.tokens.fresh()).then(
+                (taken) => {
+                  if (taken) lastUploadedAt = Date.now();
+                },
+              ),
+            ),
+          );
+        }),
         takeUntilDestroyed(),
       )
       .subscribe();

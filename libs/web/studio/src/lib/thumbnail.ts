@@ -19,24 +19,36 @@ export function captureFrame(video: HTMLVideoElement): Promise<Blob | null> {
 
 /**
  * Uploads the preview's current frame as the LIVE stream's thumbnail (PUT /streams/:id/thumbnail).
- * Best effort: any failure is only logged at debug level; the next period tries again.
+ * Best effort: any failure is only logged at debug level. True when the server took it.
  */
 export async function uploadThumbnail(
   streamId: string,
   video: HTMLVideoElement | undefined,
   accessToken: () => Promise<string | null>,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const frame = video ? await captureFrame(video) : null;
     const token = frame ? await accessToken() : null;
-    if (!frame || !token) return;
+    if (!frame || !token) return false;
     const response = await fetch(`/streams/${encodeURIComponent(streamId)}/thumbnail`, {
       method: 'PUT',
       headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${token}` },
       body: frame,
     });
     if (!response.ok) console.debug(`thumbnail upload refused: ${response.status}`);
+    return response.ok;
   } catch (error) {
     console.debug('thumbnail upload failed', error);
+    return false;
   }
+}
+
+/** A new frame this long after the last one the server took. */
+export const THUMBNAIL_PERIOD_MS = 30_000;
+/** After a failed try (no picture yet, a refusal, the network), the next one this soon. */
+export const THUMBNAIL_RETRY_MS = 3_000;
+
+/** Whether to take a frame now (pure: unit-tested): never yet, or a period after the last. */
+export function thumbnailDue(lastUploadedAt: number | null, now: number): boolean {
+  return lastUploadedAt === null || now - lastUploadedAt >= THUMBNAIL_PERIOD_MS;
 }
