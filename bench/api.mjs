@@ -6,8 +6,9 @@
 //   npm run bench:api                                    # 24 live streams, 50 connections, 10 s
 //   STREAMS=24 CONNECTIONS=100 DURATION=20 npm run bench:api
 //   DATABASE_URL=postgres://... npm run bench:api        # a fresh database on that server
+//   MODES=get npm run bench:api                          # only the cached GET path
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STREAMS = Number(process.env.STREAMS ?? 24);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const DURATION = Number(process.env.DURATION ?? 10);
+/** MODES=post,get (default both): POST executed each time; GET of the persisted query (cached). */
+const MODES = (process.env.MODES ?? 'post,get').split(',');
 const STATS =
   process.env.STATS === '0' ? '' : 'stats { uniqueViewers peakViewers messageCount tipCount }';
 const QUERY = `query List { liveStreams(limit: 24) { id title status viewerCount peakViewers startedAt
@@ -40,14 +43,14 @@ const cpuSeconds = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-async function gql(url, query, variables = {}, token) {
+async function gql(url, query, variables = {}, token, extensions) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, ...(extensions ? { extensions } : {}) }),
   });
   const body = await response.json();
   if (body.errors) throw new Error(JSON.stringify(body.errors));
@@ -127,30 +130,61 @@ async function main() {
     `bench:api: liveStreams (${listed} streams, nested streamer/stats/recording), ${CONNECTIONS} connections, ${DURATION} s, ${cpus().length} cores`,
   );
 
-  const cpuBefore = cpuSeconds(server.pid);
-  const result = await autocannon({
-    url: `${url}/graphql`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: QUERY, operationName: 'List' }),
-    connections: CONNECTIONS,
-    duration: DURATION,
+  // Two paths: POST (what the web app sends: executed every time, exact counts) and an
+  // anonymous GET of the persisted query by its hash (what a CDN, a dashboard or an APQ client
+  // sends: answered by the response cache for up to 1 s, with Cache-Control).
+  const hash = createHash('sha256').update(QUERY).digest('hex');
+  const apq = { persistedQuery: { version: 1, sha256Hash: hash } };
+  await gql(url, QUERY, {}, undefined, apq); // registers the hash
+  const getPath = `/graphql?operationName=List&extensions=${encodeURIComponent(JSON.stringify(apq))}`;
+  const probe = await fetch(`${url}${getPath}`, { headers: { 'apollo-require-preflight': '1' } });
+  await probe.arrayBuffer();
+  const probeAgain = await fetch(`${url}${getPath}`, {
+    headers: { 'apollo-require-preflight': '1' },
   });
-  const cores = (cpuSeconds(server.pid) - cpuBefore) / DURATION;
-  console.log('');
-  console.log(
-    `requests:   ${result.requests.total} (${result.non2xx} non-2xx, ${result.errors} errors)`,
-  );
-  console.log(
-    `throughput: ${result.requests.average.toFixed(0)} req/s (${(result.throughput.average / 1024 / 1024).toFixed(1)} MB/s)`,
-  );
-  console.log(
-    `latency:    p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
-  );
-  console.log(`server CPU: ${cores.toFixed(2)} cores`);
+  await probeAgain.arrayBuffer();
+
+  let failed = false;
+  for (const mode of MODES) {
+    const cpuBefore = cpuSeconds(server.pid);
+    const result = await autocannon({
+      ...(mode === 'post'
+        ? {
+            url: `${url}/graphql`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: QUERY, operationName: 'List' }),
+          }
+        : {
+            url: `${url}${getPath}`,
+            method: 'GET',
+            headers: { 'apollo-require-preflight': '1' },
+          }),
+      connections: CONNECTIONS,
+      duration: DURATION,
+    });
+    const cores = (cpuSeconds(server.pid) - cpuBefore) / DURATION;
+    console.log('');
+    console.log(
+      mode === 'post'
+        ? 'POST /graphql (executed each time):'
+        : `GET /graphql, persisted query by hash (response cache: ${probe.headers.get('x-response-cache')} then ${probeAgain.headers.get('x-response-cache')}; Cache-Control: ${probeAgain.headers.get('cache-control')}):`,
+    );
+    console.log(
+      `requests:   ${result.requests.total} (${result.non2xx} non-2xx, ${result.errors} errors)`,
+    );
+    console.log(
+      `throughput: ${result.requests.average.toFixed(0)} req/s (${(result.throughput.average / 1024 / 1024).toFixed(1)} MB/s)`,
+    );
+    console.log(
+      `latency:    p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+    );
+    console.log(`server CPU: ${cores.toFixed(2)} cores`);
+    failed ||= result.non2xx !== 0 || result.errors !== 0;
+  }
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
-  process.exit(result.non2xx === 0 && result.errors === 0 ? 0 : 1);
+  process.exit(failed ? 1 : 0);
 }
 
 main().catch((error) => {

@@ -10,6 +10,13 @@ import { CreateAuthSessionsAndUserBans1764650000000 } from './1764650000000-Crea
 import { AddUpcomingStreamsIndex1764700000000 } from './1764700000000-AddUpcomingStreamsIndex';
 import { AddStreamThumbnails1764800000000 } from './1764800000000-AddStreamThumbnails';
 import { CreateClips1764900000000 } from './1764900000000-CreateClips';
+import { CreateFollowsAndNotifications1765000000000 } from './1765000000000-CreateFollowsAndNotifications';
+import { AddDiscovery1765100000000 } from './1765100000000-AddDiscovery';
+import { CreateDeposits1765300000000 } from './1765300000000-CreateDeposits';
+import { CreatePayouts1765420000000 } from './1765420000000-CreatePayouts';
+import { CreateWebhooks1765500000000 } from './1765500000000-CreateWebhooks';
+import { CreatePersonalAccessTokens1765610000000 } from './1765610000000-CreatePersonalAccessTokens';
+import { CreateOAuthApps1765720000000 } from './1765720000000-CreateOAuthApps';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -22,4 +29,11 @@ export const MIGRATIONS = [
   AddUpcomingStreamsIndex1764700000000,
   AddStreamThumbnails1764800000000,
   CreateClips1764900000000,
+  CreateFollowsAndNotifications1765000000000,
+  AddDiscovery1765100000000,
+  CreateDeposits1765300000000,
+  CreatePayouts1765420000000,
+  CreateWebhooks1765500000000,
+  CreatePersonalAccessTokens1765610000000,
+  CreateOAuthApps1765720000000,
 ];

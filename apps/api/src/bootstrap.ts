@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, text, type NextFunction, type Request, type Response } from 'express';
+import { json, raw, text, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -13,7 +13,6 @@ import {
   apiRateLimitMiddleware,
   AppConfig,
   Clock,
-  OperationLimits,
   RATE_LIMITER,
   type RateLimiter,
 } from '@finserve/api/core';
@@ -23,6 +22,7 @@ import {
   runMigrations,
   type DatabaseServer,
 } from '@finserve/api/database';
+import { graphqlSourceLimit, OperationLimits } from '@finserve/api/graphql';
 import { MIGRATIONS } from '@finserve/migrations';
 import { ErrorCode } from '@finserve/shared';
 
@@ -130,22 +130,6 @@ function helmetOptions(config: AppConfig): Parameters<typeof helmet>[0] {
 }
 
 /**
- * Refuses a query text that is too large or nested too deeply before Apollo parses it
- * (BAD_USER_INPUT, 400).
- */
-function graphqlSourceLimit(limits: OperationLimits) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const body = req.body as { query?: unknown } | undefined;
-    const query = req.method === 'GET' ? req.query['query'] : body?.query;
-    const refusal = limits.checkSource(query);
-    if (!refusal) return next();
-    res.status(400).json({
-      errors: [{ message: refusal.message, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
-    });
-  };
-}
-
-/**
  * Starts the whole API: database (DATABASE_URL or embedded), migrations (unless
  * DB_MIGRATE_ON_START=false), the Nest app, then listens on HOST:PORT. Used by main.ts and by the
  * integration tests, so tests run exactly what production runs.
@@ -192,11 +176,17 @@ export async function startApp(
       apiRateLimitMiddleware({
         limiter: app.get<RateLimiter>(RATE_LIMITER),
         perMinute: config.API_RATE_LIMIT_PER_MINUTE,
-        userIdOf: (request) => tokens.subjectOfAuthorization(request.headers['authorization']),
+        subjectOf: (request) => tokens.subjectOfAuthorization(request.headers['authorization']),
       }),
     );
+    // Provider webhooks are verified against their exact bytes: kept raw (a Buffer).
+    app.use(
+      '/webhooks/stripe',
+      raw({ type: () => true, limit: 512 * 1024 }),
+      bodyParserErrorHandler,
+    );
     app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
-    app.use('/graphql', graphqlSourceLimit(new OperationLimits(config)));
+    app.use('/graphql', graphqlSourceLimit(app.get(OperationLimits)));
     // WHIP/WHEP bodies are SDP text.
     app.use(
       ['/whip', '/whep'],
@@ -208,7 +198,14 @@ export async function startApp(
     app.useGlobalPipes(
       new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
     );
-    await app.listen(config.PORT, config.HOST);
+    // Nest hands its arguments on to http.Server#listen(port, host, backlog); its types only
+    // know a callback in third place.
+    const listen = app.listen.bind(app) as unknown as (
+      port: number,
+      host: string,
+      backlog: number,
+    ) => Promise<unknown>;
+    await listen(config.PORT, config.HOST, config.HTTP_LISTEN_BACKLOG);
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.embedded?.stop().catch(() => undefined);

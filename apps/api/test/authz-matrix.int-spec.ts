@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { buildSchema } from 'graphql';
 import { DataSource } from 'typeorm';
 
+import { SCOPES, type Scope } from '@finserve/shared';
+
 import type { RunningApp } from '../src/bootstrap';
 import {
   CREATE_STREAM,
@@ -23,9 +25,16 @@ import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients
  * {anonymous, another user, the owner of the resource, an admin}, each on fresh fixtures, with the
  * outcome the API promises. 'ok' means the call succeeds (no error at all). The list of operations
  * is read from the schema: an operation without an entry here fails the first test.
+ *
+ * The scope dimension: each operation is also called by the owner through a personal access token
+ * {without any scope, with the operation's scope} (SCOPE_OF). A token with the scope gets what the
+ * owner's session gets; without it, FORBIDDEN with extensions.requiredScope. 'none': no scope is
+ * needed (public operations); 'session': refused to every token (sessionRequired), whatever its
+ * scopes.
  */
 type Caller = 'anonymous' | 'other' | 'owner' | 'admin';
-type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT';
+type Outcome =
+  'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS';
 const CALLERS: Caller[] = ['anonymous', 'other', 'owner', 'admin'];
 
 interface Person {
@@ -55,6 +64,114 @@ interface Entry {
 }
 
 const PASSWORD = 'correct horse battery';
+
+type ScopeNeed = Scope | 'none' | 'session';
+type TokenCaller = 'token without scopes' | 'token with its scope';
+const TOKEN_CALLERS: TokenCaller[] = ['token without scopes', 'token with its scope'];
+
+const SCOPE_OF: Record<string, ScopeNeed> = {
+  // subscriptions
+  watchStream: 'none',
+  broadcastStream: 'streams:write',
+  chatMessage: 'none',
+  tipReceived: 'none',
+  liveStreamsChanged: 'none',
+  notificationReceived: 'notifications:read',
+  mediaEvents: 'none',
+  // mutations
+  follow: 'session',
+  unfollow: 'session',
+  markNotificationsRead: 'notifications:read',
+  registerWebPush: 'session',
+  unregisterWebPush: 'session',
+  register: 'none',
+  login: 'none',
+  refreshToken: 'none',
+  logout: 'session',
+  updateProfile: 'session',
+  banUser: 'session',
+  unbanUser: 'session',
+  createStream: 'streams:write',
+  startStream: 'streams:write',
+  updateStream: 'streams:write',
+  cancelScheduledStream: 'streams:write',
+  endStream: 'streams:write',
+  sendChatMessage: 'chat:write',
+  sendTip: 'session',
+  createClip: 'streams:write',
+  deleteClip: 'streams:write',
+  addFunds: 'session',
+  requestPayout: 'session',
+  creditWallet: 'session',
+  deleteChatMessage: 'chat:moderate',
+  banChatUser: 'chat:moderate',
+  unbanChatUser: 'chat:moderate',
+  timeoutChatUser: 'chat:moderate',
+  setChatBlockedTerms: 'chat:moderate',
+  setChatSlowMode: 'chat:moderate',
+  rotateStreamKey: 'session',
+  publishStream: 'streams:write',
+  playStream: 'none',
+  addIceCandidate: 'none',
+  setPlaybackQuality: 'none',
+  closeMediaSession: 'none',
+  createPersonalAccessToken: 'session',
+  revokePersonalAccessToken: 'session',
+  createWebhook: 'webhooks:manage',
+  deleteWebhook: 'webhooks:manage',
+  createOAuthApp: 'session',
+  deleteOAuthApp: 'session',
+};
+
+/** Whose token calls the operation: the owner's, or for admin operations an admin's. */
+function holderOf(entry: Entry): 'owner' | 'admin' {
+  return entry.expect.owner !== 'ok' && entry.expect.admin === 'ok' ? 'admin' : 'owner';
+}
+
+/** What the holder's token gets, given what the holder's session gets. */
+function tokenOutcome(name: string, caller: TokenCaller, ownerOutcome: Outcome): string {
+  const need = SCOPE_OF[name];
+  if (need === 'session') return 'FORBIDDEN sessionRequired';
+  if (need === 'none' || caller === 'token with its scope') return ownerOutcome;
+  return `FORBIDDEN requiredScope=${need}`;
+}
+
+/** The outcome with the scope details of a FORBIDDEN, to compare with tokenOutcome. */
+function scopedOutcomeOf(errors: readonly GqlError[] | undefined): string {
+  const outcome = outcomeOf(errors);
+  const extensions = errors?.[0]?.extensions;
+  if (outcome !== 'FORBIDDEN' || !extensions) return outcome;
+  if (extensions['sessionRequired'] === true) return 'FORBIDDEN sessionRequired';
+  if (typeof extensions['requiredScope'] === 'string')
+    return `FORBIDDEN requiredScope=${extensions['requiredScope']}`;
+  return outcome;
+}
+
+/** A personal access token of `person`: no scope, or the one the operation needs (all: 'session'). */
+async function tokenFor(
+  fixture: Fixture,
+  person: Person,
+  name: string,
+  caller: TokenCaller,
+): Promise<string> {
+  const need = SCOPE_OF[name];
+  const scopes: readonly string[] =
+    caller === 'token without scopes'
+      ? []
+      : need === 'session'
+        ? SCOPES
+        : need === 'none'
+          ? []
+          : [need];
+  const created = await gql(
+    fixture.url,
+    'mutation P($input: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $input) { secret } }',
+    { input: { name: `matrix ${name}`, scopes } },
+    person.token,
+  );
+  if (created.errors) throw new Error(JSON.stringify(created.errors));
+  return created.data?.['createPersonalAccessToken'].secret as string;
+}
 const everyone = (outcome: Outcome): Record<Caller, Outcome> => ({
   anonymous: outcome,
   other: outcome,
@@ -167,6 +284,10 @@ const SUBSCRIPTIONS: Record<string, Entry> = {
     expect: everyone('ok'),
     build: () => ({ query: 'subscription { liveStreamsChanged { id } }' }),
   },
+  notificationReceived: {
+    expect: signedIn,
+    build: () => ({ query: 'subscription { notificationReceived { id } }' }),
+  },
   mediaEvents: {
     expect: sessionOwnerOnly,
     build: async (f) => ({
@@ -177,6 +298,46 @@ const SUBSCRIPTIONS: Record<string, Entry> = {
 };
 
 const MUTATIONS: Record<string, Entry> = {
+  follow: {
+    // Following the owner: anyone signed in but the owner (following yourself is bad input).
+    expect: { anonymous: 'UNAUTHENTICATED', other: 'ok', owner: 'BAD_USER_INPUT', admin: 'ok' },
+    build: (f) => ({
+      query: 'mutation F($id: ID!) { follow(userId: $id) { id followerCount } }',
+      variables: { id: f.owner.id },
+    }),
+  },
+  unfollow: {
+    expect: signedIn,
+    build: (f) => ({
+      query: 'mutation U($id: ID!) { unfollow(userId: $id) { id } }',
+      variables: { id: f.owner.id },
+    }),
+  },
+  markNotificationsRead: {
+    expect: signedIn,
+    build: () => ({ query: 'mutation { markNotificationsRead }' }),
+  },
+  registerWebPush: {
+    expect: signedIn,
+    build: () => ({
+      query: 'mutation R($input: WebPushSubscriptionInput!) { registerWebPush(input: $input) }',
+      variables: {
+        input: {
+          // A public address literal: no DNS lookup in the check.
+          endpoint: `https://93.184.215.14/push/${Math.random().toString(36).slice(2)}`,
+          p256dh: 'B'.repeat(87),
+          auth: 'A'.repeat(22),
+        },
+      },
+    }),
+  },
+  unregisterWebPush: {
+    expect: signedIn,
+    build: () => ({
+      query: 'mutation U($e: String!) { unregisterWebPush(endpoint: $e) }',
+      variables: { e: 'https://93.184.215.14/push/none' },
+    }),
+  },
   register: {
     expect: everyone('ok'),
     build: () => ({
@@ -253,6 +414,30 @@ const MUTATIONS: Record<string, Entry> = {
       };
     },
   },
+  updateStream: {
+    // only the streamer (an admin moderates by ending, not by rewriting a streamer's title)
+    expect: ownerOnly,
+    build: (f) => ({
+      query:
+        'mutation U($s: ID!) { updateStream(streamId: $s, input: { title: "Renamed", tags: ["fx"] }) { id } }',
+      variables: { s: f.streamId },
+    }),
+  },
+  cancelScheduledStream: {
+    expect: ownerOnly,
+    build: async (f) => {
+      const scheduled = await gql(
+        f.url,
+        CREATE_STREAM,
+        { input: { title: 'Later', scheduledFor: new Date(Date.now() + 3_600_000).toISOString() } },
+        f.owner.token,
+      );
+      return {
+        query: 'mutation C($s: ID!) { cancelScheduledStream(streamId: $s) }',
+        variables: { s: scheduled.data?.['createStream'].id },
+      };
+    },
+  },
   endStream: {
     expect: ownerOrAdmin,
     build: (f) => ({
@@ -297,6 +482,71 @@ const MUTATIONS: Record<string, Entry> = {
       query: 'mutation D($id: ID!) { deleteClip(clipId: $id) }',
       variables: { id: await clipBy(f, await thirdUser(f)) },
     }),
+  },
+  addFunds: {
+    // Anyone signed in starts a deposit of their own (sandbox provider in tests).
+    expect: signedIn,
+    build: () => ({
+      query:
+        'mutation A($k: String!) { addFunds(input: { amountCents: 500, idempotencyKey: $k }) { id status } }',
+      variables: { k: `k-${Math.random()}` },
+    }),
+  },
+  requestPayout: {
+    // Each caller pays out their own earnings: the owner earned a tip on the stream; the others
+    // hold only deposited money, which is never withdrawable.
+    expect: {
+      anonymous: 'UNAUTHENTICATED',
+      other: 'INSUFFICIENT_FUNDS',
+      owner: 'ok',
+      admin: 'INSUFFICIENT_FUNDS',
+    },
+    build: async (f) => {
+      const fan = await thirdUser(f);
+      await gql(
+        f.url,
+        'mutation C($id: ID!, $r: String!) { creditWallet(input: { userId: $id, amountCents: 5000, reference: $r }) { balanceCents } }',
+        { id: fan.id, r: `fan-${Math.random()}` },
+        f.admin.token,
+      );
+      const tipped = await gql(
+        f.url,
+        'mutation T($s: ID!, $k: String!) { sendTip(input: { streamId: $s, amountCents: 5000, idempotencyKey: $k }) { id } }',
+        { s: f.streamId, k: `k-${Math.random()}` },
+        fan.token,
+      );
+      if (tipped.errors) throw new Error(JSON.stringify(tipped.errors));
+      return {
+        query:
+          'mutation P($k: String!) { requestPayout(input: { amountCents: 1000, idempotencyKey: $k }) { id status } }',
+        variables: { k: `k-${Math.random()}` },
+      };
+    },
+  },
+  createWebhook: {
+    // The owner's channel events: only the owner (an admin neither: not their channel).
+    expect: ownerOnly,
+    build: (f) => ({
+      query:
+        'mutation W($b: ID!) { createWebhook(input: { url: "http://127.0.0.1:9/matrix", events: [TIP_RECEIVED], broadcasterId: $b }) { secret webhook { id } } }',
+      variables: { b: f.owner.id },
+    }),
+  },
+  deleteWebhook: {
+    // The owner's webhook: only the owner (a webhook holds a secret; admins do not manage it).
+    expect: ownerOnly,
+    build: async (f) => {
+      const created = await gql(
+        f.url,
+        'mutation W { createWebhook(input: { url: "http://127.0.0.1:9/matrix", events: [STREAM_ONLINE] }) { webhook { id } } }',
+        {},
+        f.owner.token,
+      );
+      return {
+        query: 'mutation D($id: ID!) { deleteWebhook(id: $id) }',
+        variables: { id: created.data?.['createWebhook'].webhook.id as string },
+      };
+    },
   },
   creditWallet: {
     expect: adminOnly,
@@ -397,6 +647,52 @@ const MUTATIONS: Record<string, Entry> = {
       variables: { id: await ownersPlaySession(f) },
     }),
   },
+  createPersonalAccessToken: {
+    expect: signedIn,
+    build: () => ({
+      query:
+        'mutation P { createPersonalAccessToken(input: { name: "bot", scopes: ["chat:write"] }) { secret } }',
+    }),
+  },
+  revokePersonalAccessToken: {
+    // The owner's token: only the owner may revoke it (anyone else: not found).
+    expect: { anonymous: 'UNAUTHENTICATED', other: 'NOT_FOUND', owner: 'ok', admin: 'NOT_FOUND' },
+    build: async (f) => {
+      const created = await gql(
+        f.url,
+        'mutation P { createPersonalAccessToken(input: { name: "bot", scopes: [] }) { token { id } } }',
+        {},
+        f.owner.token,
+      );
+      return {
+        query: 'mutation R($id: ID!) { revokePersonalAccessToken(id: $id) }',
+        variables: { id: created.data?.['createPersonalAccessToken'].token.id },
+      };
+    },
+  },
+  createOAuthApp: {
+    expect: signedIn,
+    build: () => ({
+      query:
+        'mutation A { createOAuthApp(input: { name: "matrix app", redirectUris: ["https://app.example.com/cb"] }) { clientSecret } }',
+    }),
+  },
+  deleteOAuthApp: {
+    // The owner's app: only the owner may delete it (anyone else: not found).
+    expect: { anonymous: 'UNAUTHENTICATED', other: 'NOT_FOUND', owner: 'ok', admin: 'NOT_FOUND' },
+    build: async (f) => {
+      const created = await gql(
+        f.url,
+        'mutation A { createOAuthApp(input: { name: "doomed", redirectUris: ["https://app.example.com/cb"] }) { app { id } } }',
+        {},
+        f.owner.token,
+      );
+      return {
+        query: 'mutation D($id: ID!) { deleteOAuthApp(id: $id) }',
+        variables: { id: created.data?.['createOAuthApp'].app.id },
+      };
+    },
+  },
 };
 
 const schema = buildSchema(readFileSync(join(ROOT, 'apps', 'api', 'schema.graphql'), 'utf8'));
@@ -414,7 +710,11 @@ describe('authorization matrix (generated from the schema)', () => {
   let adminUser: Person;
 
   beforeAll(async () => {
-    running = await startTestApp({ TIP_RATE_LIMIT_PER_MINUTE: '100000' });
+    running = await startTestApp({
+      TIP_RATE_LIMIT_PER_MINUTE: '100000',
+      // Webhook URLs on 127.0.0.1 (nothing listens on its port 9: deliveries just fail).
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
     database = running.app.get(DataSource);
     url = running.url;
     const token = await loginAdmin(url);
@@ -429,6 +729,9 @@ describe('authorization matrix (generated from the schema)', () => {
   it('has an entry for every mutation and subscription of the schema, and none for operations that do not exist', () => {
     expect(Object.keys(MUTATIONS).sort()).toEqual(schemaMutations);
     expect(Object.keys(SUBSCRIPTIONS).sort()).toEqual(schemaSubscriptions);
+    expect(Object.keys(SCOPE_OF).sort()).toEqual(
+      [...schemaMutations, ...schemaSubscriptions].sort(),
+    );
   });
 
   /** A fresh owner with a LIVE stream, a fresh other user and an admin session, all with money. */
@@ -466,6 +769,25 @@ describe('authorization matrix (generated from the schema)', () => {
     if (expected === 'ok') expect(answer.data?.[name]).toBeDefined();
   });
 
+  const mutationTokenCases = Object.entries(MUTATIONS).flatMap(([name, entry]) =>
+    TOKEN_CALLERS.map(
+      (caller) =>
+        [name, caller, tokenOutcome(name, caller, entry.expect[holderOf(entry)]), entry] as const,
+    ),
+  );
+
+  it.each(mutationTokenCases)(
+    'mutation %s as the owner (admin operations: an admin) through a %s -> %s',
+    async (name, caller, expected, entry) => {
+      const fixture = await freshFixture();
+      const operation = await entry.build(fixture);
+      const token = await tokenFor(fixture, fixture[holderOf(entry)], name, caller);
+      const answer = await gql(url, operation.query, operation.variables, token);
+      expect(scopedOutcomeOf(answer.errors)).toBe(expected);
+      if (expected === 'ok') expect(answer.data?.[name]).toBeDefined();
+    },
+  );
+
   const subscriptionCases = Object.entries(SUBSCRIPTIONS).flatMap(([name, entry]) =>
     CALLERS.map((caller) => [name, caller, entry.expect[caller], entry] as const),
   );
@@ -475,27 +797,50 @@ describe('authorization matrix (generated from the schema)', () => {
     async (_name, caller, expected, entry) => {
       const fixture = await freshFixture();
       const operation = await entry.build(fixture);
-      const socket = wsConnect(url, tokenOf(fixture, caller));
-      try {
-        await socket.connected;
-        const subscription = subscribe(socket, operation.query, operation.variables);
-        // A refusal arrives at once; an accepted subscription either yields or stays open.
-        await Promise.race([
-          subscription.completed,
-          subscription.waitFor(() => true, 1000).catch(() => undefined),
-        ]);
-        const code =
-          subscription.errors.length > 0
-            ? outcomeOf(subscription.errors as GqlError[])
-            : subscription.values.length > 0 || !(await settled(subscription.completed))
-              ? 'ok'
-              : 'completed without a value';
-        expect(code).toBe(expected);
-      } finally {
-        await socket.dispose();
-      }
+      expect(await subscriptionOutcome(operation, tokenOf(fixture, caller))).toBe(expected);
     },
   );
+
+  const subscriptionTokenCases = Object.entries(SUBSCRIPTIONS).flatMap(([name, entry]) =>
+    TOKEN_CALLERS.map(
+      (caller) =>
+        [name, caller, tokenOutcome(name, caller, entry.expect[holderOf(entry)]), entry] as const,
+    ),
+  );
+
+  it.each(subscriptionTokenCases)(
+    'subscription %s as the owner through a %s -> %s',
+    async (name, caller, expected, entry) => {
+      const fixture = await freshFixture();
+      const operation = await entry.build(fixture);
+      const token = await tokenFor(fixture, fixture[holderOf(entry)], name, caller);
+      expect(await subscriptionOutcome(operation, token)).toBe(expected);
+    },
+  );
+
+  /** Subscribes on a fresh socket: the error's outcome, 'ok' when it yields or stays open. */
+  async function subscriptionOutcome(
+    operation: Operation,
+    token: string | undefined,
+  ): Promise<string> {
+    const socket = wsConnect(url, token);
+    try {
+      await socket.connected;
+      const subscription = subscribe(socket, operation.query, operation.variables);
+      // A refusal arrives at once; an accepted subscription either yields or stays open.
+      await Promise.race([
+        subscription.completed,
+        subscription.waitFor(() => true, 1000).catch(() => undefined),
+      ]);
+      return subscription.errors.length > 0
+        ? scopedOutcomeOf(subscription.errors as GqlError[])
+        : subscription.values.length > 0 || !(await settled(subscription.completed))
+          ? 'ok'
+          : 'completed without a value';
+    } finally {
+      await socket.dispose();
+    }
+  }
 });
 
 /** True when the promise has already settled. */

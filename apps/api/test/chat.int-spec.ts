@@ -162,6 +162,72 @@ describe('chat', () => {
     ).toBe('NOT_FOUND');
   });
 
+  it("replays a stream's chat by time range and pages, oldest first, without removed messages, for anonymous users too", async () => {
+    const REPLAY = /* GraphQL */ `
+      query Replay($streamId: ID!, $from: DateTime, $to: DateTime, $after: ID, $limit: Int) {
+        chatReplay(streamId: $streamId, from: $from, to: $to, after: $after, limit: $limit) {
+          id
+          body
+          type
+          deleted
+          createdAt
+        }
+      }
+    `;
+    type Replayed = Message & { createdAt: string };
+    const replay = async (variables: Record<string, unknown>): Promise<Replayed[]> => {
+      const response = await gql(url, REPLAY, variables);
+      if (response.errors) throw new Error(JSON.stringify(response.errors));
+      return response.data?.['chatReplay'] as Replayed[];
+    };
+    const { streamer, streamId } = await liveStream(url, 'replayed');
+    const trader = await registerUser(url, 'replayer');
+    const sent: (Message & { createdAt: string })[] = [];
+    for (let i = 1; i <= 6; i++) {
+      sent.push(
+        (await send(trader.token, streamId, `said ${i}`)) as Message & { createdAt: string },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const removed = sent[2];
+    expect(
+      (
+        await gql(
+          url,
+          `mutation($id: ID!) { deleteChatMessage(messageId: $id) { id } }`,
+          { id: removed.id },
+          streamer.token,
+        )
+      ).errors,
+    ).toBeUndefined();
+    await gql(url, END_STREAM, { id: streamId }, streamer.token);
+    const kept = sent.filter((m) => m.id !== removed.id).map((m) => m.id);
+
+    // Whole chat (no token): in order, the removed one left out, ALERTs kept.
+    const all = await replay({ streamId });
+    expect(all.every((m) => !m.deleted)).toBe(true);
+    expect(all.map((m) => m.id)).not.toContain(removed.id);
+    expect(userMessages(all).map((m) => m.id)).toEqual(kept);
+    expect(all.at(0)).toMatchObject({ type: 'ALERT', body: 'The stream is live' });
+    // A range: [from, to) of the messages' own times.
+    const range = await replay({ streamId, from: sent[1].createdAt, to: sent[4].createdAt });
+    expect(range.map((m) => m.id)).toEqual([sent[1].id, sent[3].id]);
+    // Paging with after, and a limit.
+    const first = await replay({ streamId, from: sent[0].createdAt, limit: 2 });
+    expect(first.map((m) => m.id)).toEqual([sent[0].id, sent[1].id]);
+    const next = await replay({ streamId, from: sent[0].createdAt, after: first[1].id, limit: 2 });
+    expect(next.map((m) => m.id)).toEqual([sent[3].id, sent[4].id]);
+    // Bad input is refused with a contract code.
+    const code = async (variables: Record<string, unknown>) =>
+      errorCode(await gql(url, REPLAY, { streamId, ...variables }));
+    expect(await code({ from: sent[4].createdAt, to: sent[1].createdAt })).toBe('BAD_USER_INPUT');
+    expect(await code({ limit: 501 })).toBe('BAD_USER_INPUT');
+    expect(await code({ limit: 0 })).toBe('BAD_USER_INPUT');
+    expect(await code({ after: 'abc' })).toBe('BAD_USER_INPUT');
+    expect(await code({ from: 'yesterday' })).toBe('BAD_USER_INPUT');
+    expect(await code({ streamId: '00000000-0000-4000-8000-000000000000' })).toBe('NOT_FOUND');
+  });
+
   it('lets a subscriber that was away for 20 messages catch up with exactly those 20, in order', async () => {
     const { streamId } = await liveStream(url, 'catchup');
     const senders = [await registerUser(url, 's1'), await registerUser(url, 's2')];

@@ -4,9 +4,9 @@ import WebSocket from 'ws';
 
 import { chatChannel, type ChatMessageRecord } from '@finserve/api/chat';
 import { PUB_SUB, type EventBus } from '@finserve/api/core';
+import { GraphqlWsServer } from '@finserve/api/graphql';
 
 import type { RunningApp } from '../src/bootstrap';
-import { GraphqlWsServer } from '../src/graphql-ws.server';
 import {
   eventually,
   liveStream,

@@ -70,6 +70,72 @@ describe('HTTP API rate limit (API_RATE_LIMIT_PER_MINUTE)', () => {
   });
 });
 
+const CREATE_PAT = /* GraphQL */ `
+  mutation Create($input: CreatePersonalAccessTokenInput!) {
+    createPersonalAccessToken(input: $input) {
+      secret
+    }
+  }
+`;
+
+describe('the API rate limit of scoped tokens: per app (a personal access token is one) and user', () => {
+  it("gives each token its own bucket with its own RateLimit-* headers, apart from the user's session, over HTTP and graphql-ws", async () => {
+    const app = await startTestApp({ API_RATE_LIMIT_PER_MINUTE: '4' });
+    try {
+      const user = await registerUser(app.url); // the IP's bucket
+      const pat = async () => {
+        const created = await gql<{ createPersonalAccessToken: { secret: string } }>(
+          app.url,
+          CREATE_PAT,
+          { input: { name: 'limited', scopes: ['profile:read'] } },
+          user.token,
+        );
+        return created.data?.createPersonalAccessToken.secret ?? '';
+      };
+      const first = await pat(); // session: 1 of 4
+      const second = await pat(); // session: 2 of 4
+      // A token this process has not checked yet counts for its IP (no query before the limit):
+      expect((await gql(app.url, ME, {}, first)).status).toBe(200);
+
+      const viaFirst = await burst(app.url, 5, first);
+      expect(viaFirst.map((a) => a.status)).toEqual([200, 200, 200, 200, 429]);
+      expect(viaFirst.slice(0, 4).map((a) => a.headers.get('ratelimit-remaining'))).toEqual([
+        '3',
+        '2',
+        '1',
+        '0',
+      ]);
+      expect(viaFirst[0].headers.get('ratelimit-limit')).toBe('4');
+      expect(viaFirst[0].headers.get('ratelimit-policy')).toBe('4;w=60');
+      expect(errorCode(viaFirst[4])).toBe('RATE_LIMITED');
+      const retryAfter = viaFirst[4].errors?.[0].extensions?.['retryAfterSeconds'];
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(viaFirst[4].headers.get('retry-after')).toBe(String(retryAfter));
+
+      // The same token over graphql-ws draws from the same (empty) bucket.
+      const ws = wsConnect(app.url, first);
+      await ws.connected;
+      const refused = await ws
+        .execute(ME)
+        .then(() => undefined)
+        .catch((errors: { extensions?: Record<string, unknown> }[]) => errors);
+      expect(refused?.[0].extensions?.['code']).toBe('RATE_LIMITED');
+      await ws.dispose();
+
+      // The user's session and the user's other token still have theirs.
+      const session = await gql(app.url, ME, {}, user.token);
+      expect(session.status).toBe(200);
+      expect(session.headers.get('ratelimit-remaining')).toBe('1');
+      expect((await gql(app.url, ME, {}, second)).status).toBe(200); // the IP's: 3 of 4
+      const viaSecond = await gql(app.url, ME, {}, second);
+      expect(viaSecond.status).toBe(200);
+      expect(viaSecond.headers.get('ratelimit-remaining')).toBe('3');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the API rate limit over graphql-ws', () => {
   it('draws graphql-ws operations from the same per-user bucket as HTTP and refuses with RATE_LIMITED', async () => {
     const app = await startTestApp({ API_RATE_LIMIT_PER_MINUTE: '4' });
@@ -107,7 +173,11 @@ describe('login/register brute-force limits', () => {
         'UNAUTHENTICATED',
       ]);
       expect(errorCode(tries[3])).toBe('RATE_LIMITED');
-      expect(tries[3].errors?.[0].extensions?.['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
+      const retryAfter = tries[3].errors?.[0].extensions?.['retryAfterSeconds'];
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      // Refused inside the API (200, a RATE_LIMITED error): the wait is also the standard header.
+      expect(tries[3].headers.get('retry-after')).toBe(String(retryAfter));
+      expect(tries[2].headers.get('retry-after')).toBeNull();
       // register shares the per-IP bucket
       const register = await gql(app.url, REGISTER, {
         input: { username: uniqueUsername('late'), password: 'password123' },

@@ -106,6 +106,33 @@ describeScaleOut('two API instances sharing PostgreSQL and Redis', () => {
     expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
   }, 60_000);
 
+  it('revoking a personal access token on A closes its socket open on B at once (through Redis)', async () => {
+    const user = await registerUser(a, 'pat');
+    const created = await gql(
+      a,
+      'mutation { createPersonalAccessToken(input: { name: "bot", scopes: ["profile:read"] }) { secret token { id } } }',
+      {},
+      user.token,
+    );
+    const { secret, token } = created.data?.['createPersonalAccessToken'] as {
+      secret: string;
+      token: { id: string };
+    };
+    const onB = connect(b, secret);
+    await onB.connected;
+    const started = Date.now();
+    const revoked = await gql(
+      a,
+      'mutation R($id: ID!) { revokePersonalAccessToken(id: $id) }',
+      { id: token.id },
+      user.token,
+    );
+    expect(revoked.data).toEqual({ revokePersonalAccessToken: true });
+    // Well before the periodic re-check (WS_AUTH_RECHECK_SECONDS, 30 s by default) could do it.
+    expect(await onB.closed).toEqual({ code: 4403, reason: 'Token revoked' });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('loses no chat message across a Redis restart for a client that resumes from its last id; the API reconnects alone', async () => {
     const { streamer, streamId } = await liveStream(a, 'redis restart');
     const onB = subscribe<Chat>(connect(b), CHAT, { s: streamId });

@@ -194,6 +194,114 @@ describeBrowser("the web player's stable mode: LL-HLS with hls.js (issue 18)", (
     }, 180_000);
   });
 
+  describe('live rewind (DVR) in stable mode', () => {
+    const { context, newPage, goLive } = liveSetup({});
+
+    /** The seek bar's live point and the video's position, read together. */
+    const positionOf = (page: Page) =>
+      page.evaluate(() => {
+        const seek = document.querySelector<HTMLInputElement>('[data-testid=dvr-seek]');
+        const video = document.querySelector<HTMLVideoElement>('[data-testid=live-video]');
+        if (!seek || !video) throw new Error('no seek bar');
+        return {
+          start: Number(seek.min),
+          live: Number(seek.max),
+          current: video.currentTime,
+          paused: video.paused,
+          frames: video.getVideoPlaybackQuality().totalVideoFrames,
+        };
+      });
+
+    it('seeks back through the seek bar, plays behind live, returns with one click on "Back to live", and fills the stats panel from hls.js', async () => {
+      const { streamId } = await goLive('Rewind me');
+      const liveSince = Date.now();
+      const viewer = await newPage();
+      await gotoApp(viewer, `${context.running.url}/streams/${streamId}`);
+      await decodesIn(viewer, 'webrtc');
+      await viewer.click('[data-testid=quality-button]');
+      await viewer.locator('[data-testid=quality-stable]').click();
+      await decodesIn(viewer, 'hls');
+      // Some of the stream behind us to rewind into.
+      const left = liveSince + 40_000 - Date.now();
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+      await viewer.locator('[data-testid=dvr-seek]').waitFor({ timeout: 10_000 });
+      const playing = await positionOf(viewer);
+      console.log(`playing: ${JSON.stringify(playing)}`);
+      expect(playing.live - playing.start).toBeGreaterThan(25);
+
+      // The seek bar, from the keyboard: Home is the start of the window.
+      await viewer.locator('[data-testid=dvr-seek]').focus();
+      await viewer.keyboard.press('Home');
+      await viewer.locator('[data-testid=back-to-live]').waitFor({ timeout: 10_000 });
+      const rewound = await positionOf(viewer);
+      console.log(`rewound: ${JSON.stringify(rewound)}`);
+      expect(rewound.live - rewound.current).toBeGreaterThan(20);
+      expect(rewound.current - rewound.start).toBeGreaterThanOrEqual(2.9);
+      // It plays there: the position moves on and frames are decoded, still well behind live.
+      const later = await eventually(
+        async () => {
+          const now = await positionOf(viewer);
+          return now.current > rewound.current + 2 && now.frames > rewound.frames + 30
+            ? now
+            : undefined;
+        },
+        20_000,
+        250,
+      );
+      expect(later.live - later.current).toBeGreaterThan(15);
+      expect(later.paused).toBe(false);
+      expect(await viewer.locator('[data-testid=dvr-behind]').textContent()).toMatch(
+        /^-0:[2-5]\d$/,
+      );
+
+      // One click: live again, within a few seconds of the edge.
+      await viewer.click('[data-testid=back-to-live]');
+      await viewer.locator('[data-testid=at-live]').waitFor({ timeout: 10_000 });
+      const back = await eventually(
+        async () => {
+          const now = await positionOf(viewer);
+          return now.frames > later.frames + 30 ? now : undefined;
+        },
+        20_000,
+        250,
+      );
+      console.log(`back to live: ${JSON.stringify(back)}`);
+      expect(back.live - back.current).toBeLessThan(4);
+      expect(back.paused).toBe(false);
+
+      // Stats for nerds, from hls.js.
+      await viewer.click('[data-testid=quality-button]');
+      await viewer.locator('[data-testid=stats-toggle]').click();
+      const panel = viewer.locator('[data-testid=playback-stats][data-mode=hls]');
+      await panel.waitFor({ timeout: 10_000 });
+      const stat = async (name: string) =>
+        ((await panel.locator(`[data-stat=${name}]`).textContent()) ?? '')
+          .replace(/\s+/g, ' ')
+          .trim();
+      const figures = await eventually(
+        async () => {
+          const level = await stat('hls-level');
+          return level === '–' ? undefined : level;
+        },
+        10_000,
+        250,
+      );
+      const stats = {
+        level: figures,
+        bitrate: await stat('hls-bitrate'),
+        buffer: await stat('hls-buffer'),
+        latency: await stat('hls-latency'),
+        dropped: await stat('hls-dropped'),
+      };
+      console.log(`HLS stats panel: ${JSON.stringify(stats)}`);
+      expect(stats.level).toMatch(/^\d+×\d+$/);
+      expect(stats.bitrate).toMatch(/^[\d,]+ kbps$/);
+      expect(stats.buffer).toMatch(/^\d+\.\d s$/);
+      expect(Number(stats.latency.replace(' s', ''))).toBeLessThan(6);
+      expect(stats.dropped).toMatch(/^[\d,]+ of [\d,]+$/);
+    }, 180_000);
+  });
+
   describeWithRedis('every media node is full', () => {
     // One node (a cluster of one: with REDIS_URL a full node sends new viewers elsewhere, and
     // answers RATE_LIMITED when there is nowhere else) that serves one viewer.

@@ -5,3 +5,5 @@ export * from './lib/stream-status';
 export * from './lib/chat';
 export * from './lib/money';
 export * from './lib/text';
+export * from './lib/discovery';
+export * from './lib/scopes';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { Clock, loadConfig } from '@finserve/api/core';
 import { startApp, type RunningApp } from '../../src/bootstrap';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+let testApps = 0;
 
 /** The env every test app gets; tests override single variables. */
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -20,7 +23,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     DATABASE_URL: databaseUrl,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'finserve-test-')),
     JWT_SECRET: TEST_JWT_SECRET,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     SEED_DEMO: 'false',
     MEDIA_HOST_ADDRESSES: '127.0.0.1',
     // One media worker unless a test spreads streams over more (media-cores.int-spec): tests that
@@ -50,6 +53,13 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     MEDIA_MAX_SESSIONS_PER_USER: '100000',
     // Every test peer (werift, Chromium) is on 127.0.0.1; production refuses loopback candidates.
     MEDIA_ALLOW_LOOPBACK_CANDIDATES: 'true',
+    // Test apps with different settings run at once on one database: each has its own job queue,
+    // so none works another's jobs (a webhook delivery under the wrong WEBHOOK_ALLOW_PRIVATE).
+    // Apps that stand for instances of one deployment share one by passing the same schema.
+    // Random, not only numbered: CI runs every suite in one process, each suite with a fresh
+    // module registry (this counter restarts), so a counter alone gave later suites the queue of
+    // earlier ones, backlog included.
+    JOB_QUEUE_SCHEMA: `pgboss_t${++testApps}_${randomBytes(6).toString('hex')}`,
     ...overrides,
   };
 }

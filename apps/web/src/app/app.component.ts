@@ -7,6 +7,8 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
 import { AuthService } from '@finserve/web/data-access';
+import { NotificationBellComponent } from '@finserve/web/social';
+import { SearchBoxComponent } from '@finserve/web/stream-list';
 
 import { LanguageService } from './language.service';
 import { ThemeService } from './theme.service';
@@ -23,6 +25,8 @@ import { ThemeService } from './theme.service';
     MatIconModule,
     MatMenuModule,
     MatTooltipModule,
+    NotificationBellComponent,
+    SearchBoxComponent,
   ],
   template: `
     <a class="skip" href="#main" i18n="@@app.skip">Skip to content</a>
@@ -52,6 +56,7 @@ import { ThemeService } from './theme.service';
         >
       </nav>
       <span class="spacer"></span>
+      <fs-search-box class="toolbar-search" />
       <button
         mat-icon-button
         type="button"
@@ -87,6 +92,7 @@ import { ThemeService } from './theme.service';
       >
         <mat-icon aria-hidden="true">{{ themeIcon() }}</mat-icon>
       </button>
+      <fs-notification-bell />
       @if (auth.user(); as user) {
         <button mat-button type="button" [matMenuTriggerFor]="account" data-testid="account-menu">
           <mat-icon aria-hidden="true">account_circle</mat-icon>
@@ -96,6 +102,22 @@ import { ThemeService } from './theme.service';
           <a mat-menu-item routerLink="/studio"
             ><mat-icon aria-hidden="true">videocam</mat-icon
             ><span i18n="@@app.menu.studio">Studio</span></a
+          >
+          <a mat-menu-item [routerLink]="['/c', user.username]" data-testid="menu-channel"
+            ><mat-icon aria-hidden="true">person</mat-icon
+            ><span i18n="@@app.menu.channel">My channel</span></a
+          >
+          <a mat-menu-item routerLink="/wallet" data-testid="menu-wallet"
+            ><mat-icon aria-hidden="true">account_balance_wallet</mat-icon
+            ><span i18n="@@app.menu.wallet">Wallet</span></a
+          >
+          <a mat-menu-item routerLink="/settings" data-testid="menu-settings"
+            ><mat-icon aria-hidden="true">settings</mat-icon
+            ><span i18n="@@app.menu.settings">Settings</span></a
+          >
+          <a mat-menu-item routerLink="/developers" data-testid="menu-developers"
+            ><mat-icon aria-hidden="true">code</mat-icon
+            ><span i18n="@@app.menu.developers">Developers</span></a
           >
           <button mat-menu-item type="button" (click)="signOut()">
             <mat-icon aria-hidden="true">logout</mat-icon
@@ -151,7 +173,12 @@ import { ThemeService } from './theme.service';
     main:focus {
       outline: none;
     }
+    .toolbar-search {
+      margin-right: 8px;
+    }
     @media (max-width: 599px) {
+      /* No room on a phone: the home and search pages have the box. */
+      .toolbar-search,
       .brand-text,
       .user-name {
         display: none;

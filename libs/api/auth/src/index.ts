@@ -6,3 +6,6 @@ export * from './lib/users.service';
 export * from './lib/user.loader';
 export * from './lib/sessions.service';
 export * from './lib/user-bans';
+export * from './lib/scopes/scoped-tokens';
+export * from './lib/scopes/scopes.guard';
+export * from './lib/pat/personal-access-tokens.service';

@@ -1,3 +1,4 @@
+export { ClipModel, ClipsService, ClipStatus } from './lib/clips';
 export * from './lib/media-backend';
 export * from './lib/media-cluster';
 export * from './lib/media-relay';

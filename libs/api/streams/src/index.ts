@@ -9,3 +9,5 @@ export * from './lib/stream-lifecycle';
 export * from './lib/dto/streams.args';
 export * from './lib/thumbnails.service';
 export * from './lib/thumbnail-image';
+export * from './lib/categories.service';
+export * from './lib/category.model';

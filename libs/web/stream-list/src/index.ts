@@ -1,1 +1,3 @@
 export * from './stream-list.routes';
+export * from './lib/search-box.component';
+export * from './lib/replay-grid.component';

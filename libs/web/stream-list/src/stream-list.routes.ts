@@ -7,3 +7,20 @@ export const streamListRoutes: Routes = [
     loadComponent: () => import('./lib/stream-list.component').then((m) => m.StreamListComponent),
   },
 ];
+
+export const categoryRoutes: Routes = [
+  {
+    path: '',
+    title: 'Category · finserve live',
+    loadComponent: () =>
+      import('./lib/category-page.component').then((m) => m.CategoryPageComponent),
+  },
+];
+
+export const searchRoutes: Routes = [
+  {
+    path: '',
+    title: 'Search · finserve live',
+    loadComponent: () => import('./lib/search-page.component').then((m) => m.SearchPageComponent),
+  },
+];

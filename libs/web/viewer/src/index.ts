@@ -1,1 +1,2 @@
 export * from './viewer.routes';
+export * from './lib/live-player.component';

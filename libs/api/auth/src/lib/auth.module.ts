@@ -12,11 +12,18 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordService } from './password.service';
+import { PersonalAccessTokensRepository } from './pat/personal-access-tokens.repository';
+import { PersonalAccessTokensResolver } from './pat/personal-access-tokens.resolver';
+import { PersonalAccessTokensService } from './pat/personal-access-tokens.service';
+import { ScopedTokens } from './scopes/scoped-tokens';
+import { ScopesGuard } from './scopes/scopes.guard';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { UserBans } from './user-bans';
 import { UserEntity } from './user.entity';
 import { UserLoader } from './user.loader';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
@@ -36,16 +43,24 @@ import { UsersService } from './users.service';
     AuthResolver,
     JwtStrategy,
     PasswordService,
+    SessionsRepository,
     SessionsService,
     TokenService,
+    UsersRepository,
     UsersService,
     UserLoader,
     UserBans,
-    // Secure by default: authentication first, then roles, on every handler of the app.
+    ScopedTokens,
+    PersonalAccessTokensRepository,
+    PersonalAccessTokensService,
+    PersonalAccessTokensResolver,
+    // Secure by default: authentication first, then a scoped token's scopes (so a token on an
+    // admin operation learns it needs a session), then roles, on every handler of the app.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: ScopesGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, UsersService, UserLoader, UserBans],
+  exports: [TokenService, UsersService, UserLoader, UserBans, ScopedTokens],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(private readonly auth: AuthService) {}

@@ -5,7 +5,9 @@ import {
   CurrentUser,
   NotFoundError,
   Public,
+  RequireScope,
   Roles,
+  SessionOnly,
   UuidPipe,
   type AuthUser,
 } from '@finserve/api/core';
@@ -18,6 +20,7 @@ import {
   RefreshTokenArg,
   RegisterInput,
   UpdateProfileInput,
+  UsernameArg,
 } from './dto/auth.input';
 import { AuthPayloadModel, UserModel } from './user.model';
 import { UsersService } from './users.service';
@@ -56,6 +59,7 @@ export class AuthResolver {
     return this.auth.refresh(refreshToken);
   }
 
+  @SessionOnly()
   @Mutation(() => Boolean, {
     description:
       "Ends the caller's session (or, with everywhere, all of the user's sessions): its refresh token and access tokens stop working and its sockets are closed.",
@@ -69,6 +73,7 @@ export class AuthResolver {
   }
 
   @Roles(Role.ADMIN)
+  @SessionOnly()
   @Mutation(() => UserModel, {
     description:
       "Admins only: bans a user platform-wide: sign-in refused, the user's tokens refused and sockets closed, until unbanUser.",
@@ -78,12 +83,14 @@ export class AuthResolver {
   }
 
   @Roles(Role.ADMIN)
+  @SessionOnly()
   @Mutation(() => UserModel, { description: 'Admins only: lifts a platform-wide ban.' })
   unbanUser(@Args('userId', { type: () => ID }, UuidPipe) userId: string): Promise<UserModel> {
     return this.auth.unban(userId);
   }
 
   @Public()
+  @RequireScope('profile:read')
   @Query(() => UserModel, {
     nullable: true,
     description: 'The signed-in user; null when anonymous.',
@@ -92,12 +99,28 @@ export class AuthResolver {
     return user ? this.users.findById(user.id) : null;
   }
 
-  @Mutation(() => UserModel, { description: "Changes the signed-in user's display name." })
+  @Public()
+  @Query(() => UserModel, {
+    nullable: true,
+    description: 'A channel by username, case-insensitive.',
+  })
+  user(@Args() { username }: UsernameArg): Promise<UserModel | null> {
+    return this.users.findByUsername(username);
+  }
+
+  @SessionOnly()
+  @Mutation(() => UserModel, {
+    description:
+      "Changes the signed-in user's display name and/or bio (only the fields given; an empty bio removes it).",
+  })
   async updateProfile(
     @CurrentUser() user: AuthUser,
     @Args('input', { type: () => UpdateProfileInput }) input: UpdateProfileInput,
   ): Promise<UserModel> {
-    await this.users.update(user.id, { displayName: input.displayName });
+    const changes: { displayName?: string; bio?: string | null } = {};
+    if (input.displayName !== undefined) changes.displayName = input.displayName;
+    if (input.bio !== undefined) changes.bio = input.bio || null;
+    if (Object.keys(changes).length) await this.users.update(user.id, changes);
     const updated = await this.users.findById(user.id);
     if (!updated) throw new NotFoundError('User');
     return updated;

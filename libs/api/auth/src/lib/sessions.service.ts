@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 import {
   AppConfig,
@@ -12,17 +11,23 @@ import {
 } from '@finserve/api/core';
 import type { Role } from '@finserve/shared';
 
+import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
 /** Published on PUB_SUB when sessions are revoked, so open sockets of them are closed. */
 export const AUTH_REVOKED_TOPIC = 'auth.revoked';
 
-export type RevokeReason = 'LOGOUT' | 'REUSE' | 'BANNED';
+export type RevokeReason = 'LOGOUT' | 'REUSE' | 'BANNED' | 'TOKEN_REVOKED';
 
 export interface AuthRevokedEvent {
   userId: string;
-  /** One session, or null: every session of the user. */
+  /**
+   * One session, or null: every session of the user (and, on a ban, every scoped token of the
+   * user too).
+   */
   sessionId: string | null;
+  /** A scoped token (personal access token, OAuth token) revoked alone. */
+  credentialId?: string;
   reason: RevokeReason;
 }
 
@@ -44,7 +49,7 @@ const hashOf = (token: string): Buffer => createHash('sha256').update(token, 'ut
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly db: DataSource,
+    private readonly sessions: SessionsRepository,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
     @Inject(PUB_SUB) private readonly bus: EventBus,
@@ -52,68 +57,33 @@ export class SessionsService {
 
   async start(user: { id: string; role: Role }): Promise<IssuedTokens> {
     const refreshToken = randomBytes(32).toString('base64url');
-    const sessionId = await this.db.transaction(async (tx) => {
-      const [session] = await tx.query<{ id: string }[]>(
-        `INSERT INTO auth_sessions (user_id, expires_at)
-         VALUES ($1, now() + make_interval(secs => $2)) RETURNING id`,
-        [user.id, this.config.refreshTokenTtlSeconds],
-      );
-      await tx.query(`INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [
-        hashOf(refreshToken),
-        session.id,
-      ]);
-      return session.id;
+    const sessionId = await this.sessions.transaction(async (tx) => {
+      const id = await this.sessions.createSession(tx, user.id, this.config.refreshTokenTtlSeconds);
+      await this.sessions.addRefreshToken(tx, hashOf(refreshToken), id);
+      return id;
     });
     return { accessToken: await this.tokens.issueAccessToken(user, sessionId), refreshToken };
   }
 
   /** A new token pair for a valid, unused refresh token (which is used up). */
   async refresh(refreshToken: string): Promise<IssuedTokens & { userId: string }> {
-    const outcome = await this.db.transaction(async (tx) => {
-      const rows = await tx.query<
-        {
-          session_id: string;
-          used_at: Date | null;
-          user_id: string;
-          revoked_at: Date | null;
-          expired: boolean;
-          role: Role;
-          banned_at: Date | null;
-        }[]
-      >(
-        `SELECT t.session_id, t.used_at, s.user_id, s.revoked_at, s.expires_at < now() AS expired,
-                u.role, u.banned_at
-           FROM refresh_tokens t
-           JOIN auth_sessions s ON s.id = t.session_id
-           JOIN users u ON u.id = s.user_id
-          WHERE t.token_hash = $1
-          FOR UPDATE OF t, s`,
-        [hashOf(refreshToken)],
-      );
-      const row = rows[0];
-      if (!row || row.revoked_at || row.expired) return { kind: 'invalid' as const };
-      if (row.banned_at) return { kind: 'banned' as const };
-      if (row.used_at) {
-        await tx.query(
-          `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'REUSE' WHERE id = $1`,
-          [row.session_id],
-        );
-        return { kind: 'reused' as const, userId: row.user_id, sessionId: row.session_id };
+    const outcome = await this.sessions.transaction(async (tx) => {
+      const row = await this.sessions.lockRefreshToken(tx, hashOf(refreshToken));
+      if (!row || row.revokedAt || row.expired) return { kind: 'invalid' as const };
+      if (row.bannedAt) return { kind: 'banned' as const };
+      if (row.usedAt) {
+        await this.sessions.revokeSession(tx, row.sessionId, 'REUSE');
+        return { kind: 'reused' as const, userId: row.userId, sessionId: row.sessionId };
       }
       const next = randomBytes(32).toString('base64url');
-      await tx.query(`UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1`, [
-        hashOf(refreshToken),
-      ]);
-      await tx.query(`INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [
-        hashOf(next),
-        row.session_id,
-      ]);
+      await this.sessions.markRefreshTokenUsed(tx, hashOf(refreshToken));
+      await this.sessions.addRefreshToken(tx, hashOf(next), row.sessionId);
       return {
         kind: 'rotated' as const,
         refreshToken: next,
-        userId: row.user_id,
+        userId: row.userId,
         role: row.role,
-        sessionId: row.session_id,
+        sessionId: row.sessionId,
       };
     });
     switch (outcome.kind) {
@@ -144,21 +114,13 @@ export class SessionsService {
 
   /** Revokes one session of the user (logout). */
   async revoke(userId: string, sessionId: string, reason: RevokeReason): Promise<void> {
-    await this.db.query(
-      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $3
-        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
-      [sessionId, userId, reason],
-    );
+    await this.sessions.revokeSession(null, sessionId, reason, userId);
     await this.announce({ userId, sessionId, reason });
   }
 
   /** Revokes every session of the user (logout everywhere, ban). */
   async revokeAll(userId: string, reason: RevokeReason): Promise<void> {
-    await this.db.query(
-      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2
-        WHERE user_id = $1 AND revoked_at IS NULL`,
-      [userId, reason],
-    );
+    await this.sessions.revokeSessionsOf(userId, reason);
     await this.announce({ userId, sessionId: null, reason });
   }
 

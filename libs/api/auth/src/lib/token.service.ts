@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { DataSource } from 'typeorm';
 
-import { AppConfig, ForbiddenError, UnauthenticatedError, type AuthUser } from '@finserve/api/core';
+import {
+  AppConfig,
+  ForbiddenError,
+  UnauthenticatedError,
+  type AuthUser,
+  type RateLimitSubject,
+  type ScopedCredential,
+} from '@finserve/api/core';
 import type { Role } from '@finserve/shared';
+
+import { ScopedTokens } from './scopes/scoped-tokens';
+import { SessionsRepository } from './sessions.repository';
 
 export interface AccessTokenClaims {
   sub: string;
@@ -33,8 +42,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
-    private readonly db: DataSource,
+    private readonly sessions: SessionsRepository,
     private readonly config: AppConfig,
+    private readonly scoped: ScopedTokens,
   ) {}
 
   issueAccessToken(user: { id: string; role: Role }, sessionId: string): Promise<string> {
@@ -48,23 +58,40 @@ export class TokenService {
   }
 
   /**
-   * The user id of a valid `Authorization: Bearer` access token, checked by signature and expiry
-   * only (no database): the key of the per-user API rate limit. Null for none or a bad one.
+   * The user (and scoped credential) of a valid `Authorization: Bearer` access token, checked by
+   * signature and expiry only (no database): the API rate-limit bucket. Null for none or a bad one.
    */
-  subjectOfAuthorization(header: string | string[] | undefined): string | null {
+  subjectOfAuthorization(header: string | string[] | undefined): RateLimitSubject | null {
     if (typeof header !== 'string' || !header.startsWith('Bearer ')) return null;
+    const token = header.slice(7).trim();
+    const verifier = this.scoped.verifierOf(token);
+    // A scoped token this process accepted before counts for its app and user; an unknown one for
+    // its IP.
+    if (verifier) return verifier.knownSubject(token);
     try {
-      const claims = this.jwt.verify<AccessTokenClaims>(header.slice(7).trim(), {
+      const claims = this.jwt.verify<AccessTokenClaims>(token, {
         algorithms: ['HS256'],
       });
-      return claims.typ === 'access' && typeof claims.sub === 'string' ? claims.sub : null;
+      return claims.typ === 'access' && typeof claims.sub === 'string'
+        ? { userId: claims.sub }
+        : null;
     } catch {
       return null;
     }
   }
 
-  /** Verifies signature and expiry, then the claims (see identify). */
+  /** Whether the token has the shape of a scoped token (not a JWT). */
+  isScoped(token: string): boolean {
+    return this.scoped.verifierOf(token) !== undefined;
+  }
+
+  /**
+   * A scoped token (personal access token, ...) by its verifier; otherwise a JWT access token:
+   * signature and expiry, then the claims (see identify).
+   */
   async authenticate(token: string): Promise<AuthUser> {
+    const verifier = this.scoped.verifierOf(token);
+    if (verifier) return verifier.authenticate(token);
     let claims: AccessTokenClaims;
     try {
       claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
@@ -82,41 +109,23 @@ export class TokenService {
     }
     if (!UUID.test(sub) || !UUID.test(sid))
       throw new UnauthenticatedError('Invalid or expired token');
-    const rows = await this.db.query<
-      {
-        id: string;
-        username: string;
-        role: Role;
-        banned_at: Date | null;
-        session_live: boolean;
-      }[]
-    >(
-      `SELECT u.id, u.username, u.role, u.banned_at,
-              (s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()) AS session_live
-         FROM users u
-         LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id
-        WHERE u.id = $1`,
-      [sub, sid],
-    );
-    const user = rows[0];
+    const user = await this.sessions.sessionUser(sub, sid);
     if (!user) throw new UnauthenticatedError('Invalid or expired token');
-    if (user.banned_at) throw new ForbiddenError('This account is banned');
-    if (!user.session_live) throw new UnauthenticatedError('Session ended: sign in again');
+    if (user.bannedAt) throw new ForbiddenError('This account is banned');
+    if (!user.sessionLive) throw new UnauthenticatedError('Session ended: sign in again');
     const expiresAt = typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined;
     return { id: user.id, username: user.username, role: user.role, sessionId: sid, expiresAt };
+  }
+
+  /** Of these scoped tokens (open sockets), the ones no longer allowed, as ids. */
+  revokedCredentials(credentials: readonly ScopedCredential[]): Promise<Set<string>> {
+    return this.scoped.revoked(credentials);
   }
 
   /** Of these identities (open sockets), the ones no longer allowed, as `userId:sessionId`. */
   async revoked(refs: readonly SessionRef[]): Promise<Set<string>> {
     if (!refs.length) return new Set();
-    const rows = await this.db.query<{ user_id: string; session_id: string }[]>(
-      `SELECT p.uid::text AS user_id, p.sid::text AS session_id
-         FROM unnest($1::uuid[], $2::uuid[]) AS p (uid, sid)
-         LEFT JOIN users u ON u.id = p.uid
-         LEFT JOIN auth_sessions s ON s.id = p.sid AND s.user_id = p.uid
-        WHERE u.id IS NULL OR u.banned_at IS NOT NULL OR s.id IS NULL OR s.revoked_at IS NOT NULL`,
-      [refs.map((ref) => ref.userId), refs.map((ref) => ref.sessionId)],
-    );
-    return new Set(rows.map((row) => `${row.user_id}:${row.session_id}`));
+    const revoked = await this.sessions.revokedPairs(refs);
+    return new Set(revoked.map((pair) => `${pair.userId}:${pair.sessionId}`));
   }
 }

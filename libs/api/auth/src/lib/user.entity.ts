@@ -23,6 +23,10 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash!: string;
 
+  /** The channel's bio: 0..300 chars of plain text; null when none. */
+  @Column({ type: 'varchar', length: 300, nullable: true })
+  bio!: string | null;
+
   @Column({ type: 'varchar', length: 16, default: Role.USER })
   role!: Role;
 

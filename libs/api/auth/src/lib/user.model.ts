@@ -10,6 +10,9 @@ export class UserModel {
 
   @Field(() => String)
   displayName!: string;
+
+  @Field(() => String, { nullable: true, description: '0..300 chars, plain text.' })
+  bio?: string | null;
 }
 
 @ObjectType('AuthPayload')

@@ -21,6 +21,7 @@ import {
   NumericIdPipe,
   PUB_SUB,
   Public,
+  RequireScope,
   UuidPipe,
   type AuthUser,
   type EventBus,
@@ -28,6 +29,7 @@ import {
 } from '@finserve/api/core';
 import { CHAT_REACTIONS } from '@finserve/shared';
 
+import { ChatModerationService } from './chat-moderation.service';
 import {
   ChatMessageModel,
   ChatModerationActionModel,
@@ -38,6 +40,7 @@ import { chatChannel, ChatService } from './chat.service';
 import {
   BlockedTermsArgs,
   ChatMessagesArgs,
+  ChatReplayArgs,
   SlowModeArgs,
   StreamUserArgs,
   TimeoutArgs,
@@ -54,6 +57,7 @@ const toView = (record: ChatMessageRecord): ChatMessageView => ({
 export class ChatResolver {
   constructor(
     private readonly chat: ChatService,
+    private readonly moderation: ChatModerationService,
     private readonly users: UserLoader,
     @Inject(PUB_SUB) private readonly bus: EventBus,
   ) {}
@@ -70,6 +74,17 @@ export class ChatResolver {
   }
 
   @Public()
+  @Query(() => [ChatMessageModel], {
+    description:
+      "A stream's chat as it happened, for its replay: messages sent in [from, to) (either end open), after `after` (paging), oldest first, at most `limit` (1..500, default 200). Removed messages are left out.",
+  })
+  async chatReplay(
+    @Args() { streamId, from, to, after, limit }: ChatReplayArgs,
+  ): Promise<ChatMessageView[]> {
+    return (await this.chat.replay(streamId, { from, to, after }, limit)).map(toView);
+  }
+
+  @Public()
   @Query(() => [String], {
     description: 'The quick reactions clients offer (each is sent as an EMOJI message).',
   })
@@ -77,6 +92,7 @@ export class ChatResolver {
     return [...CHAT_REACTIONS];
   }
 
+  @RequireScope('chat:write')
   @Mutation(() => ChatMessageModel, {
     description:
       'Body 1..500 chars after trim. Needs a LIVE stream. Default limit: 3 messages per second per user.',
@@ -108,6 +124,7 @@ export class ChatResolver {
 
   // ---- moderation: the stream's streamer or an admin ----
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatMessageModel, {
     description:
       'Moderators: removes a message (re-published with deleted: true; history keeps its place, not its body).',
@@ -116,9 +133,10 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args('messageId', { type: () => ID }, NumericIdPipe) messageId: string,
   ): Promise<ChatMessageView> {
-    return toView(await this.chat.deleteMessage(user, messageId));
+    return toView(await this.moderation.deleteMessage(user, messageId));
   }
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatModerationActionModel, {
     description: 'Moderators: the user cannot chat for `seconds`.',
   })
@@ -126,9 +144,10 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args() args: TimeoutArgs,
   ): Promise<ChatModerationActionModel> {
-    return this.chat.timeout(user, args.streamId, args.userId, args.seconds);
+    return this.moderation.timeout(user, args.streamId, args.userId, args.seconds);
   }
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatModerationActionModel, {
     description: 'Moderators: the user cannot chat on this stream until unbanned.',
   })
@@ -136,9 +155,10 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args() args: StreamUserArgs,
   ): Promise<ChatModerationActionModel> {
-    return this.chat.ban(user, args.streamId, args.userId);
+    return this.moderation.ban(user, args.streamId, args.userId);
   }
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatModerationActionModel, {
     description: 'Moderators: lifts a ban or a timeout.',
   })
@@ -146,9 +166,10 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args() args: StreamUserArgs,
   ): Promise<ChatModerationActionModel> {
-    return this.chat.unban(user, args.streamId, args.userId);
+    return this.moderation.unban(user, args.streamId, args.userId);
   }
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatSettingsModel, {
     description: 'Moderators: one message per user per `seconds` (0: off).',
   })
@@ -156,9 +177,10 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args() args: SlowModeArgs,
   ): Promise<ChatSettingsModel> {
-    return this.chat.setSlowMode(user, args.streamId, args.seconds);
+    return this.moderation.setSlowMode(user, args.streamId, args.seconds);
   }
 
+  @RequireScope('chat:moderate')
   @Mutation(() => ChatSettingsModel, {
     description: 'Moderators: replaces the list of blocked terms.',
   })
@@ -166,17 +188,19 @@ export class ChatResolver {
     @CurrentUser() user: AuthUser,
     @Args() args: BlockedTermsArgs,
   ): Promise<ChatSettingsModel> {
-    return this.chat.setBlockedTerms(user, args.streamId, args.terms);
+    return this.moderation.setBlockedTerms(user, args.streamId, args.terms);
   }
 
+  @RequireScope('chat:moderate')
   @Query(() => ChatSettingsModel, { description: "Moderators: the stream's chat settings." })
   chatSettings(
     @CurrentUser() user: AuthUser,
     @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
   ): Promise<ChatSettingsModel> {
-    return this.chat.settings(user, streamId);
+    return this.moderation.settings(user, streamId);
   }
 
+  @RequireScope('chat:moderate')
   @Query(() => [ChatModerationActionModel], {
     description: 'Moderators: who did what, newest first.',
   })
@@ -186,7 +210,7 @@ export class ChatResolver {
     @Args('limit', { type: () => Int, nullable: true, defaultValue: 50 }, new IntRangePipe(1, 200))
     limit: number,
   ): Promise<ChatModerationActionModel[]> {
-    return this.chat.moderationLog(user, streamId, limit);
+    return this.moderation.moderationLog(user, streamId, limit);
   }
 
   @ResolveField(() => UserModel, {

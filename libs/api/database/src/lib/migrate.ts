@@ -15,10 +15,14 @@ export async function revertLastMigration(dataSource: DataSource): Promise<void>
   await withMigrationLock(dataSource, () => dataSource.undoLastMigration({ transaction: 'each' }));
 }
 
-/** Drops everything in the public schema, then migrates from scratch. */
+/**
+ * Drops everything in the public schema and the job queue's (pg-boss, `libs/api/jobs`: its jobs
+ * name rows that are gone), then migrates from scratch; the queue recreates its schema at start.
+ */
 export async function resetDatabase(dataSource: DataSource): Promise<Migration[]> {
   return withMigrationLock(dataSource, async () => {
     await dataSource.query('DROP SCHEMA IF EXISTS public CASCADE');
+    await dataSource.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
     await dataSource.query('CREATE SCHEMA public');
     return dataSource.runMigrations({ transaction: 'each' });
   });

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
+
+import { SessionLock } from '@finserve/api/database';
 
 /** One key for every instance sharing the database (no table: a PostgreSQL advisory lock). */
 const LOCK_NAME = 'finserve-live:demo-publisher';
@@ -12,37 +14,21 @@ const LOCK_NAME = 'finserve-live:demo-publisher';
  */
 @Injectable()
 export class DemoPublisherLock {
-  private runner?: QueryRunner;
+  private readonly lock: SessionLock;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(dataSource: DataSource) {
+    this.lock = new SessionLock(dataSource, LOCK_NAME);
+  }
 
   get held(): boolean {
-    return this.runner !== undefined;
+    return this.lock.held;
   }
 
-  async acquire(): Promise<boolean> {
-    if (this.runner) return true;
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const [{ locked }] = (await runner.query(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [LOCK_NAME],
-      )) as { locked: boolean }[];
-      if (locked) this.runner = runner;
-      return locked;
-    } finally {
-      if (this.runner !== runner) await runner.release();
-    }
+  acquire(): Promise<boolean> {
+    return this.lock.acquire();
   }
 
-  async release(): Promise<void> {
-    const runner = this.runner;
-    this.runner = undefined;
-    if (!runner) return;
-    try {
-      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_NAME]);
-    } finally {
-      await runner.release();
-    }
+  release(): Promise<void> {
+    return this.lock.release();
   }
 }

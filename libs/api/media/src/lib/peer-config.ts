@@ -31,6 +31,8 @@ export interface PeerOptions {
   connectTimeoutMs?: number;
   /** STUN/TURN servers the SFU itself uses (none by default: it is the public end). */
   iceServers?: { urls: string; username?: string; credential?: string }[];
+  /** Receive/send buffer of each UDP socket (MEDIA_UDP_BUFFER_BYTES); the kernel's default when absent. */
+  udpBufferBytes?: number;
 }
 
 /**
@@ -102,4 +104,33 @@ export async function gatheringComplete(pc: RTCPeerConnection, timeoutMs = 5000)
       }
     });
   });
+}
+
+/** What `enlargeSocketBuffers` reaches inside werift: each ICE protocol's UDP socket. */
+interface IceInternals {
+  connection?: {
+    protocols?: { transport?: { type?: string; socket?: import('node:dgram').Socket } }[];
+  };
+}
+
+/**
+ * Gives the peer's UDP sockets `bytes` of receive and send buffer (werift binds them with the
+ * kernel's default). Without it, the burst of a publisher's keyframe or bandwidth probe that
+ * arrives while the worker is busy overflows the ~208 KiB default and is dropped by the kernel
+ * (RcvbufErrors in /proc/net/snmp); the publisher's congestion controller reads the loss as
+ * congestion and sends at a fraction of its rate. The kernel caps the size at net.core.rmem_max.
+ */
+export function enlargeSocketBuffers(pc: RTCPeerConnection, bytes: number | undefined): void {
+  if (!bytes) return;
+  for (const ice of pc.iceTransports as unknown as IceInternals[])
+    for (const protocol of ice.connection?.protocols ?? []) {
+      const socket = protocol.transport?.type === 'udp' ? protocol.transport.socket : undefined;
+      if (!socket) continue;
+      try {
+        if (socket.getRecvBufferSize() < bytes) socket.setRecvBufferSize(bytes);
+        if (socket.getSendBufferSize() < bytes) socket.setSendBufferSize(bytes);
+      } catch {
+        // Not bound (closed meanwhile): nothing to enlarge.
+      }
+    }
 }

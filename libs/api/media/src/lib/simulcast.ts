@@ -7,6 +7,7 @@ import {
   type RtpPacket,
 } from 'werift';
 
+import { FastRtpSender } from './fast-sender';
 import { LayerAllocator, type FeedbackWindow } from './layer-allocator';
 import type { VideoQuality } from './protocol';
 import { keyframeStart } from './video-frames';
@@ -144,6 +145,7 @@ export class VideoDownTrack {
   private windowStart = Date.now();
   private probeTimer?: NodeJS.Timeout;
   private lastTimestamp = 0;
+  private readonly fast: FastRtpSender;
 
   constructor(
     readonly sender: RTCRtpSender,
@@ -151,6 +153,7 @@ export class VideoDownTrack {
     private readonly requestKeyframe: (layer: SourceLayer) => void,
   ) {
     this.allocator = new LayerAllocator(quality);
+    this.fast = new FastRtpSender(sender);
     // Every RTCP packet of the viewer's transport: its transport-wide feedback names the SSRC of
     // the last packet it got, which during a probe is our RTX stream (werift routes RTCP by SSRC
     // and would drop those), so it is read here, before routing.
@@ -186,7 +189,7 @@ export class VideoDownTrack {
       this.lastTimestamp = rtp.header.timestamp;
       this.sentOctets += rtp.payload.length + 12;
       this.sentPackets++;
-      void this.sender.sendRtp(rtp).catch(() => undefined);
+      this.fast.send(rtp);
     }
   }
 

@@ -9,8 +9,14 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 
+import { FastRtpSender } from './fast-sender';
 import { qualitiesFor, type AllocatorLayer } from './layer-allocator';
-import { createPeer, gatheringComplete, type PeerOptions } from './peer-config';
+import {
+  createPeer,
+  enlargeSocketBuffers,
+  gatheringComplete,
+  type PeerOptions,
+} from './peer-config';
 import {
   MediaError,
   type MediaEvent,
@@ -21,7 +27,7 @@ import {
 import { StreamRecording, type RecordingResult } from './recording';
 import type { RelayCodec, RelayDown } from './relay-feed';
 import { SourceLayer, VideoDownTrack } from './simulcast';
-import { TwccFeedback } from './twcc-feedback';
+import { ArrivalClock, TwccFeedback } from './twcc-feedback';
 
 type Kind = 'audio' | 'video';
 
@@ -42,6 +48,7 @@ interface Subscriber {
   pc: RTCPeerConnection;
   transceivers: Map<Kind, RTCRtpTransceiver>;
   video?: VideoDownTrack;
+  audio?: FastRtpSender;
   /** A new audio source (publisher) starts: renumber from the last packet sent. */
   audioRestart?: boolean;
 }
@@ -72,7 +79,8 @@ function forwardAudio(subscriber: Subscriber, rtp: RtpPacket): void {
     subscriber.audioRestart = false;
     sender.replaceRTP(rtp.header, false, 960);
   }
-  void sender.sendRtp(rtp).catch(() => undefined);
+  if (subscriber.audio?.sender !== sender) subscriber.audio = new FastRtpSender(sender);
+  subscriber.audio.send(rtp);
 }
 
 /**
@@ -274,6 +282,7 @@ export class StreamRoom {
     // which the publisher's track must match.
     this.attach(subscriber);
     await gatheringComplete(pc);
+    enlargeSocketBuffers(pc, this.options.udpBufferBytes);
     this.subscribers.set(sessionId, subscriber);
     this.reapWhenAbandoned(sessionId, pc);
     pc.connectionStateChange.subscribe((state) => {
@@ -547,6 +556,7 @@ export class StreamRoom {
       throw new MediaError('BAD_SDP', `not a usable SDP offer: ${String(error)}`);
     }
     await gatheringComplete(pc);
+    enlargeSocketBuffers(pc, this.options.udpBufferBytes);
   }
 
   /**
@@ -763,16 +773,44 @@ function installTwccFeedback(pc: RTCPeerConnection, offer: string): TwccFeedback
     send: (packet) =>
       void transport.sendRtcp([packet as unknown as RtcpPacket]).catch(() => undefined),
   });
+  const clock = stampArrivals(pc, id);
   transport.onRtp.subscribe((rtp) => {
     const extension = rtp.header.extensions.find((e) => e.id === id);
     if (!extension || extension.payload.length < 2) return;
     mediaSsrc = rtp.header.ssrc;
-    feedback.handleTWCC(extension.payload.readUInt16BE(0));
+    const seq = extension.payload.readUInt16BE(0);
+    feedback.handleTWCC(seq, clock?.take(seq));
   });
   pc.connectionStateChange.subscribe((state) => {
     if (state === 'closed' || state === 'failed') feedback.stop();
   });
   return feedback;
+}
+
+/** What `stampArrivals` reaches inside werift: each ICE protocol's UDP transport. */
+interface UdpInternals {
+  connection?: {
+    protocols?: {
+      transport?: { type?: string; onData?: (data: Buffer, address: unknown) => void };
+    }[];
+  };
+}
+
+/**
+ * Stamps the publisher's datagrams when they are read from the socket (see ArrivalClock), for its
+ * transport-wide feedback. After gathering, when werift has its UDP transports.
+ */
+function stampArrivals(pc: RTCPeerConnection, extensionId: number): ArrivalClock | undefined {
+  const clock = new ArrivalClock(extensionId);
+  let wrapped = false;
+  for (const ice of pc.iceTransports as unknown as UdpInternals[])
+    for (const protocol of ice.connection?.protocols ?? []) {
+      const transport = protocol.transport;
+      if (transport?.type !== 'udp' || !transport.onData) continue;
+      transport.onData = clock.wrap(transport.onData.bind(transport));
+      wrapped = true;
+    }
+  return wrapped ? clock : undefined;
 }
 
 /**

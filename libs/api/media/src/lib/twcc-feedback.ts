@@ -54,7 +54,7 @@ export class TwccFeedback {
   private readonly now: () => number;
 
   constructor(private readonly options: TwccFeedbackOptions) {
-    this.now = options.now ?? (() => Number(process.hrtime.bigint() / 1000n));
+    this.now = options.now ?? monotonicMicros;
     this.timer = setInterval(() => {
       if (!this.twccRunning) return this.stop();
       this.flush();
@@ -62,13 +62,17 @@ export class TwccFeedback {
     this.timer.unref();
   }
 
-  handleTWCC(transportSequenceNumber: number | undefined): void {
+  /**
+   * One packet arrived. `arrivedAt` (microseconds, the clock of `now`): when its datagram was
+   * read from the socket, if known (see `ArrivalClock`); else now.
+   */
+  handleTWCC(transportSequenceNumber: number | undefined, arrivedAt?: number): void {
     if (typeof transportSequenceNumber !== 'number' || !this.twccRunning) return;
     const seq = this.unwrap(transportSequenceNumber);
     if (this.nextToReport === undefined) this.nextToReport = seq;
     // Already reported (as lost): a late packet is not reported again.
     if (seq < this.nextToReport) return;
-    if (!this.arrivals.has(seq)) this.arrivals.set(seq, this.now());
+    if (!this.arrivals.has(seq)) this.arrivals.set(seq, arrivedAt ?? this.now());
     if (this.highest === undefined || seq > this.highest) this.highest = seq;
     if (this.highest - this.nextToReport >= 100) this.flush();
   }
@@ -222,4 +226,104 @@ export function serializeFeedback(fields: FeedbackFields): Buffer {
 function statusOfDelta(fields: FeedbackFields, deltaIndex: number): number {
   const delta = fields.deltas[deltaIndex];
   return delta >= 0 && delta <= 255 ? SMALL_DELTA : LARGE_DELTA;
+}
+
+/** Microseconds, monotonic: the clock of `TwccFeedback` and `ArrivalClock`. */
+export const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The transport-wide sequence number in a raw (S)RTP datagram, read from its header extension
+ * (SRTP leaves the header, extensions included, in the clear): undefined for RTCP, STUN, DTLS or
+ * a packet without it.
+ */
+export function transportSequenceNumberOf(
+  datagram: Buffer,
+  extensionId: number,
+): number | undefined {
+  if (datagram.length < 12 || datagram[0] >> 6 !== 2) return undefined;
+  // RTCP packet types 192-223 (RFC 5761): not RTP.
+  if (datagram[1] >= 192 && datagram[1] <= 223) return undefined;
+  if ((datagram[0] & 0x10) === 0) return undefined;
+  let offset = 12 + (datagram[0] & 0x0f) * 4;
+  if (datagram.length < offset + 4) return undefined;
+  const profile = datagram.readUInt16BE(offset);
+  const end = offset + 4 + datagram.readUInt16BE(offset + 2) * 4;
+  if (end > datagram.length) return undefined;
+  offset += 4;
+  const oneByte = profile === 0xbede;
+  if (!oneByte && (profile & 0xfff0) !== 0x1000) return undefined;
+  while (offset < end) {
+    const first = datagram[offset];
+    if (first === 0) {
+      offset++; // padding
+      continue;
+    }
+    const id = oneByte ? first >> 4 : first;
+    const length = oneByte ? (first & 0x0f) + 1 : datagram[offset + 1];
+    const data = offset + (oneByte ? 1 : 2);
+    if (oneByte && id === 15) return undefined;
+    if (id === extensionId)
+      return length >= 2 && data + 2 <= end ? datagram.readUInt16BE(data) : undefined;
+    offset = data + length;
+  }
+  return undefined;
+}
+
+/**
+ * When each datagram was read from the socket. Node reads a socket's waiting datagrams one after
+ * another and runs each one's handler to the end (for a publisher's packet: decrypt, route,
+ * forward to every viewer, record) before it reads the next. Stamped there, the arrival times of
+ * a burst (a keyframe, a bandwidth probe) spread over the worker's processing time, and the
+ * publisher's delay-based estimator reads that as a growing queue: it cuts its bitrate. Here the
+ * socket handler only stamps the datagram and queues it; the queue is processed right after
+ * (setImmediate, in order), so a burst gets the times it was read at.
+ */
+export class ArrivalClock {
+  private readonly stamps = new Map<number, number>();
+  private readonly queue: [Buffer, unknown][] = [];
+  private draining = false;
+
+  constructor(
+    private readonly extensionId: number,
+    private readonly now: () => number = monotonicMicros,
+  ) {}
+
+  /** Wraps a transport's datagram handler: stamp now, process soon (in arrival order). */
+  wrap(handle: (data: Buffer, address: unknown) => void): (data: Buffer, address: unknown) => void {
+    const drain = () => {
+      this.draining = false;
+      // Bounded: what arrives while draining waits for the next turn.
+      for (let n = this.queue.length; n > 0; n--) {
+        const [data, address] = this.queue.shift() as [Buffer, unknown];
+        try {
+          handle(data, address);
+        } catch {
+          // werift logs and drops what it cannot handle; one bad datagram stops nothing.
+        }
+      }
+      if (this.queue.length > 0 && !this.draining) {
+        this.draining = true;
+        setImmediate(drain);
+      }
+    };
+    return (data, address) => {
+      const seq = transportSequenceNumberOf(data, this.extensionId);
+      if (seq !== undefined) {
+        if (this.stamps.size > 4096) this.stamps.clear();
+        this.stamps.set(seq, this.now());
+      }
+      this.queue.push([data, address]);
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(drain);
+      }
+    };
+  }
+
+  /** When the datagram with this sequence number was read (once), if it was stamped. */
+  take(transportSequenceNumber: number): number | undefined {
+    const at = this.stamps.get(transportSequenceNumber);
+    if (at !== undefined) this.stamps.delete(transportSequenceNumber);
+    return at;
+  }
 }

@@ -42,7 +42,6 @@ import {
   MinLength,
 } from 'class-validator';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 
 import { UserLoader, UserModel } from '@finserve/api/auth';
 import {
@@ -57,6 +56,7 @@ import {
   Public,
   RATE_LIMITER,
   RateLimitedError,
+  RequireScope,
   trimString,
   UuidPipe,
   type AuthUser,
@@ -72,6 +72,7 @@ import {
 } from '@finserve/api/streams';
 import { Role, StreamStatus } from '@finserve/shared';
 
+import { ClipsRepository, type ClipRecord } from './clips.repository';
 import { HlsService } from './hls.service';
 import { RecordingStore } from './recording-store';
 import { recordingFormat, RecordingsService } from './recordings';
@@ -155,42 +156,25 @@ export class CreateClipInput {
   startSeconds?: number | null;
 }
 
-interface ClipRow {
-  id: string;
-  stream_id: string;
-  author_id: string;
-  title: string;
-  start_seconds: number;
-  duration_seconds: number;
-  status: ClipStatus;
-  path: string | null;
-  has_thumbnail: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = `id, stream_id, author_id, title, start_seconds, duration_seconds, status, path,
-  thumbnail IS NOT NULL AS has_thumbnail, created_at, updated_at`;
-
-const toModel = (row: ClipRow): ClipModel & { path: string | null } => ({
-  id: row.id,
-  streamId: row.stream_id,
-  authorId: row.author_id,
-  title: row.title,
-  startSeconds: row.start_seconds,
-  durationSeconds: row.duration_seconds,
-  status: row.status,
+const toModel = (clip: ClipRecord): ClipModel & { path: string | null } => ({
+  id: clip.id,
+  streamId: clip.streamId,
+  authorId: clip.authorId,
+  title: clip.title,
+  startSeconds: clip.startSeconds,
+  durationSeconds: clip.durationSeconds,
+  status: clip.status,
   url:
-    row.status === ClipStatus.READY && row.path
-      ? `/clips/${row.id}.${recordingFormat(row.path)}`
+    clip.status === ClipStatus.READY && clip.path
+      ? `/clips/${clip.id}.${recordingFormat(clip.path)}`
       : null,
-  thumbnailUrl: row.has_thumbnail ? `/clips/${row.id}.jpg?v=${row.updated_at.getTime()}` : null,
-  createdAt: row.created_at,
-  path: row.path,
+  thumbnailUrl: clip.hasThumbnail ? `/clips/${clip.id}.jpg?v=${clip.updatedAt.getTime()}` : null,
+  createdAt: clip.createdAt,
+  path: clip.path,
 });
 
 /**
- * Clips (table `clips`, owned here). A signed-in user clips the last 5-90 s of a LIVE stream (from
+ * Clips (table `clips`, owned here: ClipsRepository). A signed-in user clips the last 5-90 s of a LIVE stream (from
  * its LL-HLS segments, cut at a keyframe, on the node that packages it) or a range of a replay
  * (from its recording): the media is copied, never re-encoded, into an MP4 (H.264) or WebM (VP8)
  * kept where recordings are kept. The row is PROCESSING at once and READY (or FAILED) when the
@@ -201,9 +185,20 @@ export class ClipsService implements OnApplicationShutdown {
   private readonly logger = new Logger(ClipsService.name);
   private readonly working = new Set<Promise<void>>();
   private readonly directory: string;
+  private readonly createdListeners: Array<
+    (clip: ClipModel, stream: StreamEntity) => Promise<void>
+  > = [];
+
+  /**
+   * In-process hook on each new clip, run once by the instance that made it, after its row is
+   * committed (the social lib notifies the clipped channel). A failing listener is logged.
+   */
+  onCreated(listener: (clip: ClipModel, stream: StreamEntity) => Promise<void>): void {
+    this.createdListeners.push(listener);
+  }
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly clips: ClipsRepository,
     private readonly config: AppConfig,
     private readonly streams: StreamsService,
     private readonly thumbnails: ThumbnailsService,
@@ -270,22 +265,26 @@ export class ClipsService implements OnApplicationShutdown {
         `You can make ${CLIPS_PER_MINUTE} clips per minute`,
       );
     const thumbnail = await this.thumbnails.read(stream.id).catch(() => null);
-    const [row] = await this.dataSource.query<ClipRow[]>(
-      `INSERT INTO clips (stream_id, author_id, streamer_id, title, start_seconds, duration_seconds, status, thumbnail)
-       VALUES ($1, $2, $7, $3, $4, $5, 'PROCESSING', $6) RETURNING ${COLUMNS}`,
-      [
-        stream.id,
-        user.id,
-        input.title ?? stream.title.slice(0, 100),
+    const clip = toModel(
+      await this.clips.insertProcessing({
+        streamId: stream.id,
+        authorId: user.id,
+        streamerId: stream.streamerId,
+        title: input.title ?? stream.title.slice(0, 100),
         startSeconds,
-        duration,
+        durationSeconds: duration,
         thumbnail,
-        stream.streamerId,
-      ],
+      }),
     );
-    const clip = toModel(row);
     const work = this.process(clip.id, job).finally(() => this.working.delete(work));
     this.working.add(work);
+    for (const listener of this.createdListeners) {
+      await listener(clip, stream).catch((error: unknown) =>
+        this.logger.warn(
+          `clip listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
     return clip;
   }
 
@@ -302,20 +301,15 @@ export class ClipsService implements OnApplicationShutdown {
       const local = join(this.directory, `${id}.${result.format}`);
       await rename(`${work}.${result.format}`, local);
       const location = await this.store.keep(local, `clip-${id}`);
-      await this.dataSource.query(
-        `UPDATE clips SET status = 'READY', path = $2, start_seconds = $3, duration_seconds = $4, updated_at = now()
-          WHERE id = $1`,
-        [id, location, result.startSeconds, result.durationSeconds],
-      );
+      await this.clips.markReady(id, {
+        location,
+        startSeconds: result.startSeconds,
+        durationSeconds: result.durationSeconds,
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`clip ${id} failed: ${message}`);
-      await this.dataSource
-        .query(`UPDATE clips SET status = 'FAILED', error = $2, updated_at = now() WHERE id = $1`, [
-          id,
-          message,
-        ])
-        .catch(() => undefined);
+      await this.clips.markFailed(id, message).catch(() => undefined);
     } finally {
       await rm(work, { force: true }).catch(() => undefined);
     }
@@ -344,12 +338,15 @@ export class ClipsService implements OnApplicationShutdown {
     return { startSeconds: start, durationSeconds: file.durationSeconds, format };
   }
 
+  /** Clips by id, in no particular order (loaders order them). */
+  async byIds(ids: readonly string[]): Promise<ClipModel[]> {
+    if (ids.length === 0) return [];
+    return (await this.clips.findByIds(ids)).map(toModel);
+  }
+
   async byId(id: string): Promise<(ClipModel & { path: string | null }) | null> {
-    const [row] = await this.dataSource.query<ClipRow[]>(
-      `SELECT ${COLUMNS} FROM clips WHERE id = $1`,
-      [id],
-    );
-    return row ? toModel(row) : null;
+    const clip = await this.clips.findById(id);
+    return clip ? toModel(clip) : null;
   }
 
   async list(
@@ -358,21 +355,11 @@ export class ClipsService implements OnApplicationShutdown {
     limit: number,
     offset: number,
   ) {
-    const rows = await this.dataSource.query<ClipRow[]>(
-      `SELECT ${COLUMNS} FROM clips
-        WHERE ($1::uuid IS NULL OR stream_id = $1) AND ($2::uuid IS NULL OR streamer_id = $2)
-        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4`,
-      [streamId ?? null, userId ?? null, limit, offset],
-    );
-    return rows.map(toModel);
+    return (await this.clips.list(streamId, userId, limit, offset)).map(toModel);
   }
 
   async thumbnail(id: string): Promise<Buffer | null> {
-    const [row] = await this.dataSource.query<{ thumbnail: Buffer | null }[]>(
-      `SELECT thumbnail FROM clips WHERE id = $1`,
-      [id],
-    );
-    return row?.thumbnail ?? null;
+    return this.clips.thumbnail(id);
   }
 
   /** The author, the stream's streamer or an admin. */
@@ -382,7 +369,7 @@ export class ClipsService implements OnApplicationShutdown {
     const stream = await this.streams.findById(clip.streamId);
     if (clip.authorId !== user.id && stream?.streamerId !== user.id && user.role !== Role.ADMIN)
       throw new ForbiddenError("Only the clip's author, the streamer or an admin can delete it");
-    await this.dataSource.query(`DELETE FROM clips WHERE id = $1`, [id]);
+    await this.clips.delete(id);
     if (clip.path) await this.store.remove(clip.path).catch(() => undefined);
     return true;
   }
@@ -400,6 +387,7 @@ export class ClipsResolver {
     private readonly streams: StreamsService,
   ) {}
 
+  @RequireScope('streams:write')
   @Mutation(() => ClipModel, {
     description:
       'Clips the last durationSeconds of a LIVE stream, or a range of a replay: PROCESSING at first, READY within seconds. 5 clips per minute per user.',
@@ -411,6 +399,7 @@ export class ClipsResolver {
     return this.service.create(user, input);
   }
 
+  @RequireScope('streams:write')
   @Mutation(() => Boolean, {
     description: "The clip's author, the stream's streamer, or an admin.",
   })

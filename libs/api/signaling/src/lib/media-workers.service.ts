@@ -131,6 +131,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       recordingDirectory: join(this.config.DATA_DIR, 'recordings'),
       portRange: this.config.mediaUdpPortRange,
       connectTimeoutMs: this.config.MEDIA_CONNECT_TIMEOUT_MS,
+      udpBufferBytes: this.config.MEDIA_UDP_BUFFER_BYTES,
     };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) this.workers.push(this.spawn(i));
   }

@@ -1,13 +1,14 @@
-import { RecordingStatus, toModel, type RecordingRow } from './recordings';
+import { RecordingStatus, toModel } from './recordings';
+import type { RecordingRecord } from './recordings.repository';
 
-const row = (sizeBytes: string): RecordingRow => ({
+const row = (sizeBytes: string): RecordingRecord => ({
   id: '6f1c1b3e-0d7c-4c8e-9a53-1f7b3c2d4e5f',
-  stream_id: '0b3d7e2a-5c4f-4a1b-8e9d-2c6f7a8b9c0d',
+  streamId: '0b3d7e2a-5c4f-4a1b-8e9d-2c6f7a8b9c0d',
   status: RecordingStatus.READY,
-  duration_seconds: 7200,
-  size_bytes: sizeBytes,
+  durationSeconds: 7200,
+  sizeBytes,
   path: '/data/recordings/x.webm',
-  created_at: new Date(0),
+  createdAt: new Date(0),
 });
 
 describe('Recording sizes', () => {

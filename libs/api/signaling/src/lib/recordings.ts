@@ -22,7 +22,6 @@ import {
 } from '@nestjs/graphql';
 import { isUUID } from 'class-validator';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 
 import {
   byKeys,
@@ -35,6 +34,7 @@ import type { RecordingResult } from '@finserve/api/media';
 import { StreamModel, type StreamEntity } from '@finserve/api/streams';
 
 import { RecordingStore } from './recording-store';
+import { RecordingsRepository, type RecordingRecord } from './recordings.repository';
 
 export enum RecordingStatus {
   RECORDING = 'RECORDING',
@@ -84,34 +84,24 @@ export class RecordingModel {
   path!: string | null;
 }
 
-export interface RecordingRow {
-  id: string;
-  stream_id: string;
-  status: RecordingStatus;
-  duration_seconds: number | null;
-  size_bytes: string;
-  path: string | null;
-  created_at: Date;
-}
-
 /** The container of a kept recording, from its location: WebM (VP8) or MP4 (H.264). */
 export const recordingFormat = (location: string): 'webm' | 'mp4' =>
   location.endsWith('.mp4') ? 'mp4' : 'webm';
 
-/** A recordings row as the GraphQL Recording. */
-export const toModel = (row: RecordingRow): RecordingModel => ({
-  id: row.id,
-  streamId: row.stream_id,
-  status: row.status,
-  durationSeconds: row.duration_seconds,
-  sizeBytes: Math.min(Number(row.size_bytes), GRAPHQL_INT_MAX),
-  sizeBytesExact: String(row.size_bytes),
+/** A stored recording as the GraphQL Recording. */
+export const toModel = (recording: RecordingRecord): RecordingModel => ({
+  id: recording.id,
+  streamId: recording.streamId,
+  status: recording.status,
+  durationSeconds: recording.durationSeconds,
+  sizeBytes: Math.min(Number(recording.sizeBytes), GRAPHQL_INT_MAX),
+  sizeBytesExact: recording.sizeBytes,
   url:
-    row.status === RecordingStatus.READY && row.path
-      ? `/recordings/${row.id}.${recordingFormat(row.path)}`
+    recording.status === RecordingStatus.READY && recording.path
+      ? `/recordings/${recording.id}.${recordingFormat(recording.path)}`
       : null,
-  createdAt: row.created_at,
-  path: row.path,
+  createdAt: recording.createdAt,
+  path: recording.path,
 });
 
 /**
@@ -129,7 +119,7 @@ export class RecordingsService implements OnApplicationShutdown {
   );
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly recordings: RecordingsRepository,
     private readonly store: RecordingStore,
   ) {}
 
@@ -138,10 +128,7 @@ export class RecordingsService implements OnApplicationShutdown {
   }
 
   async started(streamId: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO recordings (stream_id, status) VALUES ($1, 'RECORDING') ON CONFLICT (stream_id) DO NOTHING`,
-      [streamId],
-    );
+    await this.recordings.insertRecording(streamId);
   }
 
   /**
@@ -154,19 +141,16 @@ export class RecordingsService implements OnApplicationShutdown {
       await this.fail(streamId, error ?? 'nothing was recorded');
       return;
     }
-    const [row] = await this.dataSource.query<{ id: string }[]>(
-      'SELECT id FROM recordings WHERE stream_id = $1',
-      [streamId],
-    );
-    if (!row) return;
+    const id = await this.recordings.idOfStream(streamId);
+    if (!id) return;
     const storing = this.store
-      .keep(result.path, row.id)
+      .keep(result.path, id)
       .then(async (location) => {
-        await this.dataSource.query(
-          `UPDATE recordings SET status = 'READY', duration_seconds = $2, size_bytes = $3, path = $4, updated_at = now()
-            WHERE stream_id = $1`,
-          [streamId, result.durationSeconds, result.sizeBytes, location],
-        );
+        await this.recordings.markReady(streamId, {
+          durationSeconds: result.durationSeconds,
+          sizeBytes: result.sizeBytes,
+          location,
+        });
       })
       .catch(async (failure: unknown) => {
         const message = failure instanceof Error ? failure.message : String(failure);
@@ -183,18 +167,12 @@ export class RecordingsService implements OnApplicationShutdown {
   }
 
   private async fail(streamId: string, error: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE recordings SET status = 'FAILED', error = $2, updated_at = now() WHERE stream_id = $1 AND status = 'RECORDING'`,
-      [streamId, error],
-    );
+    await this.recordings.markFailed(streamId, error);
   }
 
   async byId(id: string): Promise<RecordingModel | null> {
-    const [row] = await this.dataSource.query<RecordingRow[]>(
-      'SELECT * FROM recordings WHERE id = $1',
-      [id],
-    );
-    return row ? toModel(row) : null;
+    const recording = await this.recordings.findById(id);
+    return recording ? toModel(recording) : null;
   }
 
   async byStreamId(streamId: string): Promise<RecordingModel | null> {
@@ -202,11 +180,7 @@ export class RecordingsService implements OnApplicationShutdown {
   }
 
   private async forStreams(ids: readonly string[]): Promise<RecordingModel[]> {
-    const rows = await this.dataSource.query<RecordingRow[]>(
-      'SELECT * FROM recordings WHERE stream_id = ANY($1::uuid[])',
-      [ids],
-    );
-    return rows.map(toModel);
+    return (await this.recordings.forStreams(ids)).map(toModel);
   }
 }
 

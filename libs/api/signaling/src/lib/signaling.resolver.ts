@@ -17,6 +17,8 @@ import {
   CurrentUser,
   PUB_SUB,
   Public,
+  RequireScope,
+  SessionOnly,
   subscriptionIterator,
   UuidPipe,
   type AuthUser,
@@ -66,6 +68,7 @@ export class SignalingResolver {
     );
   }
 
+  @RequireScope('streams:write')
   @Mutation(() => MediaSessionModel, {
     description:
       "The streamer's console publishes: SDP offer (sendonly audio/video) -> SFU answer. Only the stream's streamer, only while LIVE. Publishing again replaces the previous publisher under the viewers. New sessions are rate limited and open ones capped per client IP and user (RATE_LIMITED).",
@@ -146,6 +149,7 @@ export class SignalingResolver {
     return true;
   }
 
+  @SessionOnly()
   @Mutation(() => String, {
     description:
       'A new stream key for WHIP publishing (OBS: Bearer token); shown once, the previous one stops working.',

@@ -7,7 +7,6 @@ import {
   type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 import { UserBans, UsersService } from '@finserve/api/auth';
 import {
@@ -37,6 +36,7 @@ import { MediaBackend, MediaRequestError } from './media-backend';
 import { MediaCluster } from './media-cluster';
 import { MediaSessions, type MediaSession } from './media-sessions';
 import { RecordingsService } from './recordings';
+import { StreamKeysRepository } from './stream-keys.repository';
 
 interface EndStreamResult {
   recording: RecordingResult | null;
@@ -81,8 +81,8 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
     private readonly cluster: MediaCluster,
     private readonly sessions: MediaSessions,
     private readonly streams: StreamsService,
+    private readonly streamKeys: StreamKeysRepository,
     private readonly lifecycle: StreamLifecycle,
-    private readonly dataSource: DataSource,
     private readonly recordings: RecordingsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -268,21 +268,14 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
   /** A new WHIP stream key for the user (shown once; only its hash is kept). */
   async rotateStreamKey(user: AuthUser): Promise<string> {
     const key = `sk_${randomBytes(24).toString('base64url')}`;
-    await this.dataSource.query(
-      `INSERT INTO stream_keys (user_id, key_hash) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET key_hash = EXCLUDED.key_hash, created_at = now()`,
-      [user.id, hashKey(key)],
-    );
+    await this.streamKeys.save(user.id, hashKey(key));
     return key;
   }
 
   /** The user a stream key belongs to (WHIP bearer), or null; a banned user's key is refused. */
   async userForStreamKey(key: string): Promise<AuthUser | null> {
-    const [row] = await this.dataSource.query<{ user_id: string }[]>(
-      `SELECT user_id FROM stream_keys WHERE key_hash = $1`,
-      [hashKey(key)],
-    );
-    const user = row ? await this.users.findById(row.user_id) : null;
+    const userId = await this.streamKeys.userOf(hashKey(key));
+    const user = userId ? await this.users.findById(userId) : null;
     if (!user) return null;
     if (user.bannedAt) throw new ForbiddenError('This account is banned');
     return { id: user.id, username: user.username, role: user.role };
@@ -290,11 +283,7 @@ export class SignalingService implements OnModuleInit, BeforeApplicationShutdown
 
   /** The streamer's LIVE stream (WHIP without a stream in the URL publishes there). */
   async liveStreamOf(userId: string): Promise<string | null> {
-    const [row] = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM streams WHERE streamer_id = $1 AND status = 'LIVE'`,
-      [userId],
-    );
-    return row?.id ?? null;
+    return (await this.streams.liveStreamOf(userId))?.id ?? null;
   }
 
   private get candidatePolicy(): CandidatePolicy {

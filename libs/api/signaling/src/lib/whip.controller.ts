@@ -3,6 +3,7 @@ import type { Response } from 'express';
 
 import {
   DomainError,
+  HTTP_STATUS_OF,
   Public,
   UnauthenticatedError,
   UuidPipe,
@@ -12,24 +13,12 @@ import { ErrorCode } from '@finserve/shared';
 
 import { MediaRateLimitedError, SignalingService } from './signaling.service';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.CONFLICT]: 409,
-  [ErrorCode.BAD_USER_INPUT]: 400,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
-
 /** WHIP/WHEP errors: a status code and a one-line text body (no stack). */
 function sendError(res: Response, error: unknown): void {
   if (error instanceof DomainError) {
     if (error instanceof MediaRateLimitedError)
       for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res
-      .status(HTTP_STATUS[error.code] ?? 400)
-      .type('text/plain')
-      .send(error.message);
+    res.status(HTTP_STATUS_OF[error.code]).type('text/plain').send(error.message);
     return;
   }
   throw error;

@@ -25,6 +25,8 @@ export interface StreamEvent {
   isDemo: boolean;
   /** Carried so that a list kept by events shows (and keeps) the latest thumbnail. */
   thumbnailUpdatedAt: string | null;
+  categorySlug: string | null;
+  tags: string[];
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -44,6 +46,8 @@ export function toStreamEvent(stream: StreamEntity): StreamEvent {
     peakViewers: stream.peakViewers,
     isDemo: stream.isDemo,
     thumbnailUpdatedAt: iso(stream.thumbnailUpdatedAt),
+    categorySlug: stream.categorySlug,
+    tags: stream.tags,
   };
 }
 
@@ -55,17 +59,36 @@ export function fromStreamEvent(event: StreamEvent): StreamEntity {
     endedAt: date(event.endedAt),
     // Events published before the field existed (a rolling deploy) carry none.
     thumbnailUpdatedAt: date(event.thumbnailUpdatedAt ?? null),
+    categorySlug: event.categorySlug ?? null,
+    tags: event.tags ?? [],
     streamerSeenAt: null,
   });
 }
 
 @Injectable()
 export class StreamEventsPublisher {
+  private readonly local: Array<(event: StreamEvent | null) => void> = [];
+
   constructor(@Inject(PUB_SUB) private readonly bus: EventBus) {}
+
+  /**
+   * In-process and synchronous, before the bus: each change of a stream list this instance makes
+   * (the response cache drops its lists at once; other instances hear it from the bus). `null`:
+   * a SCHEDULED stream was created or cancelled, which the bus does not carry.
+   */
+  onLocalChange(listener: (event: StreamEvent | null) => void): void {
+    this.local.push(listener);
+  }
+
+  /** A SCHEDULED stream came or went (the upcoming lists changed). */
+  scheduleChanged(): void {
+    for (const listener of this.local) listener(null);
+  }
 
   /** Tells the stream's watchers and the live list about the stream's new state. */
   async changed(stream: StreamEntity): Promise<void> {
     const event = toStreamEvent(stream);
+    for (const listener of this.local) listener(event);
     await Promise.all([
       this.bus.publish(streamChannel(stream.id), event),
       this.bus.publish(LIVE_STREAMS_CHANNEL, event),
@@ -74,6 +97,8 @@ export class StreamEventsPublisher {
 
   /** Tells the live list only (a new thumbnail concerns no watcher of the stream itself). */
   async listChanged(stream: StreamEntity): Promise<void> {
-    await this.bus.publish(LIVE_STREAMS_CHANNEL, toStreamEvent(stream));
+    const event = toStreamEvent(stream);
+    for (const listener of this.local) listener(event);
+    await this.bus.publish(LIVE_STREAMS_CHANNEL, event);
   }
 }

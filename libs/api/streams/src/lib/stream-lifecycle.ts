@@ -13,7 +13,7 @@ export interface StreamTransition {
 type Listener = (transition: StreamTransition) => Promise<void>;
 
 /**
- * In-process hooks on stream transitions (created LIVE, started, ended), run once by the instance
+ * In-process hooks on stream transitions (created LIVE or SCHEDULED, started, ended), run once by the instance
  * that made the transition, after it committed. Other modules react here (e.g. chat posts an
  * ALERT) without the streams module depending on them. A failing listener is logged.
  */

@@ -49,6 +49,14 @@ export class StreamEntity {
   @Column({ name: 'thumbnail_updated_at', type: 'timestamptz', nullable: true })
   thumbnailUpdatedAt!: Date | null;
 
+  /** The category's slug (categories table, same lib); null: none. */
+  @Column({ name: 'category_slug', type: 'varchar', length: 32, nullable: true })
+  categorySlug!: string | null;
+
+  /** Normalized (normalizeTags of @finserve/shared): 0..10 of [a-z0-9-]{1,25}. */
+  @Column({ type: 'varchar', length: 25, array: true, default: () => "'{}'" })
+  tags!: string[];
+
   @Column({ name: 'is_demo', type: 'boolean', default: false })
   isDemo!: boolean;
 

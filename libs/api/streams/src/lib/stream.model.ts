@@ -35,4 +35,11 @@ export class StreamModel {
 
   @Field(() => GraphQLISODateTime, { nullable: true })
   endedAt!: Date | null;
+
+  categorySlug!: string | null;
+
+  @Field(() => [String], {
+    description: '0..10 tags, each 1..25 chars of [a-z0-9-] (lowercased on input).',
+  })
+  tags!: string[];
 }

@@ -5,9 +5,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 
 import { AppConfig, Clock } from '@finserve/api/core';
+import { onceAcrossInstances } from '@finserve/api/database';
 import { StreamStatus } from '@finserve/shared';
 
 import { StreamEntity } from './stream.entity';
@@ -92,21 +93,12 @@ export class StreamerPresenceService implements OnApplicationBootstrap, OnApplic
   /** Ends every LIVE stream whose console has been gone longer than the grace period. */
   async sweep(): Promise<string[]> {
     const cutoff = new Date(this.clock.now().getTime() - this.config.STREAMER_GRACE_SECONDS * 1000);
-    const abandoned = await this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
-        'SELECT pg_try_advisory_xact_lock($1) AS locked',
-        [SWEEP_LOCK_KEY],
-      );
-      if (!locked) return [];
-      return manager
-        .getRepository(StreamEntity)
-        .createQueryBuilder('s')
-        .select(['s.id', 's.streamerSeenAt'])
-        .where('s.status = :live', { live: StreamStatus.LIVE })
-        .andWhere('s.isDemo = false')
-        .andWhere('s.streamerSeenAt < :cutoff', { cutoff })
-        .getMany();
-    });
+    const abandoned = await onceAcrossInstances(this.dataSource, SWEEP_LOCK_KEY, [], (manager) =>
+      manager.getRepository(StreamEntity).find({
+        select: { id: true, streamerSeenAt: true },
+        where: { status: StreamStatus.LIVE, isDemo: false, streamerSeenAt: LessThan(cutoff) },
+      }),
+    );
     const ended: string[] = [];
     for (const stream of abandoned) {
       if (this.isConsoleConnected(stream.id) || !stream.streamerSeenAt) continue;

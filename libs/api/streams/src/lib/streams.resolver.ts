@@ -12,7 +12,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 
-import { UserLoader, UserModel } from '@finserve/api/auth';
+import { UserLoader, UserModel, UsersService } from '@finserve/api/auth';
 import {
   channelSubscription,
   Clock,
@@ -21,6 +21,7 @@ import {
   NotFoundError,
   PUB_SUB,
   Public,
+  RequireScope,
   subscriptionIterator,
   UuidPipe,
   type AuthUser,
@@ -29,8 +30,16 @@ import {
 } from '@finserve/api/core';
 import { streamDurationSeconds, StreamStatus } from '@finserve/shared';
 
-import { CreateStreamInput } from './dto/create-stream.input';
-import { LiveStreamsArgs, UpcomingStreamsArgs, UserStreamsArgs } from './dto/streams.args';
+import { CategoriesService, type Category } from './categories.service';
+import { CategoryModel } from './category.model';
+import { CreateStreamInput, UpdateStreamInput } from './dto/create-stream.input';
+import {
+  LiveStreamsArgs,
+  RecentReplaysArgs,
+  SearchStreamsArgs,
+  UpcomingStreamsArgs,
+  UserStreamsArgs,
+} from './dto/streams.args';
 import {
   fromStreamEvent,
   LIVE_STREAMS_CHANNEL,
@@ -51,6 +60,8 @@ export class StreamsResolver {
     private readonly streams: StreamsService,
     private readonly presence: StreamerPresenceService,
     private readonly users: UserLoader,
+    private readonly usersService: UsersService,
+    private readonly categories: CategoriesService,
     private readonly clock: Clock,
     @Inject(PUB_SUB) private readonly bus: EventBus,
   ) {}
@@ -63,8 +74,38 @@ export class StreamsResolver {
 
   @Public()
   @Query(() => [StreamModel], { description: 'LIVE streams, most viewers first.' })
-  liveStreams(@Args() { limit, offset }: LiveStreamsArgs): Promise<StreamEntity[]> {
-    return this.streams.live(limit, offset);
+  liveStreams(@Args() { limit, offset, category }: LiveStreamsArgs): Promise<StreamEntity[]> {
+    return this.streams.live(limit, offset, category);
+  }
+
+  @Public()
+  @Query(() => [StreamModel], {
+    description:
+      'Past broadcasts of every channel (ENDED streams), most recently ended first; with category, only its streams.',
+  })
+  recentReplays(@Args() { limit, offset, category }: RecentReplaysArgs): Promise<StreamEntity[]> {
+    return this.streams.recentlyEnded(limit, offset, category);
+  }
+
+  @Public()
+  @Query(() => [CategoryModel], {
+    name: 'categories',
+    description: 'Every category, most viewers first.',
+  })
+  categoryList(): Promise<CategoryModel[]> {
+    return this.categories.withLiveCounts();
+  }
+
+  @Public()
+  @Query(() => [StreamModel], {
+    description:
+      'Streams whose title, description, tags, category or streamer match the words (case- and accent-insensitive): LIVE, then SCHEDULED, then ENDED; best match first within each.',
+  })
+  async searchStreams(
+    @Args() { query, status, limit, offset }: SearchStreamsArgs,
+  ): Promise<StreamEntity[]> {
+    const channels = await this.usersService.matchNames(query);
+    return this.streams.search(query, { status, limit, offset, channels });
   }
 
   @Public()
@@ -82,6 +123,7 @@ export class StreamsResolver {
     return this.streams.byStreamer(userId, limit, offset);
   }
 
+  @RequireScope('streams:write')
   @Mutation(() => StreamModel, {
     description: 'A streamer has at most one LIVE stream at a time (else CONFLICT).',
   })
@@ -92,6 +134,31 @@ export class StreamsResolver {
     return this.streams.create(user, input);
   }
 
+  @RequireScope('streams:write')
+  @Mutation(() => StreamModel, {
+    description:
+      "Only the stream's streamer. Changes to a LIVE stream reach its watchers at once. Only the fields given change; null clears description, categorySlug and tags.",
+  })
+  updateStream(
+    @CurrentUser() user: AuthUser,
+    @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
+    @Args('input', { type: () => UpdateStreamInput }) input: UpdateStreamInput,
+  ): Promise<StreamEntity> {
+    return this.streams.update(user, streamId, input);
+  }
+
+  @RequireScope('streams:write')
+  @Mutation(() => Boolean, {
+    description: 'Only the streamer, only a SCHEDULED stream: it is deleted and leaves every list.',
+  })
+  cancelScheduledStream(
+    @CurrentUser() user: AuthUser,
+    @Args('streamId', { type: () => ID }, UuidPipe) streamId: string,
+  ): Promise<boolean> {
+    return this.streams.cancelScheduled(user, streamId);
+  }
+
+  @RequireScope('streams:write')
   @Mutation(() => StreamModel, { description: "Only the stream's streamer; SCHEDULED -> LIVE." })
   startStream(
     @CurrentUser() user: AuthUser,
@@ -100,6 +167,7 @@ export class StreamsResolver {
     return this.streams.start(user, streamId);
   }
 
+  @RequireScope('streams:write')
   @Mutation(() => StreamModel, {
     description:
       "Only the stream's streamer or an admin; LIVE -> ENDED. Viewers' subscriptions get the ENDED state, then complete.",
@@ -125,6 +193,7 @@ export class StreamsResolver {
     });
   }
 
+  @RequireScope('streams:write')
   @Subscription(() => StreamModel, {
     resolve: identity,
     description:
@@ -163,6 +232,12 @@ export class StreamsResolver {
     const user = await this.users.for(context).load(stream.streamerId);
     if (!user) throw new NotFoundError('Streamer');
     return user;
+  }
+
+  @ResolveField(() => CategoryModel, { nullable: true })
+  category(@Parent() stream: StreamEntity): Promise<Category | null> {
+    // Its counts, when asked, come from CategoryResolver (batched per operation).
+    return this.categories.find(stream.categorySlug);
   }
 
   @ResolveField(() => Int, {

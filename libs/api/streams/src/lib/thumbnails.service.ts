@@ -19,6 +19,7 @@ import { StreamEventsPublisher } from './stream-events';
 import { StreamEntity } from './stream.entity';
 import { StreamsService } from './streams.service';
 import { normalizeThumbnail } from './thumbnail-image';
+import { ThumbnailsRepository } from './thumbnails.repository';
 
 /** Largest accepted frame: a 480x270 JPEG at quality 0.7 is some 20-40 KiB. */
 export const THUMBNAIL_MAX_BYTES = 256 * 1024;
@@ -59,6 +60,7 @@ export class ThumbnailsService {
   constructor(
     @InjectRepository(StreamEntity) private readonly repository: Repository<StreamEntity>,
     private readonly streams: StreamsService,
+    private readonly thumbnails: ThumbnailsRepository,
     private readonly events: StreamEventsPublisher,
     private readonly clock: Clock,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
@@ -94,21 +96,13 @@ export class ThumbnailsService {
         { thumbnailUpdatedAt: now },
       );
       if (!affected) throw new ConflictError('Thumbnails are taken only while the stream is LIVE');
-      await manager.query(
-        `INSERT INTO stream_thumbnails (stream_id, jpeg, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (stream_id) DO UPDATE SET jpeg = EXCLUDED.jpeg, updated_at = EXCLUDED.updated_at`,
-        [streamId, jpeg, now],
-      );
+      await this.thumbnails.save(manager, streamId, jpeg, now);
     });
     await this.events.listChanged(await this.streams.getById(streamId));
   }
 
   /** The stored frame, or null when the stream has none. */
-  async read(streamId: string): Promise<Buffer | null> {
-    const rows: { jpeg: Buffer }[] = await this.repository.query(
-      'SELECT jpeg FROM stream_thumbnails WHERE stream_id = $1',
-      [streamId],
-    );
-    return rows[0]?.jpeg ?? null;
+  read(streamId: string): Promise<Buffer | null> {
+    return this.thumbnails.read(streamId);
   }
 }

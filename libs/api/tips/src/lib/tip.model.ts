@@ -78,6 +78,12 @@ export class WalletModel {
 
   @Field(() => Int)
   balanceCents!: number;
+
+  @Field(() => Int, {
+    description:
+      'The part of the balance that came from tips received (net) and may be paid out; deposited money can only be spent on the platform.',
+  })
+  withdrawableCents!: number;
 }
 
 export enum TipDirection {

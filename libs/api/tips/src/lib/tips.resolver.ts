@@ -23,7 +23,9 @@ import {
   NotFoundError,
   PUB_SUB,
   Public,
+  RequireScope,
   Roles,
+  SessionOnly,
   UuidPipe,
   type AuthUser,
   type EventBus,
@@ -58,6 +60,7 @@ export class TipsResolver {
     @Inject(PUB_SUB) private readonly bus: EventBus,
   ) {}
 
+  @SessionOnly()
   @Mutation(() => TipModel, {
     description:
       'Needs a LIVE stream of someone else and enough balance (else INSUFFICIENT_FUNDS). Debits the sender, credits the streamer the net and the platform the fee, in one transaction; posts a TIP chat message. Default limit: 10 tips per minute per user.',
@@ -70,6 +73,7 @@ export class TipsResolver {
   }
 
   @Roles(Role.ADMIN)
+  @SessionOnly()
   @Mutation(() => WalletModel, {
     description: "Admins only: stands in for a payment provider's confirmation.",
   })
@@ -80,6 +84,7 @@ export class TipsResolver {
     return this.tips.credit(user, input);
   }
 
+  @RequireScope('wallet:read')
   @Query(() => [WalletModel], {
     description: "The signed-in user's wallets, one per accepted currency.",
   })
@@ -87,6 +92,7 @@ export class TipsResolver {
     return this.tips.wallets(user.id);
   }
 
+  @RequireScope('tips:read')
   @Query(() => [TipModel], {
     description: 'Tips the signed-in user received (default) or sent, newest first.',
   })

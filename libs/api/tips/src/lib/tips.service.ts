@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-
+import { UsersService } from '@finserve/api/auth';
 import { ChatService } from '@finserve/api/chat';
 import {
   AppConfig,
@@ -21,6 +20,8 @@ import {
 } from '@finserve/api/core';
 import { ErrorCode, formatMoney, platformFeeCents } from '@finserve/shared';
 
+import { PAYOUT_DEBIT_SQLSTATES, SEND_TIP_SQLSTATES } from './ledger-functions';
+import { LedgerRepository } from './ledger.repository';
 import {
   TipDirection,
   type CreditWalletInput,
@@ -28,48 +29,18 @@ import {
   type TipRecord,
   type WalletModel,
 } from './tip.model';
+import { TipsRepository, type MoneyTotal, type TipFigures } from './tips.repository';
 
 export const tipChannel = (streamId: string): string => `tips.${streamId}`;
 
-interface TipRow {
-  id: string;
-  stream_id: string;
-  from_user_id: string;
-  to_user_id: string;
-  amount_cents: string;
-  currency: string;
-  platform_fee_cents: string;
-  net_cents: string;
-  message: string | null;
-  idempotency_key: string;
-  created_at: Date;
-}
-
-const TIP_COLUMNS =
-  'id, stream_id, from_user_id, to_user_id, amount_cents, currency, platform_fee_cents, net_cents, message, idempotency_key, created_at';
-
-export function toTip(row: TipRow): TipRecord {
-  return {
-    id: row.id,
-    streamId: row.stream_id,
-    fromUserId: row.from_user_id,
-    toUserId: row.to_user_id,
-    amountCents: Number(row.amount_cents),
-    currency: row.currency.trim(),
-    platformFeeCents: Number(row.platform_fee_cents),
-    netCents: Number(row.net_cents),
-    message: row.message,
-    idempotencyKey: row.idempotency_key,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-/** SQLSTATEs raised by finserve_send_tip (see the ledger migration). */
+/** What the SQLSTATEs finserve_send_tip raises mean to a caller (see ledger-functions.ts). */
 const TIP_ERRORS: Record<string, () => DomainError> = {
-  P0404: () => new NotFoundError('Stream'),
-  P0409: () => new ConflictError('Tips are accepted only while the stream is LIVE'),
-  P0403: () => new ForbiddenError('You cannot tip your own stream'),
-  P0402: () => new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'Insufficient funds'),
+  [SEND_TIP_SQLSTATES.streamNotFound]: () => new NotFoundError('Stream'),
+  [SEND_TIP_SQLSTATES.streamNotLive]: () =>
+    new ConflictError('Tips are accepted only while the stream is LIVE'),
+  [SEND_TIP_SQLSTATES.ownStream]: () => new ForbiddenError('You cannot tip your own stream'),
+  [SEND_TIP_SQLSTATES.insufficientFunds]: () =>
+    new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'Insufficient funds'),
 };
 
 /** A JSON-safe tip for the event bus. */
@@ -77,14 +48,43 @@ export type TipEvent = Omit<TipRecord, 'createdAt'> & { createdAt: string };
 
 @Injectable()
 export class TipsService {
+  private readonly logger = new Logger(TipsService.name);
+  private readonly sentListeners: Array<(tip: TipRecord) => Promise<void>> = [];
+
+  /**
+   * In-process hook on each new tip, run once by the instance that took it, after it committed
+   * (the social lib notifies the streamer). A failing listener is logged.
+   */
+  onSent(listener: (tip: TipRecord) => Promise<void>): void {
+    this.sentListeners.push(listener);
+  }
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly chat: ChatService,
+    private readonly users: UsersService,
+    private readonly tips: TipsRepository,
+    private readonly ledger: LedgerRepository,
     @Inject(PUB_SUB) private readonly bus: EventBus,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
+
+  /** Per stream that has tips: count, gross and net per currency. */
+  figuresByStream(streamIds: readonly string[]): Promise<Map<string, TipFigures>> {
+    return this.tips.figuresByStream(streamIds);
+  }
+
+  /** Platform-wide gross tips and fees per currency. */
+  platformTotals(): Promise<{ gross: MoneyTotal[]; fees: MoneyTotal[] }> {
+    return this.tips.platformTotals();
+  }
+
+  /** Gross tips received per streamer and currency. */
+  grossByStreamer(streamerIds: readonly string[]): Promise<Map<string, MoneyTotal[]>> {
+    return this.tips.grossByStreamer(streamerIds);
+  }
 
   /**
    * One database statement moves the money (see finserve_send_tip); after it committed, the TIP
@@ -113,7 +113,7 @@ export class TipsService {
       );
 
     const fee = platformFeeCents(input.amountCents, PLATFORM_FEE_BPS);
-    let result: { tip_id: string; created: boolean };
+    let result: { tipId: string; created: boolean };
     try {
       result = await this.dataSource.transaction(async (manager) => {
         const now = this.clock.now();
@@ -123,29 +123,24 @@ export class TipsService {
         if (input.message) {
           await this.chat.assertMayPost(manager, user, input.streamId, input.message, now);
         }
-        const [row] = await manager.query<{ tip_id: string; created: boolean }[]>(
-          'SELECT * FROM finserve_send_tip($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-          [
-            randomUUID(),
-            input.streamId,
-            user.id,
-            input.amountCents,
-            input.currency,
-            fee,
-            input.message || null,
-            input.idempotencyKey,
-            now,
-          ],
-        );
-        return row;
+        return this.ledger.sendTip(manager, {
+          streamId: input.streamId,
+          fromUserId: user.id,
+          amountCents: input.amountCents,
+          currency: input.currency,
+          feeCents: fee,
+          message: input.message || null,
+          idempotencyKey: input.idempotencyKey,
+          at: now,
+        });
       });
     } catch (error) {
       const code = (error as { driverError?: { code?: string } }).driverError?.code;
       const domain = code ? TIP_ERRORS[code] : undefined;
       throw domain ? domain() : error;
     }
-    const tip = await this.findById(result.tip_id);
-    if (!tip) throw new Error(`tip ${result.tip_id} vanished`);
+    const tip = await this.findById(result.tipId);
+    if (!tip) throw new Error(`tip ${result.tipId} vanished`);
     if (!result.created) return this.sameRequestOrConflict(tip, input);
 
     const body = `${user.username} tipped ${formatMoney(tip.amountCents, tip.currency)}${tip.message ? `: ${tip.message}` : ''}`;
@@ -154,6 +149,13 @@ export class TipsService {
       ...tip,
       createdAt: tip.createdAt.toISOString(),
     } satisfies TipEvent);
+    for (const listener of this.sentListeners) {
+      await listener(tip).catch((error: unknown) =>
+        this.logger.warn(
+          `tip listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
     return tip;
   }
 
@@ -162,32 +164,22 @@ export class TipsService {
     if (!this.config.CURRENCIES.includes(input.currency)) {
       throw new BadUserInputError(`currency must be one of ${this.config.CURRENCIES.join(', ')}`);
     }
-    const [user] = await this.dataSource.query<unknown[]>('SELECT 1 FROM users WHERE id = $1', [
-      input.userId,
-    ]);
-    if (!user) throw new NotFoundError('User');
-    const [result] = await this.dataSource.query<{ transfer_id: string; created: boolean }[]>(
-      'SELECT * FROM finserve_credit_wallet($1, $2, $3, $4, $5, $6, $7)',
-      [
-        randomUUID(),
-        input.reference,
-        input.userId,
-        input.amountCents,
-        input.currency,
-        admin.id,
-        this.clock.now(),
-      ],
-    );
+    if (!(await this.users.findById(input.userId))) throw new NotFoundError('User');
+    const result = await this.ledger.creditWallet(this.dataSource.manager, {
+      reference: input.reference,
+      userId: input.userId,
+      amountCents: input.amountCents,
+      currency: input.currency,
+      createdBy: admin.id,
+      at: this.clock.now(),
+    });
     if (!result.created) {
-      const [first] = await this.dataSource.query<
-        { user_id: string; amount_cents: string; currency: string }[]
-      >('SELECT user_id, amount_cents, currency FROM wallet_credits WHERE reference = $1', [
-        input.reference,
-      ]);
+      const first = await this.ledger.creditOf(input.reference);
       if (
-        first.user_id !== input.userId ||
-        Number(first.amount_cents) !== input.amountCents ||
-        first.currency.trim() !== input.currency
+        !first ||
+        first.userId !== input.userId ||
+        first.amountCents !== input.amountCents ||
+        first.currency !== input.currency
       ) {
         throw new ConflictError('This reference was already used for a different credit');
       }
@@ -195,15 +187,57 @@ export class TipsService {
     return this.wallet(input.userId, input.currency);
   }
 
+  /**
+   * A payment provider's confirmed payment, inside the caller's transaction: one wallet_credits
+   * entry per reference (a repeated reference credits nothing). The user is its creator.
+   */
+  async creditFromProvider(
+    manager: EntityManager,
+    credit: { reference: string; userId: string; amountCents: number; currency: string },
+  ): Promise<{ created: boolean }> {
+    return this.ledger.creditWallet(manager, {
+      ...credit,
+      createdBy: credit.userId,
+      at: this.clock.now(),
+    });
+  }
+
+  /**
+   * Reverses (part of) a provider credit, inside the caller's transaction, once per reference:
+   * the wallet gives back what it still holds (never going negative), the platform bears the rest
+   * (money already tipped away). Returns the cents taken from the wallet.
+   */
+  async reverseProviderCredit(
+    manager: EntityManager,
+    reversal: { reference: string; creditReference: string; amountCents: number },
+  ): Promise<{ created: boolean; fromWalletCents: number }> {
+    return this.ledger.reverseCredit(manager, { ...reversal, at: this.clock.now() });
+  }
+
+  /**
+   * Gives back what a reversal took (a dispute the platform won), once, inside the caller's
+   * transaction: the wallet gets what it gave, the platform what it bore. False when there was
+   * no such reversal or it was reinstated already.
+   */
+  async reinstateReversal(manager: EntityManager, reversalReference: string): Promise<boolean> {
+    return this.ledger.reinstateReversal(manager, reversalReference, this.clock.now());
+  }
+
+  /** How much of a provider credit is reversed now (reinstated reversals not counted). */
+  async reversedCents(manager: EntityManager, creditReference: string): Promise<number> {
+    return this.ledger.reversedCents(manager, creditReference);
+  }
+
   /** A wallet per accepted currency (0 where none exists yet), then any other holding. */
   async wallets(userId: string): Promise<WalletModel[]> {
-    const rows = await this.dataSource.query<{ currency: string; balance_cents: string }[]>(
-      `SELECT currency, balance_cents FROM accounts WHERE kind = 'WALLET' AND user_id = $1 ORDER BY currency`,
-      [userId],
-    );
-    const held = new Map(rows.map((row) => [row.currency.trim(), Number(row.balance_cents)]));
+    const held = await this.ledger.walletBalances(userId);
     const currencies = [...new Set([...this.config.CURRENCIES, ...held.keys()])];
-    return currencies.map((currency) => ({ currency, balanceCents: held.get(currency) ?? 0 }));
+    const out = await this.ledger.withdrawableIn(userId, currencies);
+    return currencies.map((currency) => ({
+      currency,
+      balanceCents: held.get(currency) ?? 0,
+      withdrawableCents: out.get(currency) ?? 0,
+    }));
   }
 
   async wallet(userId: string, currency: string): Promise<WalletModel> {
@@ -211,8 +245,44 @@ export class TipsService {
       (await this.wallets(userId)).find((w) => w.currency === currency) ?? {
         currency,
         balanceCents: 0,
+        withdrawableCents: 0,
       }
     );
+  }
+
+  /** What the user may pay out now in a currency (see finserve_withdrawable). */
+  async withdrawable(manager: EntityManager, userId: string, currency: string): Promise<number> {
+    return this.ledger.withdrawable(manager, userId, currency);
+  }
+
+  /**
+   * A payout's debit, inside the caller's transaction: withdrawable money moves from the wallet
+   * into PAYOUT_TRANSIT, once per reference. INSUFFICIENT_FUNDS when not that much is withdrawable.
+   */
+  async debitForPayout(
+    manager: EntityManager,
+    payout: { reference: string; userId: string; amountCents: number; currency: string },
+  ): Promise<{ created: boolean }> {
+    try {
+      return await this.ledger.debitForPayout(manager, { ...payout, at: this.clock.now() });
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code === PAYOUT_DEBIT_SQLSTATES.notWithdrawable) {
+        throw new DomainError(
+          ErrorCode.INSUFFICIENT_FUNDS,
+          'Only money earned from tips can be paid out, and not more than that',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a payout, inside the caller's transaction: paid moves it from PAYOUT_TRANSIT to EXTERNAL;
+   * failed returns it to the wallet (withdrawable again). Returns whether anything moved.
+   */
+  async settlePayout(manager: EntityManager, reference: string, paid: boolean): Promise<boolean> {
+    return this.ledger.settlePayout(manager, reference, paid, this.clock.now());
   }
 
   async list(
@@ -222,35 +292,19 @@ export class TipsService {
     offset: number,
   ): Promise<TipRecord[]> {
     const column = direction === TipDirection.SENT ? 'from_user_id' : 'to_user_id';
-    const rows = await this.dataSource.query<TipRow[]>(
-      `SELECT ${TIP_COLUMNS} FROM tips WHERE ${column} = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
-      [userId, limit, offset],
-    );
-    return rows.map(toTip);
+    return this.tips.listByUser(column, userId, limit, offset);
   }
 
   async findById(id: string): Promise<TipRecord | null> {
-    const [row] = await this.dataSource.query<TipRow[]>(
-      `SELECT ${TIP_COLUMNS} FROM tips WHERE id = $1`,
-      [id],
-    );
-    return row ? toTip(row) : null;
+    return this.tips.findById(id);
   }
 
   async findByIds(ids: readonly string[]): Promise<TipRecord[]> {
-    const rows = await this.dataSource.query<TipRow[]>(
-      `SELECT ${TIP_COLUMNS} FROM tips WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
-    return rows.map(toTip);
+    return this.tips.findByIds(ids);
   }
 
   private async findByKey(userId: string, key: string): Promise<TipRecord | null> {
-    const [row] = await this.dataSource.query<TipRow[]>(
-      `SELECT ${TIP_COLUMNS} FROM tips WHERE from_user_id = $1 AND idempotency_key = $2`,
-      [userId, key],
-    );
-    return row ? toTip(row) : null;
+    return this.tips.findByKey(userId, key);
   }
 
   private sameRequestOrConflict(tip: TipRecord, input: SendTipInput): TipRecord {

@@ -6,9 +6,10 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 import { AppConfig, Clock } from '@finserve/api/core';
+
+import { ViewersRepository } from './viewers.repository';
 
 /** Missed heartbeats after which an instance counts as dead. */
 export const DEAD_AFTER_BEATS = 3;
@@ -29,17 +30,14 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
   private recovered: ((streamIds: string[]) => void)[] = [];
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: ViewersRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const now = this.clock.now();
-    await this.dataSource.query(
-      'INSERT INTO api_instances (id, started_at, heartbeat_at) VALUES ($1, $2, $2)',
-      [this.id, now],
-    );
+    await this.repository.registerInstance(this.id, now);
     await this.recoverDeadInstances();
     this.timer = setInterval(() => {
       this.beat().catch((error: unknown) =>
@@ -64,16 +62,12 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     for (const work of this.beforeShutdown) await work();
-    await this.dataSource.query('DELETE FROM api_instances WHERE id = $1', [this.id]);
+    await this.repository.removeInstance(this.id);
   }
 
   async beat(): Promise<void> {
     const now = this.clock.now();
-    await this.dataSource.query(
-      `INSERT INTO api_instances (id, started_at, heartbeat_at) VALUES ($1, $2, $2)
-       ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at`,
-      [this.id, now],
-    );
+    await this.repository.heartbeat(this.id, now);
     await this.recoverDeadInstances();
   }
 
@@ -82,24 +76,12 @@ export class InstanceService implements OnApplicationBootstrap, BeforeApplicatio
     const cutoff = new Date(
       this.clock.now().getTime() - DEAD_AFTER_BEATS * this.config.INSTANCE_HEARTBEAT_SECONDS * 1000,
     );
-    const [rows] = await this.dataSource.query<[{ stream_id: string }[], number]>(
-      `WITH dead AS (
-         DELETE FROM api_instances WHERE heartbeat_at < $1 AND id <> $2 RETURNING id, heartbeat_at
-       )
-       UPDATE stream_viewers v
-          SET left_at = GREATEST(v.joined_at, d.heartbeat_at),
-              watch_duration_seconds =
-                floor(extract(epoch FROM GREATEST(v.joined_at, d.heartbeat_at) - v.joined_at))::int
-         FROM dead d
-        WHERE v.instance_id = d.id AND v.left_at IS NULL
-       RETURNING v.stream_id`,
-      [cutoff, this.id],
-    );
-    if (rows.length) {
-      this.logger.warn(`closed ${rows.length} viewing session(s) of dead API instances`);
-      const streamIds = [...new Set(rows.map((row) => row.stream_id))];
+    const closed = await this.repository.closeDeadInstances(cutoff, this.id);
+    if (closed.length) {
+      this.logger.warn(`closed ${closed.length} viewing session(s) of dead API instances`);
+      const streamIds = [...new Set(closed)];
       for (const listener of this.recovered) listener(streamIds);
     }
-    return rows.length;
+    return closed.length;
   }
 }

@@ -4,12 +4,13 @@ import { StreamsModule } from '@finserve/api/streams';
 
 import { InstanceService } from './instance.service';
 import { PresenceStore } from './presence.store';
+import { ViewersRepository } from './viewers.repository';
 import { ViewersResolver } from './viewers.resolver';
 import { ViewersService } from './viewers.service';
 
 @Module({
   imports: [StreamsModule],
-  providers: [PresenceStore, InstanceService, ViewersService, ViewersResolver],
+  providers: [ViewersRepository, PresenceStore, InstanceService, ViewersService, ViewersResolver],
   exports: [ViewersService, InstanceService],
 })
 export class ViewersModule {}

@@ -4,15 +4,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 import { AppConfig, Clock } from '@finserve/api/core';
-import { StreamEntity, StreamEventsPublisher } from '@finserve/api/streams';
-import { StreamStatus } from '@finserve/shared';
+import { StreamEventsPublisher, StreamsService, type StreamEntity } from '@finserve/api/streams';
 
 import { Coalescer } from './coalescer';
 import { InstanceService } from './instance.service';
 import { PresenceStore } from './presence.store';
+import { ViewersRepository, type SessionAggregate, type ViewerSample } from './viewers.repository';
 
 export interface Viewer {
   userId: string | null;
@@ -52,7 +51,8 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
     private readonly presence: PresenceStore,
     private readonly instance: InstanceService,
     private readonly events: StreamEventsPublisher,
-    private readonly dataSource: DataSource,
+    private readonly repository: ViewersRepository,
+    private readonly streams: StreamsService,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -111,96 +111,70 @@ export class ViewersService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Writes the current count of every LIVE stream when it changed since its last sample. */
   async sample(): Promise<void> {
-    const at = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
-        'SELECT pg_try_advisory_xact_lock($1) AS locked',
-        [SAMPLER_LOCK_KEY],
-      );
-      if (!locked) return;
-      const live = await manager.query<{ id: string; viewer_count: number }[]>(
-        `SELECT id, viewer_count FROM streams WHERE status = 'LIVE'`,
-      );
-      if (!live.length) return;
-      const ids = live.map((row) => row.id);
-      await manager.query(
-        `INSERT INTO stream_viewer_samples (stream_id, at, viewers)
-         SELECT c.id, $3, c.viewers
-           FROM unnest($1::uuid[], $2::int[]) AS c(id, viewers)
-          WHERE c.viewers IS DISTINCT FROM (
-                  SELECT x.viewers FROM stream_viewer_samples x
-                   WHERE x.stream_id = c.id ORDER BY x.at DESC LIMIT 1)
-         ON CONFLICT (stream_id, at) DO NOTHING`,
-        [ids, live.map((row) => this.count(row.id, row.viewer_count)), at],
-      );
-    });
+    await this.repository.sampleOnce(SAMPLER_LOCK_KEY, this.clock.now(), async () =>
+      (await this.streams.liveViewerCounts()).map((stream) => ({
+        streamId: stream.id,
+        viewers: this.count(stream.id, stream.viewerCount),
+      })),
+    );
   }
 
-  private async openSession(streamId: string, viewer: Viewer, at: Date): Promise<string | null> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO stream_viewers (stream_id, user_id, viewer_key, instance_id, joined_at)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [streamId, viewer.userId, viewer.key, this.instance.id, at],
-    );
-    return rows[0]?.id ?? null;
+  /** Per stream: distinct viewers, sessions and watch time (open sessions counted up to now). */
+  aggregates(streamIds: readonly string[]): Promise<Map<string, SessionAggregate>> {
+    return this.repository.aggregatesByStream(streamIds, this.clock.now());
+  }
+
+  /** Per stream, its viewer-count samples in time order. */
+  samples(streamIds: readonly string[]): Promise<Map<string, ViewerSample[]>> {
+    return this.repository.samplesByStream(streamIds);
+  }
+
+  /** Watch time of every session on the platform (open ones up to now), in seconds. */
+  totalWatchSeconds(): Promise<number> {
+    return this.repository.totalWatchSeconds(this.clock.now());
+  }
+
+  private openSession(streamId: string, viewer: Viewer, at: Date): Promise<string | null> {
+    return this.repository.openSession({
+      streamId,
+      userId: viewer.userId,
+      viewerKey: viewer.key,
+      instanceId: this.instance.id,
+      at,
+    });
   }
 
   private async closeSession(opened: Promise<string | null>, at: Date): Promise<void> {
     const id = await opened;
-    if (!id) return;
-    await this.dataSource.query(
-      `UPDATE stream_viewers
-          SET left_at = GREATEST(joined_at, $2),
-              watch_duration_seconds = floor(extract(epoch FROM GREATEST(joined_at, $2) - joined_at))::int
-        WHERE id = $1 AND left_at IS NULL`,
-      [id, at],
-    );
+    if (id) await this.repository.closeSession(id, at);
   }
 
   /** Shutdown: this instance's open sessions end now. */
   private async closeAllSessions(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.inflight]);
-    await this.dataSource.query(
-      `UPDATE stream_viewers
-          SET left_at = GREATEST(joined_at, $2),
-              watch_duration_seconds = floor(extract(epoch FROM GREATEST(joined_at, $2) - joined_at))::int
-        WHERE instance_id = $1 AND left_at IS NULL`,
-      [this.instance.id, this.clock.now()],
-    );
+    await this.repository.closeSessionsOf(this.instance.id, this.clock.now());
   }
 
   private async raisePeak(streamId: string, count: number): Promise<void> {
-    // (TypeORM answers an UPDATE with [rows, rowCount].)
-    const [rows] = await this.dataSource.query<[{ peak_viewers: number }[], number]>(
-      `UPDATE streams SET peak_viewers = GREATEST(peak_viewers, $2) WHERE id = $1 RETURNING peak_viewers`,
-      [streamId, count],
-    );
-    const peak = rows[0]?.peak_viewers ?? count;
+    const peak = (await this.streams.raisePeak(streamId, count)) ?? count;
     this.knownPeak.set(streamId, Math.max(peak, this.knownPeak.get(streamId) ?? 0));
   }
 
   /** The coalesced update: store the count (orders liveStreams) and tell subscribers. */
   private async flushCount(streamId: string): Promise<void> {
-    const repository = this.dataSource.getRepository(StreamEntity);
     let count = this.presence.count(streamId);
     if (this.shared) {
       await Promise.allSettled([...this.inflight]); // this instance's session rows are written
-      const [row] = await this.dataSource.query<{ viewers: number }[]>(
-        `SELECT count(DISTINCT viewer_key)::int AS viewers FROM stream_viewers
-          WHERE stream_id = $1 AND left_at IS NULL`,
-        [streamId],
-      );
-      count = row?.viewers ?? 0;
+      count = await this.repository.openViewers(streamId);
       if (count > 0) this.sharedCounts.set(streamId, count);
       else this.sharedCounts.delete(streamId);
     }
     // The peak is raised with the count it goes out with, so no event has peakViewers below
     // viewerCount (the joins' own raises may still be in flight).
     await this.raisePeak(streamId, count);
-    await repository.update({ id: streamId, status: StreamStatus.LIVE }, { viewerCount: count });
-    const stream = await repository.findOneBy({ id: streamId });
-    if (stream?.status === StreamStatus.LIVE) await this.events.changed(stream);
+    const stream = await this.streams.setLiveViewerCount(streamId, count);
+    if (stream) await this.events.changed(stream);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -23,7 +23,7 @@ import { Apollo, type QueryRef } from 'apollo-angular';
 import { firstValueFrom, switchMap } from 'rxjs';
 
 import { AuthService, toUiError } from '@finserve/web/data-access';
-import { DateTimePipe, DurationPipe } from '@finserve/web/ui';
+import { ChannelLinkComponent, DateTimePipe, DurationPipe } from '@finserve/web/ui';
 
 import {
   ClipDeleteDialogComponent,
@@ -49,6 +49,7 @@ const POLL_FOR_MS = 120_000;
   selector: 'fs-clip-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    ChannelLinkComponent,
     DateTimePipe,
     DurationPipe,
     MatButtonModule,

@@ -65,6 +65,13 @@ export class AuthService {
     if (payload) await this.accept(payload, payload.user);
   }
 
+  /** The signed-in user's profile changed (settings): the toolbar and pages show the new name. */
+  profileChanged(user: CurrentUserFragment): void {
+    if (this.userSignal()?.id === user.id) {
+      this.userSignal.set({ id: user.id, username: user.username, displayName: user.displayName });
+    }
+  }
+
   /**
    * Ends the session on the server (`logout`: its tokens stop working, its sockets close) and
    * here. Local state is cleared first and whatever the server answers: the user asked to leave.

@@ -1,5 +1,5 @@
 import type { StreamCardFragment } from './graphql.generated';
-import { applyStreamChange, byViewers, withoutStarted } from './live-list';
+import { applyStreamChange, byViewers, inCategory, withoutStarted } from './live-list';
 
 const stream = (
   id: string,
@@ -13,6 +13,8 @@ const stream = (
   scheduledFor: null,
   startedAt: `2026-01-01T00:00:0${id.length}Z`,
   thumbnailUrl: null,
+  tags: [],
+  category: null,
   streamer: { id: `u${id}`, username: `u${id}`, displayName: `U ${id}` },
 });
 
@@ -56,5 +58,15 @@ describe('withoutStarted', () => {
   it('leaves the list alone (null) for streams it does not hold or that are still scheduled', () => {
     expect(withoutStarted(upcoming, stream('z', 3, 'LIVE'))).toBeNull();
     expect(withoutStarted(upcoming, stream('b', 0, 'SCHEDULED'))).toBeNull();
+  });
+});
+
+describe('inCategory', () => {
+  it('keeps the streams of the chosen category, or every stream without one', () => {
+    const fx = { ...stream('a', 1), category: { slug: 'forex', name: 'Forex' } };
+    const btc = { ...stream('b', 2), category: { slug: 'crypto', name: 'Crypto' } };
+    const none = stream('c', 3);
+    expect(inCategory([fx, btc, none], 'crypto')).toEqual([btc]);
+    expect(inCategory([fx, btc, none], null)).toEqual([fx, btc, none]);
   });
 });

@@ -34,3 +34,11 @@ export function withoutStarted(
     return null;
   return list.filter((stream) => stream.id !== changed.id);
 }
+
+/** The streams of one category (all of them when `slug` is null). */
+export function inCategory(
+  list: readonly StreamCardFragment[],
+  slug: string | null,
+): readonly StreamCardFragment[] {
+  return slug ? list.filter((stream) => stream.category?.slug === slug) : list;
+}

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -9,15 +9,24 @@ import { Apollo } from 'apollo-angular';
 import { filter, map } from 'rxjs';
 
 import { AuthService } from '@finserve/web/data-access';
-import { CountPipe, DateTimePipe, LiveBadgeComponent } from '@finserve/web/ui';
+import { FollowingSectionComponent } from '@finserve/web/social';
+import {
+  ChannelLinkComponent,
+  CountPipe,
+  DateTimePipe,
+  LiveBadgeComponent,
+} from '@finserve/web/ui';
 
+import { CategoryChipsComponent } from './category-chips.component';
 import {
   LiveStreamsChangedDocument,
   LiveStreamsDocument,
   UpcomingStreamsDocument,
   type StreamCardFragment,
 } from './graphql.generated';
-import { applyStreamChange, byViewers, withoutStarted } from './live-list';
+import { applyStreamChange, byViewers, inCategory, withoutStarted } from './live-list';
+import { RecentReplaysComponent } from './recent-replays.component';
+import { SearchBoxComponent } from './search-box.component';
 import { StreamThumbnailComponent } from './stream-thumbnail.component';
 
 const LIMIT = 48;
@@ -38,7 +47,12 @@ const UPCOMING_LIMIT = 24;
     MatIconModule,
     MatProgressBarModule,
     CountPipe,
+    FollowingSectionComponent,
+    CategoryChipsComponent,
+    ChannelLinkComponent,
     LiveBadgeComponent,
+    RecentReplaysComponent,
+    SearchBoxComponent,
     StreamThumbnailComponent,
   ],
   templateUrl: './stream-list.component.html',
@@ -59,10 +73,12 @@ export class StreamListComponent {
     const result = this.liveResult();
     return !result || (result.loading && !result.data?.liveStreams);
   });
+  /** The category chip chosen (null: all). */
+  protected readonly category = signal<string | null>(null);
   protected readonly streams = computed(() => {
     const result = this.liveResult();
     const list = result?.dataState === 'complete' ? result.data.liveStreams : [];
-    return byViewers(list);
+    return byViewers(inCategory(list, this.category()));
   });
 
   private readonly upcomingResult = toSignal(

@@ -167,6 +167,11 @@ describe('StudioPageComponent', () => {
     const mine = controller.expectOne('MyStudioStreams');
     expect(mine.operation.variables).toEqual({ userId: 'u1' });
     mine.flushData({ userStreams: streams });
+    controller.expectOne('StudioEarnings').flushData({
+      myWallets: [
+        { __typename: 'Wallet', currency: 'USD', balanceCents: 12_00, withdrawableCents: 9_50 },
+      ],
+    });
     await settle(fixture);
     const element = fixture.nativeElement as HTMLElement;
     const text = (testid: string) =>
@@ -179,6 +184,14 @@ describe('StudioPageComponent', () => {
     };
     return { fixture, element, text, click };
   };
+
+  it('shows the withdrawable earnings with Withdraw, a link to the wallet', async () => {
+    const { element, text } = await render([]);
+    expect(text('studio-withdrawable')).toBe('Withdrawable: $9.50');
+    expect(element.querySelector('[data-testid=studio-withdraw]')?.getAttribute('href')).toBe(
+      '/wallet',
+    );
+  });
 
   it('previews the camera and lists the cameras and microphones', async () => {
     const { element } = await render([]);
@@ -193,7 +206,7 @@ describe('StudioPageComponent', () => {
     );
     expect(element.querySelector('.overlay')).toBeNull();
     // The devices the browser picked are shown as chosen.
-    const selects = [...element.querySelectorAll('mat-select')].map((select) =>
+    const selects = [...element.querySelectorAll('.devices mat-select')].map((select) =>
       select.textContent?.trim(),
     );
     expect(selects).toEqual(['Front camera', 'Headset']);
@@ -326,6 +339,45 @@ describe('StudioPageComponent', () => {
       duration: 3000,
     });
     expect(fixture.nativeElement.querySelector('[data-testid=end-stream]')).toBeNull();
+    // Not the empty form at once: the ended stream's summary, then "New stream" for the form.
+    const summary = fixture.nativeElement.querySelector('[data-testid=stream-summary]');
+    expect(summary?.getAttribute('data-stream-id')).toBe('s1');
+    expect(fixture.nativeElement.querySelector('[data-testid=stream-title]')).toBeNull();
+    controller.expectOne('StreamSummary').flushData({
+      stream: {
+        __typename: 'Stream',
+        id: 's1',
+        title: 'Morning session',
+        status: 'ENDED',
+        startedAt: '2026-01-01T09:00:00Z',
+        endedAt: '2026-01-01T10:01:05Z',
+        durationSeconds: 3665,
+        newFollowerCount: 4,
+        stats: {
+          __typename: 'StreamStats',
+          uniqueViewers: 12,
+          peakViewers: 7,
+          messageCount: 31,
+          tipCount: 2,
+          tipTotals: [{ __typename: 'MoneyTotal', amountCents: 1500, currency: 'USD' }],
+          tipNetTotals: [{ __typename: 'MoneyTotal', amountCents: 1425, currency: 'USD' }],
+        },
+      },
+    });
+    await settle(fixture);
+    const text = (id: string) =>
+      fixture.nativeElement.querySelector(`[data-testid=${id}]`)?.textContent?.trim();
+    expect(text('summary-peak')).toBe('7');
+    expect(text('summary-unique')).toBe('12');
+    expect(text('summary-messages')).toBe('31');
+    expect(text('summary-tips-gross')).toBe('$15.00');
+    expect(text('summary-tips-net')).toBe('$14.25');
+    expect(text('summary-new-followers')).toBe('4');
+    expect(
+      fixture.nativeElement.querySelector('[data-testid=summary-stats]')?.getAttribute('href'),
+    ).toBe('/streams/s1/stats');
+    await click('[data-testid=summary-done]');
+    expect(fixture.nativeElement.querySelector('[data-testid=stream-summary]')).toBeNull();
     expect(fixture.nativeElement.querySelector('[data-testid=stream-title]')).not.toBeNull();
   });
 
@@ -343,7 +395,7 @@ describe('StudioPageComponent', () => {
 
     const create = controller.expectOne('CreateStream');
     expect(create.operation.variables).toEqual({
-      input: { title: 'Opening bell', description: null },
+      input: { title: 'Opening bell', description: null, categorySlug: null, tags: [] },
     });
     const created = studioStream({ id: 's9', title: 'Opening bell' });
     create.flushData({ createStream: created });

@@ -11,7 +11,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
@@ -79,7 +79,14 @@ import {
   type TipReceivedSubscription,
 } from './graphql.generated';
 import { connectionLabel, deviceName, type PublisherConnection } from './labels';
+import { PastBroadcastsComponent } from './past-broadcasts.component';
 import { PublishLayersComponent } from './publish-layers.component';
+import { streamFieldsGroup, streamFieldsValue } from './stream-fields';
+import { StreamFieldsComponent } from './stream-fields.component';
+import { StreamSummaryComponent } from './stream-summary.component';
+import { StudioEarningsComponent } from './studio-earnings.component';
+import { StudioLiveEditComponent } from './studio-live-edit.component';
+import { StudioScheduleComponent } from './studio-schedule.component';
 import { THUMBNAIL_RETRY_MS, thumbnailDue, uploadThumbnail } from './thumbnail';
 
 type ReceivedTip = TipReceivedSubscription['tipReceived'];
@@ -114,6 +121,12 @@ interface Health {
     LiveBadgeComponent,
     MoneyPipe,
     PublishLayersComponent,
+    PastBroadcastsComponent,
+    StreamSummaryComponent,
+    StreamFieldsComponent,
+    StudioEarningsComponent,
+    StudioLiveEditComponent,
+    StudioScheduleComponent,
   ],
   templateUrl: './studio-page.component.html',
   styleUrl: './studio-page.component.scss',
@@ -127,10 +140,7 @@ export class StudioPageComponent {
   private readonly tokens = inject(TokenSession);
   private readonly locale = inject(LOCALE_ID);
 
-  protected readonly form = inject(NonNullableFormBuilder).group({
-    title: ['', [Validators.required, Validators.maxLength(120)]],
-    description: ['', [Validators.maxLength(2000)]],
-  });
+  protected readonly form = streamFieldsGroup();
   protected readonly source = signal<'camera' | 'screen'>('camera');
   protected readonly withCamera = signal(true);
   /** Publish H.264 so the stream is also served over low-latency HLS (kept across visits). */
@@ -147,6 +157,11 @@ export class StudioPageComponent {
   private readonly starting = signal(false);
   protected readonly hasPreview = signal(false);
   protected readonly tips = signal<ReceivedTip[]>([]);
+  /** The stream just ended: its summary shows until "New stream". */
+  protected readonly endedId = signal<string | null>(null);
+  /** Counts ends, so the past broadcasts are read again. */
+  protected readonly endCount = signal(0);
+  protected readonly userId = computed(() => this.auth.user()?.id ?? null);
   protected readonly health = signal<Health>({ bitrateKbps: 0, fps: 0, connection: 'idle' });
   /** The simulcast layers sent, highest first (empty when not publishing). */
   protected readonly layers = signal<OutboundLayerRow[]>([]);
@@ -369,11 +384,10 @@ export class StudioPageComponent {
           this.form.markAllAsTouched();
           return;
         }
-        const { title, description } = this.form.getRawValue();
         const created = await firstValueFrom(
           this.apollo.mutate({
             mutation: CreateStreamDocument,
-            variables: { input: { title: title.trim(), description: description.trim() || null } },
+            variables: { input: streamFieldsValue(this.form) },
           }),
         );
         stream = created.data?.createStream;
@@ -418,6 +432,8 @@ export class StudioPageComponent {
       this.publishing.set(false);
       this.form.reset();
       await this.refreshStreams();
+      this.endedId.set(stream.id);
+      this.endCount.update((n) => n + 1);
       this.snackBar.open($localize`:@@studio.ended:The stream has ended`, undefined, {
         duration: 3000,
       });

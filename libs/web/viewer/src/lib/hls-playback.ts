@@ -1,5 +1,6 @@
 import { Injectable } from '@angular/core';
 
+import { bufferAhead, type HlsReading } from './hls-controls';
 import { hlsEngineOf, type HlsEngine } from './playback-mode';
 
 const HLS_TYPE = 'application/vnd.apple.mpegurl';
@@ -7,6 +8,24 @@ const HLS_TYPE = 'application/vnd.apple.mpegurl';
 /** HLS playing into a video element; `destroy` stops it and frees the element. */
 export interface HlsAttachment {
   destroy(): void;
+  /** Where playback is in the DVR window, and the playback figures; null before a playlist. */
+  read(): HlsReading | null;
+  /** Plays from `position` (media seconds). */
+  seek(position: number): void;
+}
+
+/** The video element's own figures, whatever plays into it. */
+function frames(video: HTMLVideoElement): { droppedFrames: number; totalFrames: number } {
+  const quality = video.getVideoPlaybackQuality?.();
+  return {
+    droppedFrames: quality?.droppedVideoFrames ?? 0,
+    totalFrames: quality?.totalVideoFrames ?? 0,
+  };
+}
+
+function seekVideo(video: HTMLVideoElement, position: number): void {
+  video.currentTime = position;
+  video.play().catch(() => undefined);
 }
 
 /**
@@ -45,6 +64,24 @@ export class HlsPlayback {
           video.removeAttribute('src');
           video.load();
         },
+        // Safari's player: the seekable range is the window, its end the live edge.
+        read: () => {
+          const seekable = video.seekable;
+          if (seekable.length === 0) return null;
+          const start = seekable.start(0);
+          const end = seekable.end(seekable.length - 1);
+          return {
+            start,
+            end,
+            live: end,
+            current: video.currentTime,
+            level: null,
+            bufferSeconds: bufferAhead(video.buffered, video.currentTime),
+            latencySeconds: Math.max(0, end - video.currentTime),
+            ...frames(video),
+          };
+        },
+        seek: (position) => seekVideo(video, position),
       };
     }
     const { default: Hls } = await import('hls.js');
@@ -65,6 +102,33 @@ export class HlsPlayback {
     hls.loadSource(url);
     hls.attachMedia(video);
     video.play().catch(() => undefined);
-    return { destroy: () => hls.destroy() };
+    return {
+      destroy: () => hls.destroy(),
+      read: () => {
+        const details = hls.latestLevelDetails;
+        if (!details || details.fragments.length === 0) return null;
+        const start = details.fragmentStart;
+        const end = details.edge;
+        const level = hls.levels[hls.currentLevel] ?? hls.levels[hls.loadLevel];
+        return {
+          start,
+          end,
+          live: Math.min(hls.liveSyncPosition ?? end, end),
+          current: video.currentTime,
+          level: level
+            ? {
+                index: hls.levels.indexOf(level),
+                width: level.width,
+                height: level.height,
+                bitrateKbps: Math.round(level.bitrate / 1000),
+              }
+            : null,
+          bufferSeconds: bufferAhead(video.buffered, video.currentTime),
+          latencySeconds: Math.max(0, hls.latency),
+          ...frames(video),
+        };
+      },
+      seek: (position) => seekVideo(video, position),
+    };
   }
 }

@@ -27,6 +27,7 @@ import {
   type PlayerVideoLayerFragment,
   type VideoQuality,
 } from './graphql.generated';
+import { isBehindLive, seekTarget, type HlsReading } from './hls-controls';
 import { HlsPlayback, type HlsAttachment } from './hls-playback';
 import {
   cannotConnect,
@@ -79,6 +80,13 @@ export class LivePlaybackStore {
   );
   /** WebRTC, or HLS and why. */
   readonly playback = signal<Playback>({ mode: 'webrtc' });
+  /** HLS only: the DVR window, the position and the figures (read once a second). */
+  readonly hlsReading = signal<HlsReading | null>(null);
+  /** HLS only: rewound (or fallen) behind live, so "Back to live" shows. */
+  readonly behindLive = computed(() => {
+    const reading = this.hlsReading();
+    return reading !== null && isBehindLive(reading);
+  });
   /** The viewer picked "Stable" (HLS) in the menu. */
   private readonly stableChosen = signal(false);
   /** The menu offers "Stable": the stream has HLS and this browser plays it. */
@@ -138,6 +146,10 @@ export class LivePlaybackStore {
   }
 
   private check(): void {
+    if (this.hlsAttachment) {
+      this.hlsReading.set(this.hlsAttachment.read());
+      return;
+    }
     const session = this.session;
     if (!session) return;
     const video = this.video();
@@ -192,6 +204,21 @@ export class LivePlaybackStore {
     const session = this.session;
     // A failure (the session just dropped) is fine: the reconnection asks for the choice.
     if (session) this.media.setPlaybackQuality(session.sessionId, quality).catch(() => undefined);
+  }
+
+  /** HLS: plays from `position` in the DVR window (kept between its start and live). */
+  seekHls(position: number): void {
+    const attachment = this.hlsAttachment;
+    const reading = attachment?.read();
+    if (!attachment || !reading) return;
+    attachment.seek(seekTarget(position, reading));
+    this.hlsReading.set(attachment.read());
+  }
+
+  /** HLS: back to the live point after a rewind. */
+  backToLive(): void {
+    const reading = this.hlsAttachment?.read();
+    if (reading) this.seekHls(reading.live);
   }
 
   /** "Stable": the stream's HLS, a few seconds behind. */
@@ -330,6 +357,7 @@ export class LivePlaybackStore {
     clearTimeout(this.connectTimer);
     this.hlsAttachment?.destroy();
     this.hlsAttachment = undefined;
+    this.hlsReading.set(null);
     this.unwatch?.();
     this.unwatch = undefined;
     this.session?.close();

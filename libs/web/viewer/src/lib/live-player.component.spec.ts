@@ -12,6 +12,7 @@ import { AsyncSubject } from 'rxjs';
 import { createCache } from '@finserve/web/data-access';
 import { MediaService, type MediaSessionHandle } from '@finserve/web/media';
 
+import type { HlsReading } from './hls-controls';
 import { HlsPlayback, type HlsAttachment } from './hls-playback';
 import { LivePlayerComponent } from './live-player.component';
 
@@ -258,7 +259,7 @@ describe('LivePlayerComponent', () => {
   describe('the stable stream (HLS)', () => {
     const HLS_URL = '/hls/s1/index.m3u8';
     let attach: jest.SpiedFunction<HlsPlayback['attach']>;
-    let attachments: { destroy: jest.Mock }[];
+    let attachments: { destroy: jest.Mock; read: jest.Mock; seek: jest.Mock }[];
 
     beforeEach(() => {
       // This browser plays HLS with hls.js; what it is given is recorded instead of played.
@@ -266,9 +267,9 @@ describe('LivePlayerComponent', () => {
       const hls = TestBed.inject(HlsPlayback);
       jest.spyOn(hls, 'engine').mockReturnValue('hlsjs');
       attach = jest.spyOn(hls, 'attach').mockImplementation(() => {
-        const attachment = { destroy: jest.fn() };
+        const attachment = { destroy: jest.fn(), read: jest.fn(() => null), seek: jest.fn() };
         attachments.push(attachment);
-        return Promise.resolve(attachment as HlsAttachment);
+        return Promise.resolve(attachment as unknown as HlsAttachment);
       });
     });
 
@@ -327,6 +328,69 @@ describe('LivePlayerComponent', () => {
       expect(play.mock.calls[1]?.[2]).toBe('AUTO');
       expect(mode(element)).toEqual({ mode: 'webrtc', reason: null, text: '' });
     });
+
+    it('rewinds in the DVR window: the seek bar spans it, "Back to live" shows when behind and plays from live; the stats panel shows hls.js figures', async () => {
+      const { fixture, element, openMenu } = await render(HLS_URL);
+      controller.expectOne('StreamVideoLayers').flushData(layers);
+      await openMenu();
+      stableOption()?.click();
+      await settle(fixture);
+      const attachment = attachments[0];
+      if (!attachment) throw new Error('HLS not attached');
+      const reading = (current: number): HlsReading => ({
+        start: 0,
+        end: 122,
+        live: 120,
+        current,
+        level: { index: 2, width: 1280, height: 720, bitrateKbps: 2500 },
+        bufferSeconds: 1.25,
+        latencySeconds: 120 - current + 2,
+        droppedFrames: 3,
+        totalFrames: 900,
+      });
+      const tick = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await settle(fixture);
+      };
+      const query = (selector: string) => element.querySelector<HTMLElement>(selector);
+
+      // At live: the bar, a Live mark, no button.
+      attachment.read.mockReturnValue(reading(119));
+      await tick();
+      const seek = query('[data-testid=dvr-seek]') as HTMLInputElement;
+      expect(seek).not.toBeNull();
+      expect(query('[data-testid=at-live]')?.textContent?.trim()).toBe('Live');
+      expect(query('[data-testid=back-to-live]')).toBeNull();
+
+      // Dragged back 60 s: played from there.
+      seek.value = '60';
+      seek.dispatchEvent(new Event('change'));
+      expect(attachment.seek).toHaveBeenLastCalledWith(60);
+      attachment.read.mockReturnValue(reading(60));
+      await tick();
+      expect(query('[data-testid=dvr-behind]')?.textContent?.trim()).toBe('-1:00');
+      expect(query('[data-testid=at-live]')).toBeNull();
+
+      // One click: back to the live point.
+      query('[data-testid=back-to-live]')?.click();
+      expect(attachment.seek).toHaveBeenLastCalledWith(120);
+      attachment.read.mockReturnValue(reading(119.5));
+      await tick();
+      expect(query('[data-testid=back-to-live]')).toBeNull();
+
+      // Stats for nerds: HLS figures.
+      await openMenu();
+      document.querySelector<HTMLButtonElement>('[data-testid=stats-toggle]')?.click();
+      await tick();
+      const stat = (name: string) =>
+        query(`[data-stat=${name}]`)?.textContent?.replace(/\s+/g, ' ').trim();
+      expect(query('[data-testid=playback-stats]')?.getAttribute('data-mode')).toBe('hls');
+      expect(stat('hls-level')).toBe('1280×720');
+      expect(stat('hls-bitrate')).toBe('2,500 kbps');
+      expect(stat('hls-buffer')).toBe('1.3 s');
+      expect(stat('hls-latency')).toBe('2.5 s');
+      expect(stat('hls-dropped')).toBe('3 of 900');
+    }, 15_000);
 
     it('falls back to HLS when every media node is full (RATE_LIMITED), saying why', async () => {
       play.mockImplementationOnce(() =>

@@ -14,6 +14,7 @@ import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { MatSliderModule } from '@angular/material/slider';
 import { MatTooltipModule } from '@angular/material/tooltip';
 
+import { behindLive, formatBehind, type HlsReading } from './hls-controls';
 import { LivePlaybackStore } from './live-playback.store';
 import { PlaybackStatsComponent } from './playback-stats.component';
 import { QualityMenuComponent } from './quality-menu.component';
@@ -78,6 +79,15 @@ export class LivePlayerComponent {
   protected menuOpened(): void {
     this.playingHeight.set(this.video().nativeElement.videoHeight);
     this.store.refreshLayers();
+  }
+
+  /** The seek bar was let go (drag, click, keys): play from there. */
+  protected seek(event: Event): void {
+    this.store.seekHls((event.target as HTMLInputElement).valueAsNumber);
+  }
+
+  protected behindLabel(reading: HlsReading): string {
+    return formatBehind(behindLive(reading));
   }
 
   protected setVolume(value: number): void {

@@ -5,6 +5,8 @@ import { MatIconModule } from '@angular/material/icon';
 
 import type { PlaybackStats } from '@finserve/web/media';
 
+import type { HlsReading } from './hls-controls';
+
 /** "Stats for nerds": what the player receives, read once a second (see `playbackStats`). */
 @Component({
   selector: 'fs-playback-stats',
@@ -23,8 +25,41 @@ import type { PlaybackStats } from '@finserve/web/media';
         <mat-icon aria-hidden="true">close</mat-icon>
       </button>
     </div>
-    @if (stats(); as s) {
-      <dl data-testid="playback-stats">
+    @if (hls(); as h) {
+      <dl data-testid="playback-stats" data-mode="hls">
+        <dt i18n="@@player.stats.rendition">Rendition</dt>
+        <dd data-stat="hls-level">
+          @if (h.level; as level) {
+            {{ level.width }}×{{ level.height }}
+          } @else {
+            –
+          }
+        </dd>
+        <dt i18n="@@player.stats.bitrate">Bitrate</dt>
+        <dd data-stat="hls-bitrate">
+          @if (h.level; as level) {
+            <ng-container i18n="@@player.stats.levelKbps"
+              >{{ level.bitrateKbps | number }} kbps</ng-container
+            >
+          } @else {
+            –
+          }
+        </dd>
+        <dt i18n="@@player.stats.buffer">Buffer</dt>
+        <dd data-stat="hls-buffer" i18n="@@player.stats.secondsValue">
+          {{ h.bufferSeconds | number: '1.1-1' }} s
+        </dd>
+        <dt i18n="@@player.stats.latency">Behind the live edge</dt>
+        <dd data-stat="hls-latency" i18n="@@player.stats.secondsValue">
+          {{ h.latencySeconds | number: '1.1-1' }} s
+        </dd>
+        <dt i18n="@@player.stats.dropped">Dropped frames</dt>
+        <dd data-stat="hls-dropped" i18n="@@player.stats.droppedValue">
+          {{ h.droppedFrames | number }} of {{ h.totalFrames | number }}
+        </dd>
+      </dl>
+    } @else if (stats(); as s) {
+      <dl data-testid="playback-stats" data-mode="webrtc">
         <dt i18n="@@player.stats.resolution">Resolution</dt>
         <dd data-stat="resolution">{{ s.width }}×{{ s.height }}</dd>
         <dt i18n="@@player.stats.fps">Frame rate</dt>
@@ -93,6 +128,8 @@ import type { PlaybackStats } from '@finserve/web/media';
 export class PlaybackStatsComponent {
   /** Null before the first reading with video. */
   readonly stats = input.required<PlaybackStats | null>();
+  /** HLS playback's reading (hls.js's rendition, buffer, latency): shown instead of `stats`. */
+  readonly hls = input<HlsReading | null>(null);
   /** The layer playing, in words ("Auto → 720p (High)"). */
   readonly layer = input.required<string>();
   readonly closed = output();

@@ -46,6 +46,7 @@ describe('TipDialogComponent', () => {
       { __typename: 'Wallet', currency: 'EUR', balanceCents: 999_00 },
       { __typename: 'Wallet', currency: 'USD', balanceCents: usdCents },
     ],
+    paymentsTestMode: true,
   });
 
   /** The dialog with its balance answered (USD wallet among others). */
@@ -74,6 +75,43 @@ describe('TipDialogComponent', () => {
     const text = (testid: string) => element.querySelector(`[data-testid=${testid}]`)?.textContent;
     return { fixture, element, get, sendButton, choose, type, text };
   };
+
+  it('offers Add funds only when the balance cannot pay the tip, and starts one deposit coming back to /wallet/return', async () => {
+    const rich = await open(10_00);
+    expect(rich.text('tip-short')).toBeUndefined();
+    rich.fixture.destroy();
+
+    const { get, choose, text, fixture } = await open(0);
+    expect(text('tip-short')).toContain('Your balance is too low for this tip');
+    expect(text('payments-test-mode')).toContain('TEST MODE');
+    expect(get('[data-testid=tip-add-funds]').textContent?.trim()).toContain('Add $20.00');
+    await choose('deposit-preset-50');
+    expect(get('[data-testid=tip-add-funds]').textContent?.trim()).toContain('Add $50.00');
+    get<HTMLButtonElement>('[data-testid=tip-add-funds]').click();
+    get<HTMLButtonElement>('[data-testid=tip-add-funds]').click();
+    await settle(fixture);
+    const request = controller.expectOne('AddFunds');
+    const input = request.operation.variables['input'] as Record<string, unknown>;
+    expect(input).toEqual({
+      amountCents: 50_00,
+      currency: 'USD',
+      returnUrl: `${window.location.origin}/wallet/return?stream=stream-7`,
+      idempotencyKey: expect.stringMatching(UUID),
+    });
+    // No page to go to (checkoutUrl null): the dialog stays, ready again.
+    request.flushData({
+      addFunds: {
+        __typename: 'Deposit',
+        id: 'd-1',
+        status: 'FAILED',
+        amountCents: 50_00,
+        currency: 'USD',
+        checkoutUrl: null,
+      },
+    });
+    await settle(fixture);
+    expect(get<HTMLButtonElement>('[data-testid=tip-add-funds]').disabled).toBe(false);
+  });
 
   it('offers $5, $10, $25, $50, $100 and a custom amount, $10 chosen at first', async () => {
     const { element, sendButton } = await open();

@@ -7,7 +7,6 @@ import {
   LOCALE_ID,
   signal,
 } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
@@ -17,14 +16,15 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Apollo } from 'apollo-angular';
-import { firstValueFrom, map } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 
 import { TIP_MESSAGE_MAX_LENGTH } from '@finserve/shared';
 import { toUiError } from '@finserve/web/data-access';
 import { formatCents, MoneyPipe } from '@finserve/web/ui';
 
-import { MyWalletsDocument, SendTipDocument } from './graphql.generated';
+import { AddFundsDocument, SendTipDocument } from './graphql.generated';
 import { parseTipAmount, TIP_MAX_CENTS, TIP_MIN_CENTS, TIP_PRESETS_CENTS } from './tip-amount';
+import { watchUsdBalance } from './wallet-balance';
 
 export interface TipDialogData {
   streamId: string;
@@ -32,6 +32,9 @@ export interface TipDialogData {
 }
 
 type Choice = number | 'custom';
+
+/** What "Add funds" offers (the API accepts 5..1000 USD). */
+export const DEPOSIT_PRESETS_CENTS = [1000, 2000, 5000] as const;
 
 /**
  * "Send tip": presets or a custom amount, an optional message, the balance, clear errors. One
@@ -72,20 +75,10 @@ export class TipDialogComponent {
   protected readonly waitSeconds = signal(0);
   protected readonly sent = signal<{ amountCents: number; currency: string } | null>(null);
 
-  private readonly wallets = this.apollo.watchQuery({
-    query: MyWalletsDocument,
-    fetchPolicy: 'network-only',
-  });
-  protected readonly balanceCents = toSignal(
-    this.wallets.valueChanges.pipe(
-      map((result) =>
-        result.dataState === 'complete'
-          ? (result.data.myWallets.find((wallet) => wallet.currency === 'USD')?.balanceCents ?? 0)
-          : null,
-      ),
-    ),
-    { initialValue: null },
-  );
+  private readonly balance = watchUsdBalance(this.apollo);
+  private readonly wallets = this.balance.query;
+  protected readonly balanceCents = this.balance.cents;
+  protected readonly testMode = this.balance.testMode;
 
   protected readonly customError = computed(() => {
     if (this.choice() !== 'custom' || !this.custom().trim()) return null;
@@ -107,6 +100,18 @@ export class TipDialogComponent {
     const parsed = parseTipAmount(this.custom());
     return 'cents' in parsed ? parsed.cents : null;
   });
+
+  /** The balance cannot pay the chosen tip: the dialog offers to add funds. */
+  protected readonly short = computed(() => {
+    const balance = this.balanceCents();
+    const amount = this.amountCents();
+    return balance !== null && amount !== null && balance < amount;
+  });
+  protected readonly depositPresets = DEPOSIT_PRESETS_CENTS;
+  protected readonly depositCents = signal<number>(2000);
+  protected readonly addingFunds = signal(false);
+  /** One key per dialog: pressing Add funds twice starts one deposit. */
+  private readonly depositKey = crypto.randomUUID();
 
   private timer?: ReturnType<typeof setInterval>;
   private inFlight?: Promise<void>;
@@ -157,6 +162,39 @@ export class TipDialogComponent {
       if (problem.retryAfterSeconds) this.countDown(problem.retryAfterSeconds);
     } finally {
       this.sending.set(false);
+    }
+  }
+
+  /**
+   * Starts a deposit and goes to the provider's payment page; the provider sends the user back to
+   * the app's return page, which waits for the provider's confirmation (never the client's word).
+   */
+  protected async addFunds(): Promise<void> {
+    if (this.addingFunds()) return;
+    this.addingFunds.set(true);
+    this.error.set(null);
+    try {
+      const returnUrl = new URL('/wallet/return', window.location.origin);
+      returnUrl.searchParams.set('stream', this.data.streamId);
+      const result = await firstValueFrom(
+        this.apollo.mutate({
+          mutation: AddFundsDocument,
+          variables: {
+            input: {
+              amountCents: this.depositCents(),
+              currency: 'USD',
+              returnUrl: returnUrl.toString(),
+              idempotencyKey: this.depositKey,
+            },
+          },
+        }),
+      );
+      const checkoutUrl = result.data?.addFunds.checkoutUrl;
+      if (checkoutUrl) window.location.assign(new URL(checkoutUrl, window.location.origin).href);
+      else this.addingFunds.set(false);
+    } catch (error) {
+      this.error.set(toUiError(error, 'tip').message);
+      this.addingFunds.set(false);
     }
   }
 

@@ -18,10 +18,18 @@ import { Router, RouterLink } from '@angular/router';
 import { Apollo } from 'apollo-angular';
 import { switchMap, type Subscription } from 'rxjs';
 
-import { ChatPanelComponent } from '@finserve/web/chat';
+import { ChatPanelComponent, ChatReplayComponent } from '@finserve/web/chat';
 import { ClipButtonComponent, ClipListComponent } from '@finserve/web/clips';
 import { AuthService } from '@finserve/web/data-access';
-import { CountPipe, DateTimePipe, DurationPipe, LiveBadgeComponent } from '@finserve/web/ui';
+import { FollowButtonComponent } from '@finserve/web/social';
+import {
+  CategoryPipe,
+  ChannelLinkComponent,
+  CountPipe,
+  DateTimePipe,
+  DurationPipe,
+  LiveBadgeComponent,
+} from '@finserve/web/ui';
 
 import { ViewerStreamDocument, WatchStreamDocument } from './graphql.generated';
 import { LivePlayerComponent } from './live-player.component';
@@ -33,15 +41,19 @@ import { TipDialogComponent, type TipDialogData } from './tip-dialog.component';
   selector: 'fs-viewer-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    CategoryPipe,
+    ChannelLinkComponent,
     DateTimePipe,
     RouterLink,
     MatButtonModule,
     MatIconModule,
     MatProgressBarModule,
     ChatPanelComponent,
+    ChatReplayComponent,
     ClipButtonComponent,
     ClipListComponent,
     CountPipe,
+    FollowButtonComponent,
     DurationPipe,
     LiveBadgeComponent,
     LivePlayerComponent,

@@ -8,10 +8,12 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 
 import { IsUserText, trimString } from '@finserve/api/core';
 import {
+  BIO_MAX_LENGTH,
   DISPLAY_NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -46,16 +48,26 @@ export class RegisterInput {
   displayName?: string | null;
 }
 
+/** Only the fields given change; an empty or null bio removes it. */
 @InputType('UpdateProfileInput')
 export class UpdateProfileInput {
-  @Field(() => String)
+  @Field(() => String, { nullable: true })
+  @ValidateIf((input: UpdateProfileInput) => input.displayName !== undefined)
   @Transform(trimString)
-  @IsString()
+  @IsString({ message: 'displayName cannot be removed' })
   @Length(1, DISPLAY_NAME_MAX_LENGTH, {
     message: `displayName must be 1..${DISPLAY_NAME_MAX_LENGTH} characters`,
   })
   @IsUserText()
-  displayName!: string;
+  displayName?: string;
+
+  @Field(() => String, { nullable: true, description: '0..300 chars, plain text.' })
+  @IsOptional()
+  @Transform(trimString)
+  @IsString()
+  @MaxLength(BIO_MAX_LENGTH, { message: `bio must be at most ${BIO_MAX_LENGTH} characters` })
+  @IsUserText({ multiline: true })
+  bio?: string | null;
 }
 
 @InputType('LoginInput')
@@ -92,4 +104,12 @@ export class BanUserArgs {
   @MaxLength(200, { message: 'reason must be at most 200 characters' })
   @IsUserText()
   reason?: string | null;
+}
+
+@ArgsType()
+export class UsernameArg {
+  @Field(() => String)
+  @IsString()
+  @MaxLength(64, { message: 'username is too long' })
+  username!: string;
 }

@@ -10,6 +10,8 @@ import {
   type AuthUser,
 } from '@finserve/api/core';
 
+import { TokenService } from '../token.service';
+
 type HttpRequest = {
   headers: Record<string, string | string[] | undefined>;
   user?: AuthUser;
@@ -23,7 +25,10 @@ type HttpRequest = {
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {
     super();
   }
 
@@ -50,10 +55,25 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       if (isPublic) return true;
       throw new UnauthenticatedError();
     }
-    // Several root fields of one request share one verification.
-    request.authenticated ??= super.canActivate(context) as Promise<boolean>;
+    // Several root fields of one request share one verification. A scoped token (personal access
+    // token, ...) is checked by its verifier, a JWT by the passport-jwt strategy.
+    request.authenticated ??= this.scopedToken(request)
+      ? this.authenticateScoped(request)
+      : (super.canActivate(context) as Promise<boolean>);
     await request.authenticated;
     if (gql) gql.user = request.user ?? null;
+    return true;
+  }
+
+  private scopedToken(request: HttpRequest): string | undefined {
+    const header = request.headers.authorization;
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined;
+    const token = header.slice(7).trim();
+    return this.tokens.isScoped(token) ? token : undefined;
+  }
+
+  private async authenticateScoped(request: HttpRequest): Promise<boolean> {
+    request.user = await this.tokens.authenticate(this.scopedToken(request) ?? '');
     return true;
   }
 

@@ -1,6 +1,7 @@
-import { ArgsType, Field, ID, Int } from '@nestjs/graphql';
+import { ArgsType, Field, GraphQLISODateTime, ID, Int } from '@nestjs/graphql';
 import {
   ArrayMaxSize,
+  IsDate,
   IsInt,
   IsOptional,
   IsString,
@@ -11,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 
-import { IsUserText } from '@finserve/api/core';
+import { IsStorableDate, IsUserText } from '@finserve/api/core';
 import {
   CHAT_BLOCKED_TERM_MAX_LENGTH,
   CHAT_BLOCKED_TERMS_MAX,
@@ -35,6 +36,48 @@ export class ChatMessagesArgs {
   @Min(1, { message: 'limit must be between 1 and 200' })
   @Max(200, { message: 'limit must be between 1 and 200' })
   limit = 50;
+}
+
+/** The most messages one `chatReplay` page gives. */
+export const CHAT_REPLAY_PAGE_MAX = 500;
+
+@ArgsType()
+export class ChatReplayArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'streamId must be an id (UUID)' })
+  streamId!: string;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Messages sent at or after this time (default: from the first).',
+  })
+  @IsOptional()
+  @IsDate({ message: 'from must be a date-time' })
+  @IsStorableDate()
+  from?: Date | null;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Messages sent before this time (default: to the last).',
+  })
+  @IsOptional()
+  @IsDate({ message: 'to must be a date-time' })
+  @IsStorableDate()
+  to?: Date | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Paging: only messages after this one (the last of the previous page).',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'after must be a chat message id' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 200 })
+  @IsInt()
+  @Min(1, { message: `limit must be between 1 and ${CHAT_REPLAY_PAGE_MAX}` })
+  @Max(CHAT_REPLAY_PAGE_MAX, { message: `limit must be between 1 and ${CHAT_REPLAY_PAGE_MAX}` })
+  limit = 200;
 }
 
 @ArgsType()

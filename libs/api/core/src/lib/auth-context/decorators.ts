@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 
-import type { Role } from '@finserve/shared';
+import type { Role, Scope } from '@finserve/shared';
 
 import type { AuthUser, GraphQLContext } from './auth-user';
 
@@ -21,6 +21,25 @@ export const Public = (): CustomDecorator<string> => SetMetadata(IS_PUBLIC_KEY, 
 
 /** Restricts a handler to users having one of these roles (checked after authentication). */
 export const Roles = (...roles: Role[]): CustomDecorator<string> => SetMetadata(ROLES_KEY, roles);
+
+export const SCOPE_KEY = 'finserve:scope';
+/** Metadata of @SessionOnly(): no scoped token may call the handler, whatever its scopes. */
+export const SESSION_ONLY = 'session-only';
+export type ScopeRule = Scope | typeof SESSION_ONLY;
+
+/**
+ * The scope a scoped token (personal access token, OAuth token) needs to call this handler. A
+ * user's own session holds every scope; anonymous callers are not concerned (see @Public()).
+ * A non-public handler without @RequireScope is refused to scoped tokens (secure by default).
+ */
+export const RequireScope = (scope: Scope): CustomDecorator<string> =>
+  SetMetadata(SCOPE_KEY, scope);
+
+/**
+ * Refused to every scoped token: account and credential management (password, tokens, apps),
+ * payments, admin operations. Only the user's own signed-in session may call it.
+ */
+export const SessionOnly = (): CustomDecorator<string> => SetMetadata(SCOPE_KEY, SESSION_ONLY);
 
 export function gqlContextOf(context: ExecutionContext): GraphQLContext {
   return GqlExecutionContext.create(context).getContext<GraphQLContext>();

@@ -24,6 +24,8 @@ export const MEDIA_BACKENDS = ['embedded', 'external'] as const;
 export type MediaBackendKind = (typeof MEDIA_BACKENDS)[number];
 export const RECORDING_STORAGES = ['local', 's3'] as const;
 export type RecordingStorageKind = (typeof RECORDING_STORAGES)[number];
+export const PAYMENTS_PROVIDERS = ['sandbox', 'stripe'] as const;
+export type PaymentsProviderKind = (typeof PAYMENTS_PROVIDERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -60,6 +62,16 @@ export class AppConfig {
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /**
+   * The listening socket's queue of connections not yet accepted (the kernel caps it at
+   * net.core.somaxconn). Node's default, 511, overflowed when 2,000 HLS players connected at once.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 16 and 65535' })
+  @Min(16, { message: 'must be an integer between 16 and 65535' })
+  @Max(65535, { message: 'must be an integer between 16 and 65535' })
+  HTTP_LISTEN_BACKLOG = 4096;
 
   /** Largest accepted HTTP request body (a GraphQL request), in bytes. */
   @Transform(toInt)
@@ -209,6 +221,86 @@ export class AppConfig {
   @Min(1, { message: 'must be a positive integer (cents)' })
   TIP_MIN_CENTS = 100;
 
+  /** follow/unfollow calls per user per minute. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  FOLLOW_RATE_LIMIT_PER_MINUTE = 30;
+
+  /**
+   * The web app's public origin (e.g. https://live.example.com), for links that leave the site
+   * (Web Push notifications). Unset: links are paths, resolved by the service worker against the
+   * origin that registered it.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s]+$/, {
+    message: 'must be an origin such as https://live.example.com',
+  })
+  PUBLIC_URL?: string = undefined;
+
+  /**
+   * VAPID key pair of Web Push (base64url, as `npx web-push generate-vapid-keys` prints). Both or
+   * neither; required in production. Elsewhere a pair is generated once and kept in the database.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{80,100}$/, { message: 'must be a base64url P-256 public key' })
+  VAPID_PUBLIC_KEY?: string = undefined;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{40,50}$/, { message: 'must be a base64url P-256 private key' })
+  VAPID_PRIVATE_KEY?: string = undefined;
+
+  /** Who push services contact about this sender: a mailto: or https: URL. */
+  @Matches(/^(mailto:\S+@\S+|https:\/\/\S+)$/, { message: 'must be a mailto: or https: URL' })
+  VAPID_SUBJECT = 'mailto:admin@finserve.invalid';
+
+  /**
+   * Lets Web Push endpoints be http: and on private or loopback addresses (a local push service
+   * in tests and benches). Never in production.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS = false;
+
+  /**
+   * Lets webhook URLs be on loopback, private, link-local, unique-local or multicast addresses
+   * (a local receiver in tests and benches). Refused in production.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /**
+   * PostgreSQL schema of the durable job queue (pg-boss). Every instance of one deployment shares
+   * it; separate deployments (or test apps with different settings) on one database use their own.
+   */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'must be a lower-case PostgreSQL identifier (letters, digits, _; at most 63)',
+  })
+  JOB_QUEUE_SCHEMA = 'pgboss';
+
+  /**
+   * Key that encrypts webhook signing secrets at rest (AES-256-GCM; they must be recoverable to
+   * sign). Unset: derived from the JWT secret.
+   */
+  @IsOptional()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  WEBHOOK_SECRET_KEY?: string = undefined;
+
+  /** First delay before a failed webhook delivery is tried again (doubling each time, at most 1 h). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Min(1, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  @Max(3600, { message: 'must be an integer between 1 and 3600 (seconds)' })
+  WEBHOOK_RETRY_BASE_SECONDS = 10;
+
+  /** How long a webhook delivery is retried; a webhook failing this long is disabled. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 604800 (seconds)' })
+  @Min(1, { message: 'must be an integer between 1 and 604800 (seconds)' })
+  @Max(604_800, { message: 'must be an integer between 1 and 604800 (seconds)' })
+  WEBHOOK_RETRY_WINDOW_SECONDS = 86_400;
+
   @Transform(toInt)
   @IsInt({ message: 'must be a positive integer (cents)' })
   @Min(1, { message: 'must be a positive integer (cents)' })
@@ -221,6 +313,80 @@ export class AppConfig {
     message: 'must be a comma-separated list of ISO-4217 codes (e.g. USD,EUR)',
   })
   CURRENCIES: string[] = ['USD'];
+
+  /**
+   * Where added funds are paid: `stripe` (Checkout) or `sandbox` (a TEST MODE page served by the
+   * API). Default: sandbox outside production; in production stripe if STRIPE_SECRET_KEY is set.
+   */
+  @IsOptional()
+  @IsIn(PAYMENTS_PROVIDERS, { message: `must be one of ${PAYMENTS_PROVIDERS.join(', ')}` })
+  PAYMENTS_PROVIDER?: PaymentsProviderKind = undefined;
+
+  /** Production refuses to start with the sandbox provider unless this is true. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  PAYMENTS_SANDBOX_IN_PRODUCTION = false;
+
+  /** Stripe's secret API key (sk_...), needed with PAYMENTS_PROVIDER=stripe. */
+  @IsOptional()
+  @IsString()
+  STRIPE_SECRET_KEY?: string = undefined;
+
+  /**
+   * The signing secret of the `POST /webhooks/stripe` endpoint (whsec_...). Needed with stripe;
+   * with the sandbox, a secret is generated at start when unset.
+   */
+  @IsOptional()
+  @IsString()
+  STRIPE_WEBHOOK_SECRET?: string = undefined;
+
+  /** Points the Stripe SDK at another server (tests: a local stand-in). Default: Stripe's. */
+  @IsOptional()
+  @IsString()
+  STRIPE_API_HOST?: string = undefined;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number' })
+  @Min(1, { message: 'must be a port number' })
+  @Max(65535, { message: 'must be a port number' })
+  STRIPE_API_PORT?: number = undefined;
+
+  @IsOptional()
+  @IsIn(['http', 'https'], { message: 'must be http or https' })
+  STRIPE_API_PROTOCOL?: 'http' | 'https' = undefined;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  DEPOSIT_MIN_CENTS = 500;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  DEPOSIT_MAX_CENTS = 100000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  ADD_FUNDS_RATE_LIMIT_PER_HOUR = 10;
+
+  /** The smallest payout, in cents (below it a provider's fees eat the earnings). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  PAYOUT_MIN_CENTS = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer (cents)' })
+  @Min(1, { message: 'must be a positive integer (cents)' })
+  @Max(2_000_000_000, { message: 'must be at most 2000000000 (cents)' })
+  PAYOUT_MAX_CENTS = 1_000_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  PAYOUTS_PER_DAY = 5;
 
   @IsString()
   @MinLength(1)
@@ -476,6 +642,19 @@ export class AppConfig {
   MEDIA_CONNECT_TIMEOUT_MS = 15_000;
 
   /**
+   * Receive and send buffer of each media UDP socket, in bytes. The kernel's default (about
+   * 208 KiB on Linux) overflows when a publisher's keyframe or bandwidth probe arrives while the
+   * worker is busy: the kernel drops those packets, and the publisher's congestion controller
+   * reads the loss as congestion and cuts its bitrate. Linux caps it at `net.core.rmem_max` /
+   * `net.core.wmem_max`: raise those on media hosts (see the README).
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 65536 and 67108864 (bytes)' })
+  @Min(65_536, { message: 'must be an integer between 65536 and 67108864 (bytes)' })
+  @Max(67_108_864, { message: 'must be an integer between 65536 and 67108864 (bytes)' })
+  MEDIA_UDP_BUFFER_BYTES = 4_194_304;
+
+  /**
    * Accept ICE candidates (trickled or in an offer) on loopback addresses (127.0.0.0/8, ::1).
    * Unset: allowed outside production (a browser on the same machine), refused in production,
    * where they would let anyone make the SFU send UDP to the server's own services.
@@ -582,6 +761,16 @@ export class AppConfig {
   }
 
   private compiledTrust?: TrustFn;
+
+  /**
+   * PAYMENTS_PROVIDER, or its default: sandbox outside production; in production stripe when
+   * STRIPE_SECRET_KEY is set, else none (adding funds is refused as unavailable).
+   */
+  get paymentsProvider(): PaymentsProviderKind | 'none' {
+    if (this.PAYMENTS_PROVIDER) return this.PAYMENTS_PROVIDER;
+    if (!this.isProduction) return 'sandbox';
+    return this.STRIPE_SECRET_KEY ? 'stripe' : 'none';
+  }
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

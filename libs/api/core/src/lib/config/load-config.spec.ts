@@ -111,6 +111,60 @@ describe('loadConfig', () => {
     ).toThrow(/TIP_MIN_CENTS must not exceed TIP_MAX_CENTS/);
   });
 
+  it('uses the sandbox payment provider outside production, and refuses it in production unless allowed', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).paymentsProvider).toBe('sandbox');
+    const production = { NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: 's'.repeat(32) };
+    // Nothing configured: no provider (adding funds is refused), the server starts.
+    expect(loadConfig(production).paymentsProvider).toBe('none');
+    expect(() => loadConfig({ ...production, PAYMENTS_PROVIDER: 'sandbox' })).toThrow(
+      /PAYMENTS_PROVIDER=sandbox credits wallets without payment/,
+    );
+    expect(
+      loadConfig({
+        ...production,
+        PAYMENTS_PROVIDER: 'sandbox',
+        PAYMENTS_SANDBOX_IN_PRODUCTION: 'true',
+      }).paymentsProvider,
+    ).toBe('sandbox');
+    expect(() => loadConfig({ ...production, PAYMENTS_PROVIDER: 'stripe' })).toThrow(
+      /needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET/,
+    );
+    expect(
+      loadConfig({
+        ...production,
+        STRIPE_SECRET_KEY: 'sk_live_x',
+        STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      }).paymentsProvider,
+    ).toBe('stripe');
+    expect(() =>
+      loadConfig({ DATA_DIR: dataDir(), DEPOSIT_MIN_CENTS: '900', DEPOSIT_MAX_CENTS: '800' }),
+    ).toThrow(/DEPOSIT_MIN_CENTS must not exceed DEPOSIT_MAX_CENTS/);
+  });
+
+  it('validates the webhook settings: private addresses never in production, a secret key never echoed', () => {
+    const production = { NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: 's'.repeat(32) };
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE,
+    ).toBe(true);
+    expect(() => loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE: 'true' })).toThrow(
+      'WEBHOOK_ALLOW_PRIVATE must not be set in production',
+    );
+    expect(() => loadConfig({ DATA_DIR: dataDir(), WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(
+      'WEBHOOK_ALLOW_PRIVATE must be true or false',
+    );
+    let message = '';
+    try {
+      loadConfig({ DATA_DIR: dataDir(), WEBHOOK_SECRET_KEY: 'short-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('WEBHOOK_SECRET_KEY must be at least 32 characters');
+    expect(message).not.toContain('short-secret');
+    expect(() => loadConfig({ DATA_DIR: dataDir(), WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(
+      'WEBHOOK_RETRY_BASE_SECONDS must be an integer between 1 and 3600',
+    );
+  });
+
   it('requires a JWT_SECRET of at least 32 characters in production, without echoing it', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(
       /^Invalid configuration: JWT_SECRET is required in production/,

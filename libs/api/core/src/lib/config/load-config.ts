@@ -25,6 +25,7 @@ const SECRET_KEYS = new Set([
   'TURN_SECRET',
   'MEDIA_EXTERNAL_TOKEN',
   'MEDIA_RELAY_SECRET',
+  'WEBHOOK_SECRET_KEY',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
 ]);
@@ -59,6 +60,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration: TIP_MIN_CENTS must not exceed TIP_MAX_CENTS (got ${config.TIP_MIN_CENTS} > ${config.TIP_MAX_CENTS})`,
     );
   }
+  if (config.DEPOSIT_MIN_CENTS > config.DEPOSIT_MAX_CENTS) {
+    throw new ConfigError(
+      `Invalid configuration: DEPOSIT_MIN_CENTS must not exceed DEPOSIT_MAX_CENTS (got ${config.DEPOSIT_MIN_CENTS} > ${config.DEPOSIT_MAX_CENTS})`,
+    );
+  }
+  if (config.PAYOUT_MIN_CENTS > config.PAYOUT_MAX_CENTS) {
+    throw new ConfigError(
+      `Invalid configuration: PAYOUT_MIN_CENTS must not exceed PAYOUT_MAX_CENTS (got ${config.PAYOUT_MIN_CENTS} > ${config.PAYOUT_MAX_CENTS})`,
+    );
+  }
   if (config.ADMIN_USERNAME && !config.ADMIN_PASSWORD && config.isProduction) {
     throw new ConfigError(
       'Invalid configuration: ADMIN_PASSWORD is required when ADMIN_USERNAME is set',
@@ -70,8 +81,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration: MEDIA_UDP_PORT_RANGE must be a port range min-max within 1024-65535, min <= max (got "${config.MEDIA_UDP_PORT_RANGE}")`,
     );
   }
+  if ((config.VAPID_PUBLIC_KEY === undefined) !== (config.VAPID_PRIVATE_KEY === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration: VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together (set both or neither)',
+    );
+  }
+  if (config.isProduction && config.WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS) {
+    throw new ConfigError(
+      'Invalid configuration: WEB_PUSH_ALLOW_PRIVATE_ENDPOINTS must not be set in production',
+    );
+  }
+  if (config.isProduction && config.WEBHOOK_ALLOW_PRIVATE) {
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOK_ALLOW_PRIVATE must not be set in production',
+    );
+  }
   config.DATA_DIR = resolve(config.DATA_DIR);
   config.jwtSecret = resolveJwtSecret(config);
+  if (
+    config.isProduction &&
+    config.paymentsProvider === 'sandbox' &&
+    !config.PAYMENTS_SANDBOX_IN_PRODUCTION
+  ) {
+    throw new ConfigError(
+      'Invalid configuration: PAYMENTS_PROVIDER=sandbox credits wallets without payment; in production set PAYMENTS_PROVIDER=stripe (or PAYMENTS_SANDBOX_IN_PRODUCTION=true to allow it)',
+    );
+  }
+  if (
+    config.paymentsProvider === 'stripe' &&
+    (!config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET)
+  ) {
+    throw new ConfigError(
+      'Invalid configuration: PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET',
+    );
+  }
   return config;
 }
 

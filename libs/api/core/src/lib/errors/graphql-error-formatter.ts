@@ -1,21 +1,13 @@
-import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 import { ErrorCode } from '@finserve/shared';
 
 import { DomainError } from './domain-error';
+import { ERROR_CODE_OF_STATUS } from './http-status';
 import { isUnstorableText } from './pg-errors';
 
 const logger = new Logger('GraphQLErrors');
-
-const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
-  [HttpStatus.BAD_REQUEST]: ErrorCode.BAD_USER_INPUT,
-  [HttpStatus.UNAUTHORIZED]: ErrorCode.UNAUTHENTICATED,
-  [HttpStatus.FORBIDDEN]: ErrorCode.FORBIDDEN,
-  [HttpStatus.NOT_FOUND]: ErrorCode.NOT_FOUND,
-  [HttpStatus.CONFLICT]: ErrorCode.CONFLICT,
-  [HttpStatus.TOO_MANY_REQUESTS]: ErrorCode.RATE_LIMITED,
-};
 
 function httpExceptionMessage(exception: HttpException): string {
   const response = exception.getResponse();
@@ -57,7 +49,7 @@ export function formatGraphQLError(
     };
   }
   if (cause instanceof HttpException) {
-    const code = HTTP_STATUS_CODES[cause.getStatus()];
+    const code = ERROR_CODE_OF_STATUS[cause.getStatus()];
     if (code)
       return { message: httpExceptionMessage(cause), locations, path, extensions: { code } };
   }

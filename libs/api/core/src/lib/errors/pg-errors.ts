@@ -21,3 +21,11 @@ export function isUnstorableText(error: unknown): boolean {
   const code = (driverError ?? (error as { code?: string }))?.code;
   return typeof code === 'string' && PG_UNSTORABLE_TEXT.has(code);
 }
+
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+/** True when `error` is a foreign-key violation (a row still referenced, or a missing parent). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string } })?.driverError;
+  return (driverError ?? (error as { code?: string }))?.code === PG_FOREIGN_KEY_VIOLATION;
+}

@@ -14,9 +14,8 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
+import type { AppConfig } from '@finserve/api/core';
 import { ErrorCode } from '@finserve/shared';
-
-import type { AppConfig } from '../config/app-config';
 
 /** What a list field without a `limit` argument is assumed to hold, for the cost. */
 export const ASSUMED_LIST_SIZE = 10;

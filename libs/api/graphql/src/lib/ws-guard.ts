@@ -24,11 +24,12 @@ import {
   TokenService,
   type AuthRevokedEvent,
   type RevokeReason,
+  type SessionRef,
 } from '@finserve/api/auth';
 import {
+  apiRateLimitKey,
   AppConfig,
   clientIpOf,
-  OperationLimits,
   perMinute,
   PUB_SUB,
   RATE_LIMITER,
@@ -37,8 +38,11 @@ import {
   type AuthUser,
   type EventBus,
   type RateLimiter,
+  type ScopedCredential,
 } from '@finserve/api/core';
 import { WS_CLOSE_FORBIDDEN } from '@finserve/shared';
+
+import { OperationLimits } from './operation-limits';
 
 /** Close codes a client over a WebSocket limit sees (graphql-ws uses 4400/4408 for its own). */
 export const WS_CLOSE_TOO_MANY = 4429;
@@ -56,11 +60,14 @@ const CLOSE_REASONS: Record<RevokeReason, string> = {
   LOGOUT: 'Signed out',
   REUSE: 'Session revoked',
   BANNED: 'Account banned',
+  TOKEN_REVOKED: 'Token revoked',
 };
 
+/** A signed-in socket's identity: a sign-in session, or a scoped token (PAT, OAuth). */
 interface Tracked {
   userId: string;
-  sessionId: string;
+  sessionId?: string;
+  credential?: ScopedCredential;
 }
 
 /**
@@ -80,7 +87,6 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     string,
     { document?: DocumentNode; errors: readonly GraphQLError[] }
   >();
-  private readonly limits: OperationLimits;
   /** Signed-in sockets and whose they are, to close them when that identity is revoked. */
   private readonly signedIn = new Map<WebSocket, Tracked>();
   private sweepTimer?: NodeJS.Timeout;
@@ -91,9 +97,8 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly tokens: TokenService,
     @Inject(PUB_SUB) private readonly bus: EventBus,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
-  ) {
-    this.limits = new OperationLimits(config);
-  }
+    private readonly limits: OperationLimits,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // This instance's revocations close sockets at once; the sweep catches the other instances'
@@ -122,8 +127,12 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
    */
   connected(ctx: Ctx, accepted: boolean): boolean {
     const { socket, user } = ctx.extra;
-    if (accepted && socket && user?.sessionId) {
-      this.signedIn.set(socket, { userId: user.id, sessionId: user.sessionId });
+    if (accepted && socket && (user?.sessionId || user?.credential)) {
+      this.signedIn.set(socket, {
+        userId: user.id,
+        sessionId: user.sessionId,
+        credential: user.credential,
+      });
       socket.once('close', () => this.signedIn.delete(socket));
     }
     if (accepted && socket && user?.expiresAt) this.closeAtExpiry(socket, user.expiresAt);
@@ -153,23 +162,34 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     return true;
   }
 
-  private closeRevoked({ userId, sessionId, reason }: AuthRevokedEvent): void {
+  private closeRevoked(event: AuthRevokedEvent): void {
     for (const [socket, tracked] of this.signedIn) {
-      if (tracked.userId === userId && (sessionId === null || tracked.sessionId === sessionId))
-        socket.close(WS_CLOSE_FORBIDDEN, CLOSE_REASONS[reason]);
+      if (tracked.userId === event.userId && revokes(event, tracked))
+        socket.close(WS_CLOSE_FORBIDDEN, CLOSE_REASONS[event.reason]);
     }
   }
 
-  /** Closes signed-in sockets whose user is gone or banned, or whose session was revoked. */
+  /**
+   * Closes signed-in sockets whose user is gone or banned, whose session was revoked, or whose
+   * scoped token was revoked or expired.
+   */
   async sweep(): Promise<void> {
     if (!this.signedIn.size) return;
-    const unique = new Map<string, Tracked>();
-    for (const tracked of this.signedIn.values())
-      unique.set(`${tracked.userId}:${tracked.sessionId}`, tracked);
+    const sessions = new Map<string, SessionRef>();
+    const credentials = new Map<string, ScopedCredential>();
+    for (const { userId, sessionId, credential } of this.signedIn.values()) {
+      if (credential) credentials.set(credential.id, credential);
+      else if (sessionId) sessions.set(`${userId}:${sessionId}`, { userId, sessionId });
+    }
     try {
-      const revoked = await this.tokens.revoked([...unique.values()]);
+      const revoked = await this.tokens.revoked([...sessions.values()]);
+      const revokedCredentials = await this.tokens.revokedCredentials([...credentials.values()]);
       for (const [socket, tracked] of this.signedIn) {
-        if (revoked.has(`${tracked.userId}:${tracked.sessionId}`))
+        if (
+          tracked.credential
+            ? revokedCredentials.has(tracked.credential.id)
+            : revoked.has(`${tracked.userId}:${tracked.sessionId}`)
+        )
           socket.close(WS_CLOSE_FORBIDDEN, 'Forbidden: sign in again');
       }
     } catch (error) {
@@ -200,8 +220,8 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * graphql-ws onSubscribe: errors to refuse the operation, nothing to let graphql-ws go on. Each
-   * operation also draws on the caller's API_RATE_LIMIT_PER_MINUTE bucket, the one HTTP uses, so
-   * the socket is no way around the API limit.
+   * operation also draws on the caller's API_RATE_LIMIT_PER_MINUTE bucket, the one HTTP uses (a
+   * scoped token's: its app's for its user), so the socket is no way around the API limit.
    */
   async onSubscribe(
     schema: GraphQLSchema,
@@ -216,7 +236,10 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     const checked = this.checkOperation(schema, ctx, payload);
     if (!('document' in checked)) return checked;
     const user = ctx.extra.user;
-    const key = user ? `api:user:${user.id}` : `api:ip:${ctx.extra.ip ?? 'unknown'}`;
+    const key = apiRateLimitKey(
+      user ? { userId: user.id, credential: user.credential } : null,
+      ctx.extra.ip,
+    );
     const decision = await this.limiter.consume(
       key,
       perMinute(this.config.API_RATE_LIMIT_PER_MINUTE),
@@ -289,6 +312,18 @@ export class WsGuard implements OnApplicationBootstrap, OnModuleDestroy {
     this.documents.set(query, result);
     return result;
   }
+}
+
+/**
+ * Whether a revocation ends this socket's identity: one token revoked ends that token's sockets;
+ * one session ends that session's; all sessions (logout everywhere) end every session socket of
+ * the user; a ban ends every socket of the user, scoped tokens included.
+ */
+function revokes(event: AuthRevokedEvent, tracked: Tracked): boolean {
+  if (event.credentialId) return tracked.credential?.id === event.credentialId;
+  if (event.reason === 'BANNED') return true;
+  if (tracked.credential) return false;
+  return event.sessionId === null || tracked.sessionId === event.sessionId;
 }
 
 /** Distinct operation texts kept parsed and validated (oldest out first). */

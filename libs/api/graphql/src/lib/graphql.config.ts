@@ -13,13 +13,16 @@ import {
   clientIpOf,
   DomainError,
   formatGraphQLError,
-  OperationLimits,
+  retryAfterOfErrors,
   strictDateTimeInputs,
   type AppConfig,
   type AuthUser,
   type GraphQLContext,
   type TrustFn,
 } from '@finserve/api/core';
+
+import { OperationLimits } from './operation-limits';
+import type { ResponseCacheService } from './response-cache.service';
 
 /** What graphql-ws keeps per socket: the user established at connection_init. */
 export type WsExtra = {
@@ -30,8 +33,12 @@ export type WsExtra = {
 };
 
 /** Apollo on POST/GET /graphql; the WebSocket side is GraphqlWsServer. */
-export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): ApolloDriverConfig {
-  const limits = new OperationLimits(config);
+export function graphqlConfig(
+  config: AppConfig,
+  adapterHost: HttpAdapterHost,
+  limits: OperationLimits,
+  responseCache: ResponseCacheService,
+): ApolloDriverConfig {
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -46,7 +53,12 @@ export function graphqlConfig(config: AppConfig, adapterHost: HttpAdapterHost): 
     // Depth, aliases and root fields while validating; parsing stops at the token bound.
     validationRules: limits.validationRules(),
     parseOptions: { maxTokens: limits.maxTokens },
-    plugins: [drainHttpServerPlugin(adapterHost), operationLimitsPlugin(limits)],
+    plugins: [
+      drainHttpServerPlugin(adapterHost),
+      operationLimitsPlugin(limits),
+      responseCache.plugin(),
+      retryAfterPlugin(),
+    ],
     formatError: (formatted, error) => formatGraphQLError(error, formatted),
     // The user is filled in by the global auth guard.
     context: ({ req }: { req: GraphQLContext['req'] }): GraphQLContext => ({ req, user: null }),
@@ -72,6 +84,35 @@ function drainHttpServerPlugin(adapterHost: HttpAdapterHost): ApolloPlugin {
         ) => ReturnType<NonNullable<ApolloPlugin['serverWillStart']>>
       )(context);
     },
+  } as ApolloPlugin;
+}
+
+/**
+ * A rate limit inside the API (sign-in attempts, chat, tips, ...) answers with a RATE_LIMITED
+ * error: its retryAfterSeconds also goes out as the standard Retry-After header, as the API limit's
+ * 429 does. The status stays 200 (other fields of the operation may have data).
+ */
+function retryAfterPlugin(): ApolloPlugin {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        willSendResponse: (context: {
+          response: {
+            http: { headers: Map<string, string> };
+            body: {
+              kind: string;
+              singleResult?: { errors?: readonly { extensions?: Record<string, unknown> }[] };
+            };
+          };
+        }) => {
+          const { body, http } = context.response;
+          const seconds = retryAfterOfErrors(
+            body.kind === 'single' ? body.singleResult?.errors : undefined,
+          );
+          if (seconds !== null) http.headers.set('retry-after', String(seconds));
+          return Promise.resolve();
+        },
+      }),
   } as ApolloPlugin;
 }
 

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-graphql',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

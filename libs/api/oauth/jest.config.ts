@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-oauth',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

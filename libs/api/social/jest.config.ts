@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-social',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

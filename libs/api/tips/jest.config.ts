@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-tips',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'api-webhooks',
+  preset: '../../../jest.preset.js',
+  testEnvironment: 'node',
+};

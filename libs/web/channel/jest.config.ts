@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-channel',
+  preset: '../../../jest.web-preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-developers',
+  preset: '../../../jest.web-preset.js',
+};

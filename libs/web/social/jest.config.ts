@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-social',
+  preset: '../../../jest.web-preset.js',
+};

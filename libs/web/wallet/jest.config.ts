@@ -1,0 +1,4 @@
+export default {
+  displayName: 'web-wallet',
+  preset: '../../../jest.web-preset.js',
+};
