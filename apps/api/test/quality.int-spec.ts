@@ -656,6 +656,24 @@ describeWithBrowser('picture quality in Chromium')(
         const clean = await open();
         await shaped.evaluate(playInPage, { streamId, quality: 'AUTO' });
         await clean.evaluate(playInPage, { streamId, quality: 'AUTO' });
+        // "The top layer" is what the publisher's top encoding carries now: 720p, unless its
+        // encoder scaled it down for a while (CPU or bandwidth; Chromium does on a loaded
+        // 2-core machine), and then a viewer on the top layer decodes that size.
+        const topHeight = async () =>
+          Math.max(0, ...(await studio.evaluate(outboundInPage)).map((layer) => layer.height));
+        const onTop = (page: Page, ms: number) =>
+          eventually(
+            async () => {
+              const [r, top] = await Promise.all([recent(page), topHeight()]);
+              return r.height > 0 && r.height >= top && top >= 540 ? r : undefined;
+            },
+            ms,
+            250,
+          ).catch(async (error: unknown) => {
+            throw new Error(
+              `${String(error)}; the viewer decodes ${JSON.stringify(await recent(page))}, the publisher sends ${JSON.stringify(await studio.evaluate(outboundInPage))}`,
+            );
+          });
         for (const page of [shaped, clean]) await reaches(page, (r) => r.height === 720, 20_000);
 
         for (const [what, impair] of [
@@ -665,26 +683,33 @@ describeWithBrowser('picture quality in Chromium')(
         ] as const) {
           const at = Date.now();
           await impair();
-          const down = await reaches(shaped, (r) => r.height > 0 && r.height < 720, 5000).catch(
-            async (error: unknown) => {
-              throw new Error(`${what}: ${String(error)}; ${JSON.stringify(await recent(shaped))}`);
+          const down = await eventually(
+            async () => {
+              const [r, top] = await Promise.all([recent(shaped), topHeight()]);
+              return r.height > 0 && r.height < top ? r : undefined;
             },
-          );
+            5000,
+            250,
+          ).catch(async (error: unknown) => {
+            throw new Error(`${what}: ${String(error)}; ${JSON.stringify(await recent(shaped))}`);
+          });
           const movedAfter = Date.now() - at;
           await sleep(5000);
           const freeze = await longestFreeze(shaped, at);
           const cleanFreeze = await longestFreeze(clean, at);
-          const cleanNow = await recent(clean);
+          const [shapedNow, top] = await Promise.all([recent(shaped), topHeight()]);
+          const cleanNow = await onTop(clean, 3000);
           console.log(
-            `${what}: moved to ${down.height}p after ${movedAfter} ms; longest freeze ${freeze} ms; clean viewer ${cleanNow.height}p (freeze ${cleanFreeze} ms)`,
+            `${what}: moved to ${down.height}p after ${movedAfter} ms; longest freeze ${freeze} ms; clean viewer ${cleanNow.height}p (freeze ${cleanFreeze} ms); top layer ${top}p`,
           );
           expect(freeze).toBeLessThanOrEqual(2000);
-          expect(cleanNow.height).toBe(720);
-          expect((await recent(shaped)).height).toBeLessThan(720);
+          expect(shapedNow.height).toBeLessThan(top);
           const lifted = Date.now();
           await host.clear();
-          await reaches(shaped, (r) => r.height === 720, 20_000);
-          console.log(`${what} lifted: back on 720p after ${Date.now() - lifted} ms`);
+          const back = await onTop(shaped, 20_000);
+          console.log(
+            `${what} lifted: back on the top layer (${back.height}p) after ${Date.now() - lifted} ms`,
+          );
         }
       }, 180_000);
     });

@@ -175,6 +175,9 @@ export class FastRtpSender {
 
   readonly sender: RTCRtpSender;
 
+  /** Called with each packet's transport-wide sequence number as it leaves (when it has one). */
+  onTransportSent?: (sequence: number) => void;
+
   constructor(sender: RTCRtpSender) {
     this.sender = sender;
     this.internals = sender as unknown as SenderInternals;
@@ -252,6 +255,7 @@ export class FastRtpSender {
       offset += 4;
     }
     let transportSequenceNumber = 0;
+    let hasTransportSequence = false;
     let absSendTime = 0;
     if (extensions.length) {
       packet.writeUInt16BE(0xbede, offset);
@@ -265,6 +269,7 @@ export class FastRtpSender {
         } else if (extension.kind === 'transport-cc') {
           transportSequenceNumber = uint16(dtls.transportSequenceNumber + 1);
           dtls.transportSequenceNumber = transportSequenceNumber;
+          hasTransportSequence = true;
           packet[offset++] = (extension.id << 4) | 1;
           packet.writeUInt16BE(transportSequenceNumber, offset);
           offset += 2;
@@ -297,6 +302,7 @@ export class FastRtpSender {
       return;
     }
     this.sent.fast++;
+    if (hasTransportSequence) this.onTransportSent?.(transportSequenceNumber);
 
     // What werift's sender and transports count for their statistics and sender reports.
     dtls.bytesSent += srtp.length;

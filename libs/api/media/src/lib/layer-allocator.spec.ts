@@ -40,7 +40,7 @@ describe('LayerAllocator (which simulcast layer a viewer gets)', () => {
     expect(allocator.update(LAYERS, 2500, clean())).toBe('h');
     expect(allocator.probeKbps).toBe(0);
     expect(allocator.update(LAYERS, 3000, clean())).toBe('h');
-    expect(allocator.probeKbps).toBeCloseTo(2750); // the next layer's rate, plus 10 %
+    expect(allocator.probeKbps).toBeCloseTo(3000); // the next layer's rate, plus 20 %
     expect(allocator.update(LAYERS, 3500, clean())).toBe('h');
     expect(allocator.update(LAYERS, 4000, clean())).toBe('f');
     expect(allocator.probeKbps).toBe(0);
@@ -57,6 +57,38 @@ describe('LayerAllocator (which simulcast layer a viewer gets)', () => {
     allocator.update(LAYERS, 9500, clean()); // 6 s: probe again
     expect(allocator.probeKbps).toBeGreaterThan(0);
     expect(allocator.update(LAYERS, 10_500, clean())).toBe('f');
+  });
+
+  it('after a passed probe, climbs to the next layer at the normal pace, not the backed-off one', () => {
+    const allocator = new LayerAllocator();
+    onTop(allocator); // f at 4000
+    // Congestion 1 s after the upgrade: lowest layer, and f's wait doubles (a failed upgrade).
+    expect(allocator.update(LAYERS, 5000, lossy(0.2, 2500))).toBe('q');
+    // The link stays congested: the probe for h fails, its wait doubles.
+    allocator.update(LAYERS, 8000, clean(150)); // probing h
+    expect(allocator.probeKbps).toBeGreaterThan(0);
+    expect(allocator.update(LAYERS, 8500, lossy(0.2, 150))).toBe('q');
+    // Freed: h is probed after its backed-off 6 s and taken...
+    allocator.update(LAYERS, 14_500, clean(150));
+    expect(allocator.probeKbps).toBeGreaterThan(0);
+    expect(allocator.update(LAYERS, 15_500, clean(600))).toBe('h');
+    // ...and f 3 s later, not 6.
+    allocator.update(LAYERS, 18_500, clean(600));
+    expect(allocator.probeKbps).toBeCloseTo(3000);
+    expect(allocator.update(LAYERS, 19_500, clean(600))).toBe('f');
+  });
+
+  it('does not switch up when the probe fills a buffer without loss (the queue to the viewer grows)', () => {
+    const allocator = new LayerAllocator();
+    allocator.update(LAYERS, 0);
+    allocator.update(LAYERS, 3000, clean()); // probing f
+    // A router's 300 ms buffer absorbs the probe: nothing lost, but the queue grew by 60 ms.
+    expect(allocator.update(LAYERS, 3500, { ...clean(), queueMs: 60 })).toBe('h');
+    expect(allocator.probeKbps).toBe(0);
+    // A probe whose queue stays short (jitter) passes.
+    allocator.update(LAYERS, 9500, clean());
+    expect(allocator.update(LAYERS, 10_000, { ...clean(), queueMs: 10 })).toBe('h');
+    expect(allocator.update(LAYERS, 10_500, { ...clean(), queueMs: 10 })).toBe('f');
   });
 
   it('drops at once to the lowest layer on heavy loss (congestion)', () => {

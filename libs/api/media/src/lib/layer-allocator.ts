@@ -12,9 +12,11 @@ import type { LayerQuality, VideoQuality } from './protocol';
  *   viewer's machine makes it NACK a burst of packets that are only late, in one window);
  * - goes UP carefully: after 3 s in a row under 2 % loss it PROBES first: for 1 s the viewer gets
  *   padding on top of its layer, up to the next layer's rate (as libwebrtc and LiveKit probe);
- *   only if that probe stays clean does it switch up. A failed probe costs some padding, not a
+ *   only if that probe stays clean (no loss, and no queue growing on the way: a full link
+ *   buffers before it drops) does it switch up. A failed probe costs some padding, not a
  *   frozen picture; it (or an upgrade that fails within 8 s) doubles the wait before the next
- *   try of that layer (up to 6 s; a probe that passes resets it), so a viewer on a link that cannot carry the next layer is not
+ *   try of that layer (up to 6 s; a probe that passes resets it and the waits of the layers
+ *   above it), so a viewer on a link that cannot carry the next layer is not
  *   bounced, yet climbs back within seconds once the link is freed.
  * A pinned quality (HIGH, MEDIUM, LOW) takes that layer, or the nearest one the publisher sends.
  */
@@ -30,6 +32,13 @@ export const ALLOCATION = {
   upAfterMs: 3000,
   /** How long the link is probed (padding up to the next layer's rate) before switching up. */
   probeMs: 1000,
+  /** The rate a probe fills the link to: the next layer's, with this headroom (keyframes burst). */
+  probeHeadroom: 1.2,
+  /**
+   * A probe that makes the queue to the viewer grow this much (ms) fails: the link is full
+   * before it drops anything (a home router buffers a few hundred ms).
+   */
+  probeMaxQueueMs: 40,
   /** An upgrade followed by a downgrade within this time failed. */
   failedUpgradeMs: 8000,
   maxUpWaitMs: 6000,
@@ -55,6 +64,8 @@ export interface FeedbackWindow {
   nacked: number;
   /** The video we sent it over the window, kbit/s. */
   sentKbps: number;
+  /** How much the queue on the way to the viewer grew over the window (ms; 0 when unknown). */
+  queueMs?: number;
 }
 
 export class LayerAllocator {
@@ -120,7 +131,7 @@ export class LayerAllocator {
       return this.target;
     const dropped = window.reported > 0 ? window.lost / window.reported : 0;
     const loss = window.reported > 0 ? Math.max(window.lost, window.nacked) / window.reported : 0;
-    if (this.probe) return this.judgeProbe(layers, loss, now);
+    if (this.probe) return this.judgeProbe(layers, loss, window.queueMs ?? 0, now);
     if (dropped >= ALLOCATION.severeLoss)
       // Congestion: straight to the lowest layer (one keyframe wait, not one per step; what got
       // through in the first lossy window overstates the link), then probes climb back.
@@ -149,16 +160,32 @@ export class LayerAllocator {
       const up = layers[index - 1];
       const wait = this.upWait.get(up.key) ?? ALLOCATION.upAfterMs;
       if (now - this.cleanSince >= wait)
-        this.probe = { key: up.key, kbps: up.bitrateKbps * 1.1, until: now + ALLOCATION.probeMs };
+        this.probe = {
+          key: up.key,
+          kbps: up.bitrateKbps * ALLOCATION.probeHeadroom,
+          until: now + ALLOCATION.probeMs,
+        };
     }
     return this.target;
   }
 
-  /** During a probe: a lossy window ends it (no switch, a longer wait); a clean one commits it. */
-  private judgeProbe(layers: AllocatorLayer[], loss: number, now: number): string | undefined {
+  /**
+   * During a probe: a window that lost packets or queued them ends it (no switch, a longer
+   * wait); clean ones until its end commit it.
+   */
+  private judgeProbe(
+    layers: AllocatorLayer[],
+    loss: number,
+    queueMs: number,
+    now: number,
+  ): string | undefined {
     const probe = this.probe;
     if (!probe) return this.target;
-    if (loss >= ALLOCATION.sustainedLoss || !layers.some((l) => l.key === probe.key)) {
+    if (
+      loss >= ALLOCATION.sustainedLoss ||
+      queueMs >= ALLOCATION.probeMaxQueueMs ||
+      !layers.some((l) => l.key === probe.key)
+    ) {
       this.probe = undefined;
       const wait = this.upWait.get(probe.key) ?? ALLOCATION.upAfterMs;
       this.upWait.set(probe.key, Math.min(wait * 2, ALLOCATION.maxUpWaitMs));
@@ -167,7 +194,11 @@ export class LayerAllocator {
     }
     if (now >= probe.until) {
       this.probe = undefined;
-      this.upWait.delete(probe.key);
+      // The link carries more than it did: the waits that earlier failures set for this layer
+      // and the ones above it are history (a viewer freed from a congested link climbs back
+      // step by step at the normal pace, not at the backed-off one).
+      const at = layers.findIndex((l) => l.key === probe.key);
+      for (const layer of layers.slice(0, at + 1)) this.upWait.delete(layer.key);
       this.target = probe.key;
       this.lastUpgrade = { key: probe.key, at: now };
       this.cleanSince = now;

@@ -10,12 +10,17 @@ import {
 import { FastRtpSender } from './fast-sender';
 import { LayerAllocator, type FeedbackWindow } from './layer-allocator';
 import type { VideoQuality } from './protocol';
+import { feedbackArrivals, QueueDelay } from './queue-delay';
 import { keyframeStart } from './video-frames';
 
 /** A layer counts as sent while a packet of it arrived within this time. */
 const ACTIVE_MS = 1500;
 /** A switch whose keyframe has not come after this long asks again. */
 const KEYFRAME_RETRY_MS = 700;
+/** The longest a congested switch waits for the link's queue to drain before its keyframe. */
+const MAX_DRAIN_MS = 1000;
+/** How long before the queue has drained the keyframe of a congested switch is asked for. */
+const KEYFRAME_LEAD_MS = 50;
 /** RTP timestamp step (90 kHz) put between the last frame of one layer and the first of the next. */
 const SWITCH_TIMESTAMP_STEP = 3000;
 const TRANSPORT_CC_URI =
@@ -136,6 +141,9 @@ export class VideoDownTrack {
   switches = 0;
   readonly allocator: LayerAllocator;
   private pendingSince = 0;
+  /** A congested switch takes the new layer's keyframe only from then (the queue drained). */
+  private keyframeAfter = 0;
+  private drainTimer?: NodeJS.Timeout;
   private reported = 0;
   private lost = 0;
   private sentOctets = 0;
@@ -146,6 +154,8 @@ export class VideoDownTrack {
   private probeTimer?: NodeJS.Timeout;
   private lastTimestamp = 0;
   private readonly fast: FastRtpSender;
+  /** The queue our packets build on the way to the viewer (from its transport-wide feedback). */
+  private readonly queue = new QueueDelay();
 
   constructor(
     readonly sender: RTCRtpSender,
@@ -154,6 +164,7 @@ export class VideoDownTrack {
   ) {
     this.allocator = new LayerAllocator(quality);
     this.fast = new FastRtpSender(sender);
+    this.fast.onTransportSent = (sequence) => this.queue.sent(sequence, performance.now());
     // Every RTCP packet of the viewer's transport: its transport-wide feedback names the SSRC of
     // the last packet it got, which during a probe is our RTX stream (werift routes RTCP by SSRC
     // and would drop those), so it is read here, before routing.
@@ -164,6 +175,7 @@ export class VideoDownTrack {
       if (!(feedback instanceof TransportWideCC)) return;
       this.reported += feedback.packetStatusCount;
       this.lost += Math.max(0, feedback.packetStatusCount - feedback.recvDeltas.length);
+      this.queue.feedback(feedbackArrivals(feedback), performance.now());
     });
     // werift retransmits with the original transport-wide sequence number, so a packet repaired
     // by NACK before the viewer's next feedback is reported as received: transport-wide feedback
@@ -176,7 +188,7 @@ export class VideoDownTrack {
 
   /** A packet of one of the publisher's layers (`keyframe`: it starts one). */
   forward(layer: SourceLayer, rtp: RtpPacket, keyframe: boolean): void {
-    if (layer === this.pending && keyframe) {
+    if (layer === this.pending && keyframe && performance.now() >= this.keyframeAfter) {
       // Continues the viewer's sequence numbers and timestamps (also after a publisher restart,
       // when `current` was reset: the sender still numbers from the last packet it sent).
       this.sender.replaceRTP(rtp.header, false, SWITCH_TIMESTAMP_STEP);
@@ -198,11 +210,13 @@ export class VideoDownTrack {
     if (!layer || layer === this.current) {
       this.pending = undefined;
       this.holding = false;
+      clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
       return;
     }
-    if (congested && this.current) this.holding = true;
     if (layer === this.pending) {
-      if (Date.now() - this.pendingSince > KEYFRAME_RETRY_MS) {
+      if (congested && this.current) this.holding = true;
+      if (!this.drainTimer && Date.now() - this.pendingSince > KEYFRAME_RETRY_MS) {
         this.pendingSince = Date.now();
         this.requestKeyframe(layer);
       }
@@ -210,6 +224,33 @@ export class VideoDownTrack {
     }
     this.pending = layer;
     this.pendingSince = Date.now();
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.keyframeAfter = 0;
+    const drainMs = Math.min(this.queue.latest(performance.now()), MAX_DRAIN_MS);
+    if (congested && this.current) {
+      this.holding = true;
+      if (drainMs >= 20) {
+        // The link's queue is full of the layer just stopped: a keyframe sent now queues behind
+        // it and drops, and the viewer's NACKs (ten tries, an RTT apart) are spent before the
+        // queue drains; the viewer then waits 3 s before it asks for another keyframe. So the
+        // keyframe is asked for, and taken, once the queue has drained.
+        const wait = Math.max(0, drainMs - KEYFRAME_LEAD_MS);
+        this.keyframeAfter = performance.now() + wait;
+        this.drainTimer = setTimeout(
+          () => {
+            this.drainTimer = undefined;
+            if (this.pending !== layer) return;
+            this.pendingSince = Date.now();
+            this.requestKeyframe(layer);
+          },
+          // The publisher's keyframe takes a moment to come: asked a little before the end.
+          wait,
+        );
+        this.drainTimer.unref();
+        return;
+      }
+    }
     this.requestKeyframe(layer);
   }
 
@@ -243,6 +284,7 @@ export class VideoDownTrack {
 
   stop(): void {
     this.probe(0);
+    clearTimeout(this.drainTimer);
   }
 
   private probeKbps = 0;
@@ -268,6 +310,7 @@ export class VideoDownTrack {
     const payload = Buffer.alloc(size);
     payload[size - 1] = size;
     this.sentPackets++;
+    this.queue.sent(transport.transportSequenceNumber, performance.now());
     void transport.sendRtp(payload, header).catch(() => undefined);
     return true;
   }
@@ -282,6 +325,7 @@ export class VideoDownTrack {
       lost: Math.min(packets, this.lost),
       nacked: Math.min(packets, this.nacked.size),
       sentKbps: (this.sentOctets * 8) / 1000 / seconds,
+      queueMs: this.queue.take(),
     };
     this.reported = 0;
     this.lost = 0;
