@@ -5,5 +5,6 @@ export default {
   rootDir: '.',
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/worker-database.ts'],
   testTimeout: 30_000,
 };

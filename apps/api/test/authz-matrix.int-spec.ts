@@ -827,10 +827,11 @@ describe('authorization matrix (generated from the schema)', () => {
     try {
       await socket.connected;
       const subscription = subscribe(socket, operation.query, operation.variables);
-      // A refusal arrives at once; an accepted subscription either yields or stays open.
+      // A refusal arrives at once (the guards run when the subscription starts: a few ms); an
+      // accepted subscription either yields or stays open.
       await Promise.race([
         subscription.completed,
-        subscription.waitFor(() => true, 1000).catch(() => undefined),
+        subscription.waitFor(() => true, 500).catch(() => undefined),
       ]);
       return subscription.errors.length > 0
         ? scopedOutcomeOf(subscription.errors as GqlError[])

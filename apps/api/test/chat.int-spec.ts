@@ -12,7 +12,7 @@ import {
   wsConnect,
   type WsConnection,
 } from './support/graphql-client';
-import { startTestApp } from './support/test-app';
+import { startTestApp, suiteRedis } from './support/test-app';
 
 const SEND = /* GraphQL */ `
   mutation Send($streamId: ID!, $body: String!) {
@@ -521,7 +521,8 @@ withRedis('chat rate limit shared through Redis', () => {
     for (let i = 0; i < 2; i++)
       apps.push(
         await startTestApp({
-          REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+          // A Redis database of its own (suites run side by side: tools/test.mjs).
+          REDIS_URL: suiteRedis(process.env['TEST_REDIS_URL'], 3),
         }),
       );
     const [a, b] = apps.map((app) => app.url);

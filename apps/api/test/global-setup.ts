@@ -32,7 +32,36 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-export default async function globalSetup(): Promise<void> {
+/**
+ * With several jest workers (tools/test.mjs runs the suites that need no browser two at a
+ * time), each worker gets a database of its own beside the run's: suites that count rows, list
+ * live streams or run migrations then do not see another suite's work in progress.
+ * `worker-database.ts` (a setup file) points a worker's suites at theirs.
+ */
+async function createWorkerDatabases(url: string, workers: number): Promise<void> {
+  if (workers <= 1) return;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    for (let worker = 1; worker <= workers; worker++) {
+      const workerUrl = new URL(url);
+      const name = `${workerUrl.pathname.slice(1)}_w${worker}`;
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+      workerUrl.pathname = `/${name}`;
+      process.env[`TEST_DATABASE_URL_W${worker}`] = workerUrl.toString();
+    }
+    process.env['TEST_DATABASE_WORKERS'] = String(workers);
+  } finally {
+    await admin.end();
+  }
+}
+
+export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
+  await setUpDatabase();
+  await createWorkerDatabases(process.env['TEST_DATABASE_URL'] as string, globalConfig.maxWorkers);
+}
+
+async function setUpDatabase(): Promise<void> {
   // Tests of what crosses instances through Redis need a real Redis: TEST_REDIS_URL (CI sets it,
   // and then they must pass), else a local one if it answers; without Redis they are skipped.
   if (!process.env['TEST_REDIS_URL'] && (await redisAnswers('redis://127.0.0.1:6379'))) {

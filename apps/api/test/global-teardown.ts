@@ -15,6 +15,11 @@ export default async function globalTeardown(): Promise<void> {
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
+    const workers = Number(process.env['TEST_DATABASE_WORKERS'] ?? 0);
+    for (let worker = 1; worker <= workers; worker++)
+      await admin.query(
+        `DROP DATABASE IF EXISTS ${admin.escapeIdentifier(`${name}_w${worker}`)} WITH (FORCE)`,
+      );
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await admin.end();
