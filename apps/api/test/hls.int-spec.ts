@@ -225,6 +225,13 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
     expect(hinted.headers.get('cache-control')).toContain('immutable');
     expect((await hinted.arrayBuffer()).byteLength).toBeGreaterThan(100);
     expect((await fetch(`${base}/index.m3u8?_HLS_msn=${msn + 5}`)).status).toBe(400);
+    // A part that is not there (yet) is a 404 no cache keeps: it may exist a moment later. A
+    // path that can never name anything is a cacheable 404.
+    const ahead = await fetch(`${base}/p${msn + 5}.0.m4s`);
+    expect([ahead.status, ahead.headers.get('cache-control')]).toEqual([404, 'no-store']);
+    const nonsense = await fetch(`${base}/not-a-part.txt`);
+    expect(nonsense.status).toBe(404);
+    expect(nonsense.headers.get('cache-control')).toMatch(/^public/);
 
     // hls.js plays it.
     const viewer = await hlsPlayer(hlsUrl);

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { RunningApp } from '../src/bootstrap';
 import { describeWithBrowser, gotoApp, launchChromium, WEB_DIST } from './support/chromium';
+import { freshDatabase, type TestDatabase } from './support/databases';
 import {
   CREATE_STREAM,
   END_STREAM,
@@ -34,6 +35,7 @@ const PHONE = { width: 375, height: 812 };
 describeBrowser('the web app in Chromium (production build served by the API)', () => {
   let running: RunningApp;
   let browser: Browser;
+  let database: TestDatabase | undefined;
   const contexts: BrowserContext[] = [];
   /** Every URL any page of this suite requested. */
   const requested: string[] = [];
@@ -43,13 +45,18 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
     }
     mkdirSync(SCREENSHOTS, { recursive: true });
-    running = await startTestApp({ WEB_DIST_DIR: WEB_DIST });
+    // A database of its own: the home page lists live streams most-watched first, and the
+    // streams earlier suites left LIVE in the run's shared database would push this suite's new
+    // stream (no viewers yet) off the page.
+    database = await freshDatabase('web');
+    running = await startTestApp({ WEB_DIST_DIR: WEB_DIST, DATABASE_URL: database.url });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await running?.close();
+    await database?.drop();
   }, 60_000);
 
   /** A fresh browser profile (own storage: own token). */

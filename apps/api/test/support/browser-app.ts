@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 
 import type { RunningApp } from '../../src/bootstrap';
 import { launchChromium, WEB_DIST } from './chromium';
+import { freshDatabase, type TestDatabase } from './databases';
 import { startTestApp } from './test-app';
 
 export interface BrowserApp {
@@ -20,6 +21,7 @@ export interface BrowserApp {
  */
 export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
   let running: RunningApp | undefined;
+  let database: TestDatabase | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
 
@@ -27,13 +29,17 @@ export function useBrowserApp(env: Record<string, string> = {}): BrowserApp {
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
       throw new Error(`no web build at ${WEB_DIST}: run \`npx nx run web:build\` (npm test does)`);
     }
-    running = await startTestApp({ WEB_DIST_DIR: WEB_DIST, ...env });
+    // A database of its own: pages list what is live, scheduled or past across the platform, and
+    // what earlier suites left in the run's shared database would crowd this suite's streams out.
+    database = await freshDatabase('browser');
+    running = await startTestApp({ WEB_DIST_DIR: WEB_DIST, DATABASE_URL: database.url, ...env });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await running?.close();
+    await database?.drop();
   }, 60_000);
 
   return {

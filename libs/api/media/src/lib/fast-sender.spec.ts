@@ -145,6 +145,51 @@ describe('FastRtpSender', () => {
     for (let i = 0; i < 40; i++) expect(payloads.has((300 + i) & 0xff)).toBe(true);
   });
 
+  it('sends padding-only probe packets the viewer decrypts, with the transport-wide sequence number it returns', async () => {
+    pair = await connect(ProtectionProfileAes128CmHmacSha1_80);
+    const { transceiver, viewer } = pair;
+    const fast = new FastRtpSender(transceiver.sender);
+    const all: RtpPacket[] = [];
+    for (const transport of viewer.dtlsTransports)
+      (
+        transport as unknown as { onRtp: { subscribe(f: (rtp: RtpPacket) => void): void } }
+      ).onRtp.subscribe((rtp) => all.push(rtp));
+    const { headerExtensions } = transceiver.sender as unknown as {
+      headerExtensions: { id: number; uri: string }[];
+    };
+    const ccId = headerExtensions.find((e) => e.uri === TRANSPORT_CC_URI)?.id as number;
+    fast.send(packet(1, 0));
+    const sequences: (number | undefined)[] = [];
+    for (let i = 0; i < 5; i++)
+      sequences.push(
+        fast.padding({
+          ssrc: 0x2222_3333,
+          payloadType: 97,
+          sequenceNumber: 500 + i,
+          timestamp: 77,
+          size: 255 - i,
+          transportCcId: ccId,
+        }),
+      );
+    await until(() => all.filter((rtp) => rtp.header.ssrc === 0x2222_3333).length >= 5);
+    const padding = all.filter((rtp) => rtp.header.ssrc === 0x2222_3333);
+    expect(padding).toHaveLength(5);
+    const media = all.find((rtp) => rtp.header.ssrc === transceiver.sender.ssrc);
+    const mediaCc = media?.header.extensions.find((e) => e.id === ccId)?.payload.readUInt16BE();
+    padding.forEach((rtp, i) => {
+      expect(rtp.header.payloadType).toBe(97);
+      expect(rtp.header.sequenceNumber).toBe(500 + i);
+      expect(rtp.header.timestamp).toBe(77);
+      expect(rtp.header.padding).toBe(true);
+      expect(rtp.header.paddingSize).toBe(255 - i);
+      const cc = rtp.header.extensions.find((e) => e.id === ccId)?.payload.readUInt16BE();
+      // One transport-wide sequence across media and padding.
+      expect(cc).toBe(sequences[i]);
+      expect(cc).toBe(((mediaCc ?? 0) + 1 + i) & 0xffff);
+    });
+    expect(fast.sent.fast).toBe(6);
+  });
+
   it("leaves another SRTP profile (AEAD_AES_128_GCM) to werift's own path", async () => {
     pair = await connect(ProtectionProfileAeadAes128Gcm);
     const { transceiver, received } = pair;

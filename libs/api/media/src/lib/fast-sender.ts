@@ -331,6 +331,88 @@ export class FastRtpSender {
     );
   }
 
+  /**
+   * A padding-only packet of `size` bytes (1-255) on the given stream (the sender's RTX stream:
+   * probes), carrying only the transport-wide sequence number, written and protected as `send`
+   * does. Returns that sequence number, or undefined when the fast path cannot send it (the caller
+   * then goes through werift).
+   */
+  padding(options: {
+    ssrc: number;
+    payloadType: number;
+    sequenceNumber: number;
+    timestamp: number;
+    size: number;
+    transportCcId: number;
+  }): number | undefined {
+    const s = this.internals;
+    const dtls = s.dtlsTransport;
+    if (s.stopped || !dtls || dtls.state !== 'connected') return undefined;
+    const context = dtls.srtp?.localContext;
+    const connection = dtls.iceTransport.connection;
+    const pair = connection.nominated;
+    const transport = pair?.protocol.transport;
+    if (
+      !context ||
+      context.profile !== ProtectionProfileAes128CmHmacSha1_80 ||
+      dtls.config.debug?.outboundPacketLoss ||
+      !pair ||
+      !transport ||
+      transport.type !== 'udp' ||
+      !transport.socket ||
+      isIP(pair.remoteAddr[0]) === 0 ||
+      transport.closed ||
+      !connection.canSendApplicationData()
+    )
+      return undefined;
+    const { ssrc, payloadType, sequenceNumber, timestamp, size, transportCcId } = options;
+    // 12-byte header, a one-byte-header extension block of one element (4 + 3 bytes, padded to
+    // 8), then the padding, whose last byte is its length.
+    const headerLength = 12 + 8;
+    const length = headerLength + size;
+    const packet = Buffer.allocUnsafe(SRTP_HEADROOM + length + SRTP_AUTH_TAG_LENGTH);
+    let offset = SRTP_HEADROOM;
+    packet[offset++] = 0x80 | 0x20 | 0x10;
+    packet[offset++] = payloadType & 0x7f;
+    packet.writeUInt16BE(sequenceNumber, offset);
+    packet.writeUInt32BE(timestamp >>> 0, offset + 2);
+    packet.writeUInt32BE(ssrc >>> 0, offset + 6);
+    offset += 10;
+    packet.writeUInt16BE(0xbede, offset);
+    packet.writeUInt16BE(1, offset + 2);
+    offset += 4;
+    const transportSequenceNumber = uint16(dtls.transportSequenceNumber + 1);
+    dtls.transportSequenceNumber = transportSequenceNumber;
+    packet[offset++] = (transportCcId << 4) | 1;
+    packet.writeUInt16BE(transportSequenceNumber, offset);
+    offset += 2;
+    packet[offset++] = 0;
+    packet.fill(0, offset, offset + size - 1);
+    packet[offset + size - 1] = size;
+    const state = context.getSrtpSsrcState(ssrc);
+    context.updateRolloverCount(sequenceNumber, state);
+    this.protectorFor(context).protect(
+      packet,
+      headerLength,
+      length,
+      ssrc,
+      sequenceNumber,
+      state.rolloverCounter,
+    );
+    const srtp = packet.subarray(SRTP_HEADROOM, SRTP_HEADROOM + length + SRTP_AUTH_TAG_LENGTH);
+    try {
+      transport.socket.send(srtp, pair.remoteAddr[1], pair.remoteAddr[0]);
+    } catch {
+      return undefined;
+    }
+    this.sent.fast++;
+    dtls.bytesSent += srtp.length;
+    dtls.packetsSent++;
+    pair.packetsSent++;
+    pair.bytesSent += srtp.length;
+    return transportSequenceNumber;
+  }
+
   private viaWerift(rtp: RtpPacket): void {
     this.sent.werift++;
     void this.sender.sendRtp(rtp).catch(() => undefined);

@@ -32,7 +32,7 @@ export class HlsController {
     @Res() res: Response,
     @Headers(HOP_HEADER) hop?: string,
   ): Promise<void> {
-    if (!isUUID(streamId)) return notFound(res);
+    if (!isUUID(streamId)) return malformed(res);
     const packager = this.hls.packager(streamId);
     if (!packager) return this.relay(streamId, req, res, hop);
     if (!packager.available) return notFound(res);
@@ -51,7 +51,7 @@ export class HlsController {
     @Headers(HOP_HEADER) hop?: string,
   ): Promise<void> {
     const match = FILE.exec(file);
-    if (!isUUID(streamId) || !RENDITION.test(renditionKey) || !match) return notFound(res);
+    if (!isUUID(streamId) || !RENDITION.test(renditionKey) || !match) return malformed(res);
     const packager = this.hls.packager(streamId);
     if (!packager) return this.relay(streamId, req, res, hop);
     const rendition = packager.rendition(renditionKey);
@@ -77,11 +77,7 @@ export class HlsController {
       if (msn > rendition.liveMsn + 1) return notFound(res);
       await waitFor(rendition, msn, index);
       const bytes = rendition.part(msn, index);
-      // A part that is not there is never cached: a cached 404 (even for a second) was seen in
-      // bench:hls to reach every player behind the CDN for a part the playlists then listed.
-      return bytes
-        ? send(res, 200, 'video/mp4', IMMUTABLE, bytes)
-        : send(res, 404, 'text/plain', 'no-store', 'not found\n');
+      return bytes ? send(res, 200, 'video/mp4', IMMUTABLE, bytes) : notFound(res);
     }
     return this.mediaPlaylist(packager.renditions, rendition, query, res);
   }
@@ -158,8 +154,19 @@ function integer(value: unknown): number | undefined | null {
   return Number(value);
 }
 
+/**
+ * Not here (yet): a playlist, part, segment or rendition that is not there now may be a moment
+ * later (a publisher starting, a part the home node is late with under load), so the answer is
+ * never cached: a cached 404, even for a second, was seen in bench:hls to reach every player behind
+ * the CDN for a part the playlists then listed.
+ */
 function notFound(res: Response): void {
-  send(res, 404, 'text/plain', 'public, max-age=1', 'not found\n');
+  send(res, 404, 'text/plain', 'no-store', 'not found\n');
+}
+
+/** A path that can never name anything (not a stream id, rendition or file name): cacheable. */
+function malformed(res: Response): void {
+  send(res, 404, 'text/plain', 'public, max-age=60', 'not found\n');
 }
 
 function send(
