@@ -476,7 +476,7 @@ describe('StudioPageComponent', () => {
     );
     const { fixture, element } = await render([]);
     // Screen only (no camera in the corner), so no canvas is needed in jsdom.
-    fixture.componentInstance['withCamera'].set(false);
+    fixture.componentInstance['capture'].withCamera.set(false);
     const screen = [
       ...element.querySelectorAll<HTMLButtonElement>('mat-button-toggle button'),
     ].find((button) => button.textContent?.includes('Screen'));
@@ -513,7 +513,7 @@ describe('StudioPageComponent', () => {
     );
     try {
       const { fixture, element } = await render([]);
-      fixture.componentInstance['withCamera'].set(false);
+      fixture.componentInstance['capture'].withCamera.set(false);
       fixture.componentInstance['setSource']('screen');
       await settle(fixture);
       const video = element.querySelector<HTMLVideoElement>('[data-testid=preview]');
