@@ -113,11 +113,14 @@ describe('FastRtpSender', () => {
     expect(steps).toEqual(Array<number>(19).fill(3000));
   });
 
-  it("repairs a lost packet through werift's retransmission path (NACK) from its history", async () => {
+  /**
+   * Sends 40 packets 10 ms apart; the network loses the 5th. `forget`: the history is dropped
+   * right after the 5th, before the viewer can NACK it.
+   */
+  async function lossy(forget: boolean): Promise<Set<number>> {
     pair = await connect(ProtectionProfileAes128CmHmacSha1_80);
     const { transceiver, received } = pair;
     const fast = new FastRtpSender(transceiver.sender);
-    // The network loses the 5th datagram.
     const socket = (
       transceiver.sender as unknown as {
         dtlsTransport: {
@@ -137,12 +140,26 @@ describe('FastRtpSender', () => {
       if (++datagrams !== 5) send(...args);
     };
     for (let i = 0; i < 40; i++) {
+      if (forget && i === 5) fast.forgetHistory();
       fast.send(packet(300 + i, i * 3000));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await until(() => received.some((rtp) => rtp.payload.equals(Buffer.alloc(1000, 304 & 0xff))));
-    const payloads = new Set(received.map((rtp) => rtp.payload[0]));
+    await until(
+      () => received.some((rtp) => rtp.payload.equals(Buffer.alloc(1000, 304 & 0xff))),
+      forget ? 1000 : 3000,
+    );
+    return new Set(received.map((rtp) => rtp.payload[0]));
+  }
+
+  it("repairs a lost packet through werift's retransmission path (NACK) from its history", async () => {
+    const payloads = await lossy(false);
     for (let i = 0; i < 40; i++) expect(payloads.has((300 + i) & 0xff)).toBe(true);
+  });
+
+  it('leaves a loss unrepaired once the history is forgotten (a congested switch)', async () => {
+    const payloads = await lossy(true);
+    expect(payloads.has(304 & 0xff)).toBe(false);
+    expect(payloads.size).toBe(39);
   });
 
   it('sends padding-only probe packets the viewer decrypts, with the transport-wide sequence number it returns', async () => {

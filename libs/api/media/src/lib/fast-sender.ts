@@ -332,6 +332,15 @@ export class FastRtpSender {
   }
 
   /**
+   * Forgets the packets sent so far: the viewer's NACKs for them go unanswered (werift's
+   * retransmission path reads this history). After a congested switch, repairs of the layer left
+   * would fill the full link's queue again, ahead of the new layer's keyframe.
+   */
+  forgetHistory(): void {
+    this.internals.rtpCache.fill(undefined);
+  }
+
+  /**
    * A padding-only packet of `size` bytes (1-255) on the given stream (the sender's RTX stream:
    * probes), carrying only the transport-wide sequence number, written and protected as `send`
    * does. Returns that sequence number, or undefined when the fast path cannot send it (the caller

@@ -230,11 +230,14 @@ export class VideoDownTrack {
     const drainMs = Math.min(this.queue.latest(performance.now()), MAX_DRAIN_MS);
     if (congested && this.current) {
       this.holding = true;
+      // Nothing more of the layer left goes out, repairs included (see `forgetHistory`).
+      this.fast.forgetHistory();
       if (drainMs >= 20) {
         // The link's queue is full of the layer just stopped: a keyframe sent now queues behind
         // it and drops, and the viewer's NACKs (ten tries, an RTT apart) are spent before the
         // queue drains; the viewer then waits 3 s before it asks for another keyframe. So the
-        // keyframe is asked for, and taken, once the queue has drained.
+        // keyframe is asked for, and taken, once the queue has drained (and no repairs of the
+        // layer left refill it meanwhile).
         const wait = Math.max(0, drainMs - KEYFRAME_LEAD_MS);
         this.keyframeAfter = performance.now() + wait;
         this.drainTimer = setTimeout(
