@@ -39,6 +39,8 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
   const contexts: BrowserContext[] = [];
   /** Every URL any page of this suite requested. */
   const requested: string[] = [];
+  /** The test's own servers: the API and each try's proxy (a retried test makes a new one). */
+  const localOrigins: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(WEB_DIST, 'index.html'))) {
@@ -316,6 +318,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
     const proxy = new TcpProxy(Number(new URL(running.url).port));
     await proxy.start();
     const proxied = `http://127.0.0.1:${proxy.port}`;
+    localOrigins.push(`${proxied}/`);
     try {
       const studio = await newPage();
       const viewerA = await newPage();
@@ -539,7 +542,7 @@ describeBrowser('the web app in Chromium (production build served by the API)', 
       await screenshots(viewerA, 'replay');
 
       // Nothing any page did (video, chat, tips, stats, fonts) reached beyond the local servers.
-      const local = [`${running.url}/`, `${proxied}/`, 'data:', 'blob:'];
+      const local = [`${running.url}/`, ...localOrigins, 'data:', 'blob:'];
       expect(requested.filter((url) => !local.some((prefix) => url.startsWith(prefix)))).toEqual(
         [],
       );

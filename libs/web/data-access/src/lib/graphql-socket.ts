@@ -26,6 +26,7 @@ export const WS_CLOSE_FORBIDDEN = 4403;
 export class GraphqlSocket {
   private readonly session = inject(TokenSession);
   private readonly reconnectedSubject = new Subject<void>();
+  private readonly connectedSubject = new Subject<void>();
   private readonly stateSignal = signal<SocketState>('connecting');
   /** The refresh a 4403 started: the retry waits for it. */
   private afterForbidden: Promise<unknown> = Promise.resolve();
@@ -33,6 +34,12 @@ export class GraphqlSocket {
   readonly state = this.stateSignal.asReadonly();
   /** Emits after every successful reconnect (not on the first connect). */
   readonly reconnected$ = this.reconnectedSubject.asObservable();
+  /**
+   * Emits after every successful connect, the first included: a view that shows a query's result
+   * and keeps it current from a subscription refetches on it, so a change published between its
+   * query's answer and its subscription's start (or while the socket was down) is not missed.
+   */
+  readonly connected$ = this.connectedSubject.asObservable();
 
   readonly client: Client = createClient({
     url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
@@ -51,6 +58,7 @@ export class GraphqlSocket {
     on: {
       connected: (_socket, _payload, wasRetry) => {
         this.stateSignal.set('connected');
+        this.connectedSubject.next();
         if (wasRetry) this.reconnectedSubject.next();
       },
       closed: (event) => {

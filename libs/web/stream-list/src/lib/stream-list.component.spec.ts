@@ -6,8 +6,9 @@ import {
   ApolloTestingController,
   ApolloTestingModule,
 } from 'apollo-angular/testing';
+import { Subject } from 'rxjs';
 
-import { AuthService, createCache } from '@finserve/web/data-access';
+import { AuthService, createCache, GraphqlSocket } from '@finserve/web/data-access';
 
 import { StreamListComponent } from './stream-list.component';
 
@@ -30,14 +31,17 @@ const scheduled = {
 
 describe('StreamListComponent', () => {
   let controller: ApolloTestingController;
+  let connected: Subject<void>;
 
   beforeEach(() => {
+    connected = new Subject<void>();
     TestBed.configureTestingModule({
       imports: [ApolloTestingModule],
       providers: [
         provideRouter([]),
         { provide: APOLLO_TESTING_CACHE, useFactory: createCache },
         { provide: AuthService, useValue: { user: signal(null) } },
+        { provide: GraphqlSocket, useValue: { connected$: connected } },
       ],
     });
     controller = TestBed.inject(ApolloTestingController);
@@ -64,5 +68,26 @@ describe('StreamListComponent', () => {
     const when = element.querySelector('time[data-testid=upcoming-when]');
     expect(when?.getAttribute('datetime')).toBe(scheduled.scheduledFor);
     expect(when?.textContent?.trim()).toBe('Tue, Dec 1, 02:30 PM UTC');
+  });
+
+  it('fetches the lists again after the socket connects, catching what it published before', async () => {
+    const element = await render([]);
+    expect(element.querySelector('[data-stream-id]')).toBeNull();
+    connected.next();
+    await new Promise((resolve) => setTimeout(resolve, 1_700));
+    const live = {
+      ...scheduled,
+      id: 's2',
+      title: 'Opening bell',
+      status: 'LIVE',
+      scheduledFor: null,
+    };
+    controller
+      .expectOne('LiveStreams')
+      .flushData({ liveStreams: [{ ...live, tags: [], category: null }] });
+    controller.expectOne('UpcomingStreams').flushData({ upcomingStreams: [] });
+    await new Promise((resolve) => setTimeout(resolve));
+    TestBed.tick();
+    expect(element.querySelector('[data-stream-id=s2]')?.textContent).toContain('Opening bell');
   });
 });

@@ -6,9 +6,9 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { Apollo } from 'apollo-angular';
-import { filter, map } from 'rxjs';
+import { delay, filter, map } from 'rxjs';
 
-import { AuthService } from '@finserve/web/data-access';
+import { AuthService, GraphqlSocket } from '@finserve/web/data-access';
 import { FollowingSectionComponent } from '@finserve/web/social';
 import {
   ChannelLinkComponent,
@@ -31,6 +31,8 @@ import { StreamThumbnailComponent } from './stream-thumbnail.component';
 
 const LIMIT = 48;
 const UPCOMING_LIMIT = 24;
+/** After a socket connects, how long before the lists are fetched again (see the constructor). */
+const CATCH_UP_DELAY_MS = 1_500;
 
 /**
  * `/`: the live streams, most viewers first, kept live by `liveStreamsChanged` (no polling), and
@@ -81,13 +83,12 @@ export class StreamListComponent {
     return byViewers(inCategory(list, this.category()));
   });
 
-  private readonly upcomingResult = toSignal(
-    this.apollo.watchQuery({
-      query: UpcomingStreamsDocument,
-      variables: { limit: UPCOMING_LIMIT },
-      fetchPolicy: 'cache-and-network',
-    }).valueChanges,
-  );
+  private readonly upcomingQuery = this.apollo.watchQuery({
+    query: UpcomingStreamsDocument,
+    variables: { limit: UPCOMING_LIMIT },
+    fetchPolicy: 'cache-and-network',
+  });
+  private readonly upcomingResult = toSignal(this.upcomingQuery.valueChanges);
   protected readonly upcomingLoaded = computed(
     () => this.upcomingResult()?.dataState === 'complete',
   );
@@ -122,6 +123,17 @@ export class StreamListComponent {
             return rest ? { upcomingStreams: rest } : undefined;
           },
         );
+      });
+    // A change published after the lists' answer but before the subscription started (a new
+    // thumbnail two seconds after going live, a stream that just ended), or while the socket was
+    // down, would otherwise be missing until the next change of that stream: each time the socket
+    // connects, the lists are fetched again once the subscription is surely registered (the
+    // server's subscribe, Redis included, takes milliseconds; a response-cached list lags < 1 s).
+    inject(GraphqlSocket)
+      .connected$.pipe(delay(CATCH_UP_DELAY_MS), takeUntilDestroyed())
+      .subscribe(() => {
+        void this.live.refetch().catch(() => undefined);
+        void this.upcomingQuery.refetch().catch(() => undefined);
       });
   }
 
