@@ -7,6 +7,7 @@
 //   STREAMS=24 CONNECTIONS=100 DURATION=20 npm run bench:api
 //   DATABASE_URL=postgres://... npm run bench:api        # a fresh database on that server
 //   MODES=get npm run bench:api                          # only the cached GET path
+//   PROFILE=/tmp/prof npm run bench:api                  # + where the API's CPU went, per mode
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import autocannon from 'autocannon';
+
+import { apiNodeOptions, sampleDatabaseWaits, startProfile } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STREAMS = Number(process.env.STREAMS ?? 24);
@@ -74,11 +77,12 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'finserve-bench-'));
   chmodSync(dataDir, 0o755);
   const port = await freePort();
+  const node = await apiNodeOptions();
+  const databaseUrl = await freshDatabase();
   const server = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
     env: {
       PATH: process.env.PATH,
-      // e.g. API_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
-      ...(process.env.API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.API_NODE_OPTIONS } : {}),
+      ...node.env,
       NODE_ENV: 'production',
       JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
       ADMIN_USERNAME: 'benchadmin',
@@ -87,7 +91,7 @@ async function main() {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       EMBEDDED_PG_PORT: String(await freePort()),
-      DATABASE_URL: await freshDatabase(),
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'false',
       API_RATE_LIMIT_PER_MINUTE: '100000000',
@@ -146,6 +150,8 @@ async function main() {
 
   let failed = false;
   for (const mode of MODES) {
+    const profile = await startProfile(node.inspectPort);
+    const waits = await sampleDatabaseWaits(databaseUrl);
     const cpuBefore = cpuSeconds(server.pid);
     const result = await autocannon({
       ...(mode === 'post'
@@ -181,6 +187,8 @@ async function main() {
     );
     console.log(`server CPU: ${cores.toFixed(2)} cores`);
     failed ||= result.non2xx !== 0 || result.errors !== 0;
+    await profile.stop(`api-${mode}`);
+    await waits.stop();
   }
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));

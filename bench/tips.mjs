@@ -7,6 +7,7 @@
 //   npm run bench:tips                      # 200 tippers x 5 tips, 2 load processes
 //   TIPPERS=1000 TIPS_EACH=3 WORKERS=2 npm run bench:tips
 //   DATABASE_URL=postgres://... npm run bench:tips   # a fresh database on that server
+//   PROFILE=/tmp/prof npm run bench:tips    # + a CPU profile of the API during the load, summarised
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { apiNodeOptions, sampleDatabaseWaits, startProfile } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TIPPERS = Number(process.env.TIPPERS ?? 200);
@@ -66,8 +69,10 @@ async function main() {
   const databaseUrl = await freshDatabase();
   const port = await freePort();
   const adminPassword = randomUUID();
+  const node = await apiNodeOptions();
   const env = {
     ...process.env,
+    ...node.env,
     NODE_ENV: 'production',
     JWT_SECRET: randomUUID() + randomUUID(),
     ADMIN_USERNAME: 'benchadmin',
@@ -149,6 +154,8 @@ async function main() {
   const shares = Array.from({ length: WORKERS }, (_, w) =>
     tippers.filter((_, i) => i % WORKERS === w).map((t) => t.accessToken),
   );
+  const profile = await startProfile(node.inspectPort);
+  const waits = await sampleDatabaseWaits(databaseUrl);
   const started = performance.now();
   const results = await Promise.all(
     shares.map(
@@ -162,6 +169,8 @@ async function main() {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
+  await profile.stop('tips');
+  await waits.stop();
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const ok = results.reduce((n, r) => n + r.ok, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);

@@ -17,6 +17,7 @@ import { CreatePayouts1765420000000 } from './1765420000000-CreatePayouts';
 import { CreateWebhooks1765500000000 } from './1765500000000-CreateWebhooks';
 import { CreatePersonalAccessTokens1765610000000 } from './1765610000000-CreatePersonalAccessTokens';
 import { CreateOAuthApps1765720000000 } from './1765720000000-CreateOAuthApps';
+import { AddSendTipsBatch1765800000000 } from './1765800000000-AddSendTipsBatch';
 
 export const MIGRATIONS = [
   CreateUsers1764000000000,
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   CreateWebhooks1765500000000,
   CreatePersonalAccessTokens1765610000000,
   CreateOAuthApps1765720000000,
+  AddSendTipsBatch1765800000000,
 ];

@@ -22,7 +22,7 @@ import {
   runMigrations,
   type DatabaseServer,
 } from '@finserve/api/database';
-import { graphqlSourceLimit, OperationLimits } from '@finserve/api/graphql';
+import { graphqlSourceLimit, OperationLimits, ResponseCacheService } from '@finserve/api/graphql';
 import { MIGRATIONS } from '@finserve/migrations';
 import { ErrorCode } from '@finserve/shared';
 
@@ -187,6 +187,8 @@ export async function startApp(
     );
     app.use(json({ limit: config.HTTP_BODY_LIMIT_BYTES }), bodyParserErrorHandler);
     app.use('/graphql', graphqlSourceLimit(app.get(OperationLimits)));
+    // A cached public list (anonymous GET) is answered here, as bytes, before Apollo.
+    app.use('/graphql', app.get(ResponseCacheService).httpFastPath());
     // WHIP/WHEP bodies are SDP text.
     app.use(
       ['/whip', '/whep'],

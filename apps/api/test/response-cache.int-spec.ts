@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { get } from 'node:http';
 
 import type { RunningApp } from '../src/bootstrap';
 import { END_STREAM, gql, liveStream, registerUser } from './support/graphql-client';
@@ -94,6 +95,43 @@ const redis = process.env['TEST_REDIS_URL'] ? suiteRedis(process.env['TEST_REDIS
     await gql(a.url, END_STREAM, { id: streamId }, streamer.token);
     const afterEnd = await getList(a.url);
     expect(afterEnd.ids).not.toContain(streamId);
+  });
+
+  it("answers a hit with the very bytes Apollo sent (same body, type and ETag; 304 on If-None-Match), and only to requests Apollo's CSRF prevention lets through", async () => {
+    const url = `${a.url}/graphql?${new URLSearchParams({ query: 'query Bytes { categories { slug name } }' }).toString()}`;
+    const headers = { 'apollo-require-preflight': 'true' };
+    const miss = await fetch(url, { headers });
+    const missBody = await miss.text();
+    expect(miss.status).toBe(200);
+    expect(miss.headers.get('x-response-cache')).toBe('miss');
+    const hit = await fetch(url, { headers });
+    expect(hit.headers.get('x-response-cache')).toBe('hit');
+    expect(await hit.text()).toBe(missBody);
+    expect(hit.headers.get('content-type')).toBe(miss.headers.get('content-type'));
+    expect(hit.headers.get('cache-control')).toBe('public, max-age=1');
+    const etag = hit.headers.get('etag');
+    expect(etag).toBeTruthy();
+    expect(etag).toBe(miss.headers.get('etag'));
+    // (node:http: fetch adds Cache-Control: no-cache to a conditional request, as its spec says.)
+    const notModified = await new Promise<number | undefined>((resolve, reject) =>
+      get(url, { headers: { ...headers, 'if-none-match': etag ?? '' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      }).on('error', reject),
+    );
+    expect(notModified).toBe(304);
+    // The same cached URL without a preflight-forcing header: Apollo refuses it, as before.
+    const simple = await fetch(url);
+    expect(simple.status).toBe(400);
+    expect(simple.headers.get('x-response-cache')).toBeNull();
+    // Another Accept gets Apollo's answer for it, not the bytes kept for the first.
+    const graphqlResponse = await fetch(url, {
+      headers: { ...headers, accept: 'application/graphql-response+json' },
+    });
+    expect(graphqlResponse.headers.get('content-type')).toContain(
+      'application/graphql-response+json',
+    );
+    expect(await graphqlResponse.text()).toBe(missBody);
   });
 
   it('serves persisted queries by hash over GET (APQ) from the same cache', async () => {

@@ -8,6 +8,7 @@ import type { RunningApp } from '../src/bootstrap';
 import {
   END_STREAM,
   errorCode,
+  eventually,
   gql,
   liveStream,
   loginAdmin,
@@ -160,6 +161,83 @@ describe('tips and wallets', () => {
     expect(results.filter((r) => errorCode(r) === 'INSUFFICIENT_FUNDS')).toHaveLength(7);
     expect(await balance(tipper.token)).toBe(0);
     expect(await balance(streamer.token)).toBe(5 * 95);
+  });
+
+  it("moves concurrent tips into one stream in batches (group commit): one transaction waits for the streamer's wallet, not one per tip; a batch commits all its tips at once; each tip keeps its own answer", async () => {
+    const { streamId, streamer, tipper } = await setup(1000);
+    // The streamer's wallet exists once a first tip reached it.
+    expect((await tip(tipper.token, { streamId, amountCents: 100 })).errors).toBeUndefined();
+    const users = await Promise.all(
+      Array.from({ length: 14 }, async (_, index) => {
+        const user = await registerUser(url, 'batched');
+        if (index < 11) await credit(user.id, 1000);
+        return user;
+      }),
+    );
+    // users[0..9] funded, users[10] funded and sent last, users[11..13] without funds.
+    const last = users[10];
+    const first = [...users.slice(0, 10), ...users.slice(11)];
+    const dataSource = running.app.get(DataSource);
+    const streamerWallet = dataSource.createQueryRunner();
+    const lastWallet = dataSource.createQueryRunner();
+    const waitingForLocks = async (): Promise<number> => {
+      const [row] = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return row.n;
+    };
+    const holdWallet = async (holder: typeof streamerWallet, userId: string) => {
+      await holder.connect();
+      await holder.startTransaction();
+      await holder.query(
+        `SELECT 1 FROM accounts WHERE kind = 'WALLET' AND user_id = $1 AND currency = 'USD' FOR UPDATE`,
+        [userId],
+      );
+    };
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const settled = new Set<number>();
+    const track = (promise: ReturnType<typeof tip>, index: number) =>
+      promise.finally(() => settled.add(index));
+    try {
+      await holdWallet(streamerWallet, streamer.id);
+      // Batch 1: one tip, blocked on the streamer's wallet.
+      const alone = tip(tipper.token, { streamId, amountCents: 100 });
+      await eventually(async () => ((await waitingForLocks()) > 0 ? true : undefined), 10_000);
+      // 13 more arrive while it waits: unbatched, each would now wait in its own transaction.
+      const queued = first.map((user, index) =>
+        track(tip(user.token, { streamId, amountCents: 500 }), index),
+      );
+      await pause(1_500);
+      expect(await waitingForLocks()).toBe(1);
+      // The last tipper's own wallet is held too, and its tip queued behind the 13.
+      await holdWallet(lastWallet, last.id);
+      const lastTip = tip(last.token, { streamId, amountCents: 500 });
+      await pause(500);
+      await streamerWallet.commitTransaction();
+      expect((await alone).errors).toBeUndefined();
+      // Batch 2 (the 13 and the last) moved the 13 and now waits for the last one's wallet:
+      // none of the 13 is answered, since they commit together.
+      await eventually(async () => ((await waitingForLocks()) > 0 ? true : undefined), 10_000);
+      await pause(1_000);
+      expect(settled.size).toBe(0);
+      await lastWallet.commitTransaction();
+      const results = await Promise.all([...queued, lastTip]);
+      const ids = results.flatMap((result) => (result.data ? [result.data.sendTip.id] : []));
+      expect(new Set(ids).size).toBe(11);
+      expect(results.filter((result) => errorCode(result) === 'INSUFFICIENT_FUNDS')).toHaveLength(
+        3,
+      );
+    } finally {
+      for (const holder of [streamerWallet, lastWallet]) {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+    }
+    expect(await balance(streamer.token)).toBe(2 * 95 + 11 * 475);
+    for (const [index, user] of users.entries()) {
+      expect(await balance(user.token)).toBe(index < 11 ? 500 : 0);
+    }
   });
 
   it.each([

@@ -69,21 +69,39 @@ export class ChatMessagesRepository {
     return toRecord(row);
   }
 
-  /** A TIP message, in one statement: the stream's chat lock is taken before the id is drawn. */
-  async insertTip(tip: {
-    streamId: string;
-    fromUserId: string;
-    tipId: string;
-    body: string;
-    at: Date;
-  }): Promise<ChatMessageRecord> {
-    const [row] = await this.dataSource.query<MessageRow[]>(
-      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($6, 0)))
-       INSERT INTO chat_messages (stream_id, author_id, type, body, tip_id, created_at)
-       SELECT $1, $2, 'TIP', $3, $4, $5 FROM locked RETURNING ${MESSAGE_COLUMNS}`,
-      [tip.streamId, tip.fromUserId, tip.body, tip.tipId, tip.at, lockKey(tip.streamId)],
+  /**
+   * The TIP messages of a batch of tips into one stream, in the tips' own transaction (so a tip
+   * and its chat line commit together), under the stream's chat lock, taken here: one statement
+   * for the batch. One record per tip, in the order given.
+   */
+  async insertTips(
+    manager: EntityManager,
+    streamId: string,
+    tips: readonly { fromUserId: string; tipId: string; body: string; at: Date }[],
+  ): Promise<ChatMessageRecord[]> {
+    if (!tips.length) return [];
+    await this.lockChat(manager, streamId);
+    const rows = await manager.query<MessageRow[]>(
+      `INSERT INTO chat_messages (stream_id, author_id, type, body, tip_id, created_at)
+       SELECT $1, t.author_id, 'TIP', t.body, t.tip_id, t.created_at
+         FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[])
+              WITH ORDINALITY AS t (author_id, body, tip_id, created_at, n)
+        ORDER BY t.n
+       RETURNING ${MESSAGE_COLUMNS}`,
+      [
+        streamId,
+        tips.map((tip) => tip.fromUserId),
+        tips.map((tip) => tip.body),
+        tips.map((tip) => tip.tipId),
+        tips.map((tip) => tip.at),
+      ],
     );
-    return toRecord(row);
+    const byTip = new Map(rows.map((row) => [row.tip_id, toRecord(row)]));
+    return tips.map((tip) => {
+      const record = byTip.get(tip.tipId);
+      if (!record) throw new Error(`no chat message written for tip ${tip.tipId}`);
+      return record;
+    });
   }
 
   /** Without `after`: the newest `limit`. With `after`: up to `limit` that follow it. Oldest first. */

@@ -171,22 +171,34 @@ export class ChatService implements OnModuleInit {
     return record;
   }
 
-  /** The TIP message announcing a tip (posted by the tips module after the money moved). */
-  async postTip(
+  /**
+   * The TIP chat messages of a batch of tips into one stream, written in the tips' transaction
+   * (`manager`); `announce` each once that transaction committed.
+   */
+  insertTips(
+    manager: EntityManager,
     streamId: string,
-    fromUserId: string,
-    tipId: string,
-    body: string,
-  ): Promise<ChatMessageRecord> {
-    const record = await this.messages.insertTip({
+    tips: readonly { fromUserId: string; tipId: string; body: string }[],
+  ): Promise<ChatMessageRecord[]> {
+    const at = this.clock.now();
+    return this.messages.insertTips(
+      manager,
       streamId,
-      fromUserId,
-      tipId,
-      body,
-      at: this.clock.now(),
-    });
-    await this.published(record);
-    return record;
+      tips.map((tip) => ({ ...tip, at })),
+    );
+  }
+
+  /**
+   * Takes the stream's chat lock in the caller's transaction (to its end): a batch of tips takes
+   * it first, as every chat write does, so locks are always taken in one order.
+   */
+  lockChat(manager: EntityManager, streamId: string): Promise<void> {
+    return this.messages.lockChat(manager, streamId);
+  }
+
+  /** Delivers a message written in a caller's transaction (see insertTips), after it committed. */
+  announce(record: ChatMessageRecord): Promise<void> {
+    return this.published(record);
   }
 
   /** NOT_FOUND unless the stream exists. */

@@ -1,5 +1,6 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import type { FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
 
 import { PUB_SUB, type EventBus } from '@finserve/api/core';
@@ -27,6 +28,28 @@ interface RequestContext {
   errors?: readonly unknown[];
 }
 
+/** An answer as Apollo sent it. */
+interface CachedBytes {
+  body: string;
+  contentType: string;
+}
+
+/**
+ * What Apollo's CSRF prevention lets through for a GET: a header a browser cannot send without a
+ * preflight (apollo-require-preflight, x-apollo-operation-name) or a non-simple content-type.
+ */
+function passesCsrfPrevention(request: Request): boolean {
+  const { headers } = request;
+  if (headers['apollo-require-preflight'] !== undefined) return true;
+  if (headers['x-apollo-operation-name'] !== undefined) return true;
+  const type = headers['content-type'];
+  if (type === undefined) return false;
+  const essence = type.split(';')[0].trim().toLowerCase();
+  return !['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].includes(
+    essence,
+  );
+}
+
 /**
  * The response cache of the public lists (issue 22): an anonymous GET of `liveStreams`,
  * `upcomingStreams`, `recentReplays`, `categories` or `searchStreams` — what a CDN, a dashboard
@@ -42,6 +65,11 @@ interface RequestContext {
 @Injectable()
 export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
   readonly cache = new ResponseCache<FormattedExecutionResult>(RESPONSE_CACHE_SECONDS * 1000, 1000);
+  /**
+   * The same answers as the bytes Apollo sent, by raw query string and Accept header: a hit is
+   * answered by `httpFastPath` before Apollo parses, validates or serializes anything.
+   */
+  readonly bytes = new ResponseCache<CachedBytes>(RESPONSE_CACHE_SECONDS * 1000, 1000);
   /** The list-visible state last seen of each stream. */
   private readonly signatures = new Map<string, string>();
   private subscription?: number;
@@ -51,7 +79,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
     events: StreamEventsPublisher,
   ) {
     // This instance's own changes: at once, before the mutation answers.
-    events.onLocalChange((event) => (event ? this.streamChanged(event) : this.cache.invalidate()));
+    events.onLocalChange((event) => (event ? this.streamChanged(event) : this.invalidate()));
   }
 
   async onModuleInit(): Promise<void> {
@@ -71,7 +99,61 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
     if (this.signatures.get(event.id) === signature) return; // a count only
     if (event.status === StreamStatus.ENDED) this.signatures.delete(event.id);
     else this.signatures.set(event.id, signature);
+    this.invalidate();
+  }
+
+  private invalidate(): void {
     this.cache.invalidate();
+    this.bytes.invalidate();
+  }
+
+  /**
+   * Express middleware on /graphql, after the API rate limit: an anonymous GET whose answer is in
+   * `bytes` gets those bytes at once (res.send, so ETag and 304 work as for Apollo's answers);
+   * on a miss, the bytes Apollo sends are kept when the plugin marked them cacheable
+   * (x-response-cache). Only requests Apollo itself would serve qualify: no Authorization, and a
+   * preflight-forcing header (its CSRF prevention); anything else goes on to Apollo untouched.
+   */
+  httpFastPath(): (request: Request, response: Response, next: NextFunction) => void {
+    const bytes = this.bytes;
+    return (request, response, next) => {
+      const query = request.originalUrl.indexOf('?');
+      if (
+        request.method !== 'GET' ||
+        query < 0 ||
+        request.headers.authorization !== undefined ||
+        !passesCsrfPrevention(request)
+      ) {
+        next();
+        return;
+      }
+      const key = `${request.originalUrl.slice(query)}\n${request.headers.accept ?? ''}`;
+      const cached = bytes.get(key);
+      if (cached) {
+        response.status(200);
+        response.setHeader('content-type', cached.contentType);
+        response.setHeader('cache-control', `public, max-age=${RESPONSE_CACHE_SECONDS}`);
+        response.setHeader('x-response-cache', 'hit');
+        response.send(cached.body);
+        return;
+      }
+      const generation = bytes.current();
+      const send = response.send.bind(response);
+      response.send = ((body?: unknown) => {
+        const marked = response.getHeader('x-response-cache');
+        const contentType = response.getHeader('content-type');
+        if (
+          response.statusCode === 200 &&
+          (marked === 'miss' || marked === 'hit') &&
+          typeof body === 'string' &&
+          typeof contentType === 'string'
+        ) {
+          bytes.set(key, { body, contentType }, generation);
+        }
+        return send(body);
+      }) as Response['send'];
+      next();
+    };
   }
 
   plugin(): ApolloPlugin {

@@ -133,6 +133,39 @@ export const SEND_TIP_V1 = `
         RETURN QUERY SELECT p_tip, true;
       END $$`;
 
+/** Most tips in one finserve_send_tips call: each is a subtransaction, and PostgreSQL caches 64
+ * subtransaction ids per backend before every snapshot of every session gets slower. */
+export const SEND_TIPS_MAX_BATCH = 32;
+
+/**
+ * Group commit (installed by migrations/1765800000000-AddSendTipsBatch.ts): a batch of tips (a
+ * JSON array of {id, stream, from, amount, currency, fee, message, key, at}) in one statement and
+ * one transaction, each through finserve_send_tip exactly as alone, in its own subtransaction: a
+ * tip that raises (insufficient funds, a deadlock) leaves no trace and the others go on. One row
+ * per tip, in order: (idx, tip_id, created), or error_code with the SQLSTATE it raised. The hot
+ * receiver's wallet row is then locked once per batch, and the batch commits (one WAL flush) once.
+ */
+export const SEND_TIPS_V1 = `
+      CREATE FUNCTION finserve_send_tips(p_tips jsonb)
+      RETURNS TABLE (idx int, tip_id uuid, created boolean, error_code text) LANGUAGE plpgsql AS $$
+      DECLARE v jsonb; v_i int := 0; v_row record;
+      BEGIN
+        FOR v IN SELECT value FROM jsonb_array_elements(p_tips) LOOP
+          idx := v_i; tip_id := NULL; created := false; error_code := NULL;
+          BEGIN
+            SELECT * INTO v_row FROM finserve_send_tip(
+              (v->>'id')::uuid, (v->>'stream')::uuid, (v->>'from')::uuid, (v->>'amount')::bigint,
+              (v->>'currency')::char(3), (v->>'fee')::bigint, v->>'message', v->>'key',
+              (v->>'at')::timestamptz);
+            tip_id := v_row.tip_id; created := v_row.created;
+          EXCEPTION WHEN OTHERS THEN
+            error_code := SQLSTATE;
+          END;
+          RETURN NEXT;
+          v_i := v_i + 1;
+        END LOOP;
+      END $$`;
+
 /**
  * Credits a wallet from EXTERNAL (a payment provider's money), once per reference; returns
  * (transfer_id, created).

@@ -9,6 +9,18 @@ export interface Movement {
   created: boolean;
 }
 
+/** A tip for finserve_send_tip(s). */
+export interface TipToSend {
+  streamId: string;
+  fromUserId: string;
+  amountCents: number;
+  currency: string;
+  feeCents: number;
+  message: string | null;
+  idempotencyKey: string;
+  at: Date;
+}
+
 /**
  * The ledger: `accounts`, `transfers`, `ledger_entries` and the movements kept per reference
  * (`wallet_credits`, `wallet_reversals`, `wallet_reinstatements`, `wallet_payouts`), plus the
@@ -26,19 +38,7 @@ export class LedgerRepository {
    * platform +fee, and the `tips` row. Returns the tip's id: the first tip's when the sender's
    * idempotency key was used already (`created` false).
    */
-  async sendTip(
-    manager: EntityManager,
-    tip: {
-      streamId: string;
-      fromUserId: string;
-      amountCents: number;
-      currency: string;
-      feeCents: number;
-      message: string | null;
-      idempotencyKey: string;
-      at: Date;
-    },
-  ): Promise<Movement & { tipId: string }> {
+  async sendTip(manager: EntityManager, tip: TipToSend): Promise<Movement & { tipId: string }> {
     const [row] = await manager.query<{ tip_id: string; created: boolean }[]>(
       'SELECT * FROM finserve_send_tip($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       [
@@ -54,6 +54,39 @@ export class LedgerRepository {
       ],
     );
     return { tipId: row.tip_id, created: row.created };
+  }
+
+  /**
+   * Moves a batch of tips in the caller's transaction (finserve_send_tips, at most
+   * SEND_TIPS_MAX_BATCH): each as sendTip would, in its own subtransaction. One answer per tip, in
+   * order: its tip id and `created`, or the SQLSTATE it raised (nothing of it was written).
+   */
+  async sendTips(
+    manager: EntityManager,
+    tips: readonly TipToSend[],
+  ): Promise<Array<(Movement & { tipId: string }) | { errorCode: string }>> {
+    const payload = tips.map((tip) => ({
+      id: randomUUID(),
+      stream: tip.streamId,
+      from: tip.fromUserId,
+      amount: tip.amountCents,
+      currency: tip.currency,
+      fee: tip.feeCents,
+      message: tip.message,
+      key: tip.idempotencyKey,
+      at: tip.at.toISOString(),
+    }));
+    const rows = await manager.query<
+      { idx: number; tip_id: string | null; created: boolean; error_code: string | null }[]
+    >('SELECT * FROM finserve_send_tips($1::jsonb)', [JSON.stringify(payload)]);
+    const answers = new Array<(Movement & { tipId: string }) | { errorCode: string }>(tips.length);
+    for (const row of rows) {
+      answers[row.idx] =
+        row.error_code !== null || row.tip_id === null
+          ? { errorCode: row.error_code ?? 'XX000' }
+          : { tipId: row.tip_id, created: row.created };
+    }
+    return answers;
   }
 
   /**

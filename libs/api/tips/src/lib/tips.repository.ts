@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import type { TipRecord } from './tip.model';
 
@@ -81,8 +81,9 @@ export class TipsRepository {
   }
 
   /** The tips of these ids that exist, in no particular order. */
-  async findByIds(ids: readonly string[]): Promise<TipRecord[]> {
-    const rows = await this.dataSource.query<TipRow[]>(
+  /** Tips by id; with `manager`, in that transaction (it sees the tips it wrote). */
+  async findByIds(ids: readonly string[], manager?: EntityManager): Promise<TipRecord[]> {
+    const rows = await (manager ?? this.dataSource.manager).query<TipRow[]>(
       `SELECT ${TIP_COLUMNS} FROM tips WHERE id = ANY($1::uuid[])`,
       [ids],
     );

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { UsersService } from '@finserve/api/auth';
-import { ChatService } from '@finserve/api/chat';
+import { ChatService, type ChatMessageRecord } from '@finserve/api/chat';
 import {
   AppConfig,
   BadUserInputError,
@@ -20,7 +20,12 @@ import {
 } from '@finserve/api/core';
 import { ErrorCode, formatMoney, platformFeeCents } from '@finserve/shared';
 
-import { PAYOUT_DEBIT_SQLSTATES, SEND_TIP_SQLSTATES } from './ledger-functions';
+import { GroupCommit, type BatchOutcome } from './group-commit';
+import {
+  PAYOUT_DEBIT_SQLSTATES,
+  SEND_TIP_SQLSTATES,
+  SEND_TIPS_MAX_BATCH,
+} from './ledger-functions';
 import { LedgerRepository } from './ledger.repository';
 import {
   TipDirection,
@@ -43,6 +48,41 @@ const TIP_ERRORS: Record<string, () => DomainError> = {
     new DomainError(ErrorCode.INSUFFICIENT_FUNDS, 'Insufficient funds'),
 };
 
+/** SQLSTATEs after which a tip that failed alone in its batch goes again. */
+const RETRY_SQLSTATES = new Set(['40P01', '40001']);
+const RETRY = Symbol('retry');
+
+/** A SQLSTATE a tip raised in its batch, as the error its sender gets. */
+function tipError(code: string): Error {
+  const domain = TIP_ERRORS[code];
+  if (domain) return domain();
+  const error = new Error(`tip failed with SQLSTATE ${code}`);
+  (error as Error & { sqlstate?: string }).sqlstate = code;
+  return error;
+}
+
+/** A deadlock or serialization failure of this tip alone: RETRY; any other error is thrown. */
+function retryable(error: unknown): typeof RETRY {
+  const code = (error as { sqlstate?: string }).sqlstate;
+  if (code && RETRY_SQLSTATES.has(code)) return RETRY;
+  throw error;
+}
+
+/** A tip its batch moved (or the first tip of its idempotency key), with its new chat line. */
+interface MovedTip {
+  tip: TipRecord;
+  /** Only for a new tip: absent when the idempotency key was used before. */
+  chatMessage?: ChatMessageRecord;
+}
+
+/** A tip waiting for its batch. */
+interface PendingTip {
+  user: AuthUser;
+  input: SendTipInput;
+  fee: number;
+  at: Date;
+}
+
 /** A JSON-safe tip for the event bus. */
 export type TipEvent = Omit<TipRecord, 'createdAt'> & { createdAt: string };
 
@@ -58,6 +98,17 @@ export class TipsService {
   onSent(listener: (tip: TipRecord) => Promise<void>): void {
     this.sentListeners.push(listener);
   }
+
+  /**
+   * Tips into one stream are moved in batches (group commit): one transaction and one WAL flush
+   * for all the tips that arrived while the previous batch of that stream was committing, the
+   * streamer's wallet row locked once per batch instead of once per tip in a queue of
+   * transactions. Each tip keeps its own idempotency key, ledger entries and answer.
+   */
+  private readonly batches = new GroupCommit<PendingTip, MovedTip>(
+    (streamId, tips) => this.moveTips(streamId, tips),
+    SEND_TIPS_MAX_BATCH,
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -87,8 +138,9 @@ export class TipsService {
   }
 
   /**
-   * One database statement moves the money (see finserve_send_tip); after it committed, the TIP
-   * chat message and the tipReceived event. A repeated idempotency key returns the first tip.
+   * The money and the TIP chat line move in the stream's next batch (see `batches`,
+   * finserve_send_tips), one transaction; after it committed, the chat line and the tipReceived
+   * event go out. A repeated idempotency key returns the first tip.
    */
   async send(user: AuthUser, input: SendTipInput): Promise<TipRecord> {
     const { TIP_MIN_CENTS: min, TIP_MAX_CENTS: max, CURRENCIES, PLATFORM_FEE_BPS } = this.config;
@@ -113,38 +165,18 @@ export class TipsService {
       );
 
     const fee = platformFeeCents(input.amountCents, PLATFORM_FEE_BPS);
-    let result: { tipId: string; created: boolean };
-    try {
-      result = await this.dataSource.transaction(async (manager) => {
-        const now = this.clock.now();
-        // A message goes into the chat: it obeys the chat's rules (ban, timeout, blocked terms),
-        // checked under the chat lock in the transaction that moves the money, so a refused
-        // message moves nothing and an accepted one cannot be overtaken by a ban.
-        if (input.message) {
-          await this.chat.assertMayPost(manager, user, input.streamId, input.message, now);
-        }
-        return this.ledger.sendTip(manager, {
-          streamId: input.streamId,
-          fromUserId: user.id,
-          amountCents: input.amountCents,
-          currency: input.currency,
-          feeCents: fee,
-          message: input.message || null,
-          idempotencyKey: input.idempotencyKey,
-          at: now,
-        });
-      });
-    } catch (error) {
-      const code = (error as { driverError?: { code?: string } }).driverError?.code;
-      const domain = code ? TIP_ERRORS[code] : undefined;
-      throw domain ? domain() : error;
+    const pending: PendingTip = { user, input, fee, at: this.clock.now() };
+    let result = await this.batches.submit(input.streamId, pending).catch(retryable);
+    // A deadlock between two batches (senders tipping two hot streams at once) failed this tip
+    // alone, which left no trace: it goes again in a later batch.
+    for (let retry = 0; result === RETRY && retry < 3; retry++) {
+      result = await this.batches.submit(input.streamId, pending).catch(retryable);
     }
-    const tip = await this.findById(result.tipId);
-    if (!tip) throw new Error(`tip ${result.tipId} vanished`);
-    if (!result.created) return this.sameRequestOrConflict(tip, input);
+    if (result === RETRY) throw new Error('tip not moved: repeated deadlocks');
+    const { tip, chatMessage } = result;
+    if (!chatMessage) return this.sameRequestOrConflict(tip, input);
 
-    const body = `${user.username} tipped ${formatMoney(tip.amountCents, tip.currency)}${tip.message ? `: ${tip.message}` : ''}`;
-    await this.chat.postTip(tip.streamId, tip.fromUserId, tip.id, body);
+    await this.chat.announce(chatMessage);
     await this.bus.publish(tipChannel(tip.streamId), {
       ...tip,
       createdAt: tip.createdAt.toISOString(),
@@ -157,6 +189,90 @@ export class TipsService {
       );
     }
     return tip;
+  }
+
+  /**
+   * One batch of tips into a stream, in one transaction: the chat rules of each tip's message
+   * (under the chat lock, so a refused message moves nothing and an accepted one cannot be
+   * overtaken by a ban), the money of the accepted ones in one statement (finserve_send_tips),
+   * each in its own subtransaction, then the chat lines of the new tips in one statement. One
+   * outcome per tip.
+   */
+  private moveTips(streamId: string, tips: PendingTip[]): Promise<BatchOutcome<MovedTip>[]> {
+    return this.dataSource.transaction(async (manager) => {
+      // The chat lock first, as every chat write takes it (then the stream, then the wallets).
+      await this.chat.lockChat(manager, streamId);
+      const outcomes = new Array<BatchOutcome<MovedTip>>(tips.length);
+      const accepted: number[] = [];
+      for (const [index, tip] of tips.entries()) {
+        if (tip.input.message) {
+          try {
+            await this.chat.assertMayPost(manager, tip.user, streamId, tip.input.message, tip.at);
+          } catch (error) {
+            // A domain refusal is this tip's answer; anything else (the database) fails the batch.
+            if (!(error instanceof DomainError)) throw error;
+            outcomes[index] = { ok: false, error };
+            continue;
+          }
+        }
+        accepted.push(index);
+      }
+      if (!accepted.length) return outcomes;
+      const answers = await this.ledger.sendTips(
+        manager,
+        accepted.map((index) => {
+          const { user, input, fee, at } = tips[index];
+          return {
+            streamId,
+            fromUserId: user.id,
+            amountCents: input.amountCents,
+            currency: input.currency,
+            feeCents: fee,
+            message: input.message || null,
+            idempotencyKey: input.idempotencyKey,
+            at,
+          };
+        }),
+      );
+      const moved = answers.flatMap((answer) => ('errorCode' in answer ? [] : [answer.tipId]));
+      const records = new Map(
+        (await this.tips.findByIds(moved, manager)).map((record) => [record.id, record]),
+      );
+      // The chat line of each new tip, in the same transaction: a tip and its line commit together.
+      const fresh = answers.flatMap((answer, k) =>
+        'errorCode' in answer || !answer.created ? [] : [{ answer, pending: tips[accepted[k]] }],
+      );
+      const lines = await this.chat.insertTips(
+        manager,
+        streamId,
+        fresh.map(({ answer, pending }) => {
+          const record = records.get(answer.tipId);
+          if (!record) throw new Error(`tip ${answer.tipId} not found in its own transaction`);
+          const money = formatMoney(record.amountCents, record.currency);
+          return {
+            fromUserId: record.fromUserId,
+            tipId: record.id,
+            body: `${pending.user.username} tipped ${money}${record.message ? `: ${record.message}` : ''}`,
+          };
+        }),
+      );
+      const lineOf = new Map(lines.map((line) => [line.tipId, line]));
+      answers.forEach((answer, k) => {
+        const index = accepted[k];
+        if ('errorCode' in answer) {
+          outcomes[index] = { ok: false, error: tipError(answer.errorCode) };
+          return;
+        }
+        const tip = records.get(answer.tipId);
+        outcomes[index] = tip
+          ? {
+              ok: true,
+              value: { tip, chatMessage: answer.created ? lineOf.get(tip.id) : undefined },
+            }
+          : { ok: false, error: new Error(`tip ${answer.tipId} not found in its own transaction`) };
+      });
+      return outcomes;
+    });
   }
 
   /** Admins: a payment provider's confirmation; one credit per reference. */
