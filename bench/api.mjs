@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 import autocannon from 'autocannon';
 
-import { apiNodeOptions, sampleDatabaseWaits, startProfile } from './support.mjs';
+import { apiNodeOptions, PROFILE_DIR, sampleDatabaseWaits, startProfile } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STREAMS = Number(process.env.STREAMS ?? 24);
@@ -186,6 +186,10 @@ async function main() {
       `latency:    p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
     );
     console.log(`server CPU: ${cores.toFixed(2)} cores`);
+    const met = result.requests.average >= 2000 && result.latency.p99 < 50;
+    console.log(
+      `target:     >= 2,000 req/s with p99 < 50 ms (issue 22): ${met ? 'met' : 'not met'}${met || PROFILE_DIR ? '' : ' (PROFILE=<dir> shows where the time goes)'}`,
+    );
     failed ||= result.non2xx !== 0 || result.errors !== 0;
     await profile.stop(`api-${mode}`);
     await waits.stop();

@@ -16,7 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { apiNodeOptions, sampleDatabaseWaits, startProfile } from './support.mjs';
+import { apiNodeOptions, PROFILE_DIR, sampleDatabaseWaits, startProfile } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TIPPERS = Number(process.env.TIPPERS ?? 200);
@@ -188,6 +188,11 @@ async function main() {
   console.log(`throughput:  ${(ok / seconds).toFixed(0)} tips/s`);
   console.log(
     `latency:     p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
+  );
+  const p99 = percentile(latencies, 99);
+  const met = ok / seconds >= 2000 && p99 < 50;
+  console.log(
+    `target:      >= 2,000 tips/s into one streamer with p99 < 50 ms (issue 22): ${met ? 'met' : 'not met'}${met || PROFILE_DIR ? '' : ' (PROFILE=<dir> shows where the time goes)'}`,
   );
   const expectedNet = ok * (AMOUNT - Math.floor((AMOUNT * 500 + 5000) / 10000));
   console.log(
