@@ -420,9 +420,10 @@ async function subscribers({ url, streamId, count, staggerMs }) {
     };
     const { playStream } = await gql(
       url,
-      'mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sdp } }',
+      'mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sessionId sdp } }',
       { s: streamId, sdp },
     );
+    v.sessionId = playStream.sessionId;
     await pc.setRemoteDescription({ type: 'answer', sdp: playStream.sdp });
     viewers.push(v);
     await new Promise((r) => setTimeout(r, staggerMs));
@@ -460,6 +461,19 @@ async function subscribers({ url, streamId, count, staggerMs }) {
       ssrcs: v.streams.size,
     })),
   });
+  // Then, when told, the viewers leave as the web player does (closeMediaSession), so the bench's
+  // next step does not start with this step's viewers still being forwarded to until their ICE
+  // consent expires (30 s: werift's close() sends no DTLS close_notify).
+  await new Promise((resolve) => process.once('message', resolve));
+  await Promise.all(
+    viewers.map(async (v) => {
+      await gql(url, 'mutation($id: ID!) { closeMediaSession(sessionId: $id) }', {
+        id: v.sessionId,
+      }).catch(() => undefined);
+      await Promise.resolve(v.pc.close()).catch(() => undefined);
+    }),
+  );
+  process.send({ closed: viewers.length });
 }
 
 process.once('message', (message) => {

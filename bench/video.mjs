@@ -239,7 +239,12 @@ async function main() {
     const t0 = performance.now();
     loads.forEach((l) => l.child.send({ measureMs: WINDOW_MS }));
     const results = await Promise.all(
-      loads.map(async (l) => ({ node: l.node, child: l.child, reply: await l.next() })),
+      loads.map(async (l) => ({
+        node: l.node,
+        child: l.child,
+        next: l.next,
+        reply: await l.next(),
+      })),
     );
     const seconds = (performance.now() - t0) / 1000;
     const cores = (cpuSeconds(server.pid) - cpu0) / seconds;
@@ -252,7 +257,16 @@ async function main() {
     const drops = udpReceiveBufferDrops() - drops0;
     const workerSeconds = perNodeWorkerSeconds.reduce((a, b) => a + b, 0);
     const viewers = results.flatMap((r) => r.reply.viewers);
-    results.forEach((r) => r.child.kill());
+    // The viewers leave (see video-peer.mjs) before the next step: 5 s at most, then a second
+    // for the SFU to let them go.
+    await Promise.all(
+      results.map(async (r) => {
+        r.child.send({ close: true });
+        await Promise.race([r.next(), sleep(5000)]);
+        r.child.kill();
+      }),
+    );
+    await sleep(1000);
     if (process.env.BENCH_DEBUG) console.error(JSON.stringify(viewers));
     const connected = viewers.filter((v) => v.connected).length;
     const keys = viewers
