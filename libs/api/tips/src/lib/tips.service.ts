@@ -61,9 +61,13 @@ function tipError(code: string): Error {
   return error;
 }
 
-/** A deadlock or serialization failure of this tip alone: RETRY; any other error is thrown. */
+/**
+ * A deadlock or serialization failure, of this tip alone (in its subtransaction) or of its whole
+ * batch (rolled back: nothing of it was written): RETRY; any other error is thrown.
+ */
 function retryable(error: unknown): typeof RETRY {
-  const code = (error as { sqlstate?: string }).sqlstate;
+  const failed = error as { sqlstate?: string; driverError?: { code?: string } };
+  const code = failed.sqlstate ?? failed.driverError?.code;
   if (code && RETRY_SQLSTATES.has(code)) return RETRY;
   throw error;
 }
@@ -168,7 +172,7 @@ export class TipsService {
     const pending: PendingTip = { user, input, fee, at: this.clock.now() };
     let result = await this.batches.submit(input.streamId, pending).catch(retryable);
     // A deadlock between two batches (senders tipping two hot streams at once) failed this tip
-    // alone, which left no trace: it goes again in a later batch.
+    // or its batch, which left no trace: it goes again in a later batch.
     for (let retry = 0; result === RETRY && retry < 3; retry++) {
       result = await this.batches.submit(input.streamId, pending).catch(retryable);
     }
