@@ -124,6 +124,9 @@ const redis = process.env['TEST_REDIS_URL'] ? suiteRedis(process.env['TEST_REDIS
     const simple = await fetch(url);
     expect(simple.status).toBe(400);
     expect(simple.headers.get('x-response-cache')).toBeNull();
+    // ... and one with a content-type Apollo refuses on a GET gets its 415.
+    const xml = await fetch(url, { headers: { ...headers, 'content-type': 'application/xml' } });
+    expect(xml.status).toBe(415);
     // Another Accept gets Apollo's answer for it, not the bytes kept for the first.
     const graphqlResponse = await fetch(url, {
       headers: { ...headers, accept: 'application/graphql-response+json' },

@@ -35,18 +35,19 @@ interface CachedBytes {
 }
 
 /**
- * What Apollo's CSRF prevention lets through for a GET: a header a browser cannot send without a
+ * Whether Apollo would answer this GET itself: a content-type, if any, is JSON (other types get
+ * its 415), and its CSRF prevention lets it through: a header a browser cannot send without a
  * preflight (apollo-require-preflight, x-apollo-operation-name) or a non-simple content-type.
  */
-function passesCsrfPrevention(request: Request): boolean {
+function apolloServes(request: Request): boolean {
   const { headers } = request;
-  if (headers['apollo-require-preflight'] !== undefined) return true;
-  if (headers['x-apollo-operation-name'] !== undefined) return true;
   const type = headers['content-type'];
-  if (type === undefined) return false;
-  const essence = type.split(';')[0].trim().toLowerCase();
-  return !['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].includes(
-    essence,
+  if (type !== undefined && type.split(';')[0].trim().toLowerCase() !== 'application/json')
+    return false;
+  return (
+    type !== undefined ||
+    headers['apollo-require-preflight'] !== undefined ||
+    headers['x-apollo-operation-name'] !== undefined
   );
 }
 
@@ -122,7 +123,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
         request.method !== 'GET' ||
         query < 0 ||
         request.headers.authorization !== undefined ||
-        !passesCsrfPrevention(request)
+        !apolloServes(request)
       ) {
         next();
         return;
