@@ -167,6 +167,9 @@ async function main() {
     MEDIA_MAX_SESSIONS_PER_IP: '1000000',
     MEDIA_MAX_SESSIONS_PER_USER: '1000000',
     MEDIA_MAX_SESSIONS_PER_STREAM: '1000000',
+    // The bench looks for the limit itself: no admission control (MEDIA_NODE_MAX_VIEWERS=N to
+    // see it at work).
+    MEDIA_NODE_MAX_VIEWERS: process.env.MEDIA_NODE_MAX_VIEWERS ?? '0',
     MEDIA_WORKERS: process.env.MEDIA_WORKERS ?? '1',
     ...cluster,
   };

@@ -516,6 +516,27 @@ describeBrowser('low-latency HLS of a live stream (issue 18)', () => {
     console.log(`back to live: ${JSON.stringify(back)}`);
     expect(back.edge - back.at).toBeLessThan(5);
     expect(back.framesAfter).toBeGreaterThan(30);
+
+    // A player that fell behind still gets parts that are no longer listed nor in memory: they
+    // are read from the stored segment, the same bytes at the same place.
+    const multivariant = await (await fetch(`${running.url}/hls/${streamId}/index.m3u8`)).text();
+    const first = multivariant.split('\n').find((line) => line.endsWith('.m3u8')) ?? '';
+    const base = `${running.url}/hls/${streamId}/${first.split('/')[0]}`;
+    const media = await (await fetch(`${base}/index.m3u8`)).text();
+    const firstWithParts = Number(/URI="p(\d+)\.0\.m4s"/.exec(media)?.[1]);
+    const old = firstWithParts - 2;
+    expect(media).toContain(`s${old}.m4s`);
+    const segment = Buffer.from(await (await fetch(`${base}/s${old}.m4s`)).arrayBuffer());
+    let offset = 0;
+    for (const index of [0, 1, 2]) {
+      const part = await fetch(`${base}/p${old}.${index}.m4s`);
+      expect(part.status).toBe(200);
+      expect(part.headers.get('cache-control')).toContain('immutable');
+      const bytes = Buffer.from(await part.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(0);
+      expect(Buffer.compare(bytes, segment.subarray(offset, offset + bytes.length))).toBe(0);
+      offset += bytes.length;
+    }
   }, 150_000);
 
   it('clips a range of the replay once the stream has ended', async () => {

@@ -712,6 +712,47 @@ describeWithBrowser('picture quality in Chromium')(
           );
         }
       }, 180_000);
+
+      it('a viewer on a network that drops all UDP connects over ICE-TCP and decodes the stream', async () => {
+        await host.clear();
+        await host.blockUdp(true);
+        const { streamer, streamId } = await liveStream(running.url, 'tcp');
+        const studio = await open();
+        await studio.evaluate(publishInPage, {
+          streamId,
+          token: streamer.token,
+          content: 'camera' as const,
+          encodings: ENCODINGS.camera,
+        });
+        const port = new URL(running.url).port;
+        const viewer = await open(nsBrowser, `http://${host.hostAddress}:${port}`);
+        await viewer.evaluate(playInPage, { streamId, quality: 'AUTO' });
+        const answer = await viewer.evaluate(
+          () => (window as unknown as { pc: RTCPeerConnection }).pc.remoteDescription?.sdp ?? '',
+        );
+        // The SFU's answer ranks its passive TCP candidate below its UDP ones.
+        expect(answer).toMatch(/^a=candidate:\S+ 1 tcp \d+ \S+ \d+ typ host tcptype passive/m);
+        const decoded = await reaches(viewer, (r) => r.fps > 10 && r.height >= 180, 20_000);
+        const path = await viewer.evaluate(async () => {
+          const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+          const reports = await pc.getStats();
+          let local = '';
+          let remote = '';
+          reports.forEach((report) => {
+            if (report.type !== 'transport' || !report.selectedCandidatePairId) return;
+            const pair = reports.get(report.selectedCandidatePairId);
+            local = reports.get(pair?.localCandidateId)?.protocol ?? '';
+            const r = reports.get(pair?.remoteCandidateId);
+            remote = `${r?.protocol ?? ''} ${r?.tcpType ?? ''}`.trim();
+          });
+          return { local, remote };
+        });
+        console.log(
+          `UDP blocked: the viewer decodes ${decoded.width}x${decoded.height} at ${decoded.fps.toFixed(1)} fps, ${Math.round(decoded.kbps)} kbit/s, over ${path.local} to the SFU's ${path.remote} candidate`,
+        );
+        expect(path).toEqual({ local: 'tcp', remote: 'tcp passive' });
+        await host.blockUdp(false);
+      }, 90_000);
     });
   },
 );

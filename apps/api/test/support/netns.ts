@@ -54,7 +54,12 @@ export interface TestHost {
   limitRate(downKbit: number, upKbit?: number, queueMs?: number): Promise<void>;
   /** Drops `percent` % of the packets arriving in the namespace, at random; 0 stops dropping. */
   setLoss(percent: number): Promise<void>;
-  /** Lifts the rate limit and the loss. */
+  /**
+   * Drops every UDP packet into and out of the namespace (a network whose firewall lets only TCP
+   * through, as many corporate ones do); false lets UDP through again.
+   */
+  blockUdp(blocked: boolean): Promise<void>;
+  /** Lifts the rate limit, the loss and the UDP block. */
   clear(): Promise<void>;
   /** Runs a command inside the namespace to its end (rejects on a non-zero exit). */
   exec(command: string, args?: string[]): Promise<{ stdout: string; stderr: string }>;
@@ -73,6 +78,7 @@ const OWN_NAME = new RegExp(`^${PREFIX}(\\d+)n(\\d+)$`);
 const SECOND_OCTET = 213;
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const LOSS_TABLE = 'finserve_loss';
+const UDP_TABLE = 'finserve_no_udp';
 
 let counter = 0;
 const live = new Map<string, () => void>();
@@ -302,10 +308,19 @@ export async function createTestHost(label = 'host'): Promise<TestHost> {
           : '');
       await run(ip, inNs([nft, '-f', '-']), script);
     },
+    async blockUdp(blocked) {
+      const script =
+        `table inet ${UDP_TABLE} {}\ndelete table inet ${UDP_TABLE}\n` +
+        (blocked
+          ? `table inet ${UDP_TABLE} {\n  chain incoming {\n    type filter hook input priority 0; policy accept;\n    meta l4proto udp drop\n  }\n  chain outgoing {\n    type filter hook output priority 0; policy accept;\n    meta l4proto udp drop\n  }\n}\n`
+          : '');
+      await run(ip, inNs([nft, '-f', '-']), script);
+    },
     async clear() {
       await run(tc, ['qdisc', 'del', 'dev', hostInterface, 'root']).catch(() => '');
       await shapeUplink(undefined);
       await host.setLoss(0);
+      await host.blockUdp(false);
     },
     exec(command, args = []) {
       return new Promise((resolve, reject) => {

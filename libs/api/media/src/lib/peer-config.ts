@@ -33,6 +33,12 @@ export interface PeerOptions {
   iceServers?: { urls: string; username?: string; credential?: string }[];
   /** Receive/send buffer of each UDP socket (MEDIA_UDP_BUFFER_BYTES); the kernel's default when absent. */
   udpBufferBytes?: number;
+  /**
+   * ICE over TCP (RFC 6544, MEDIA_ICE_TCP): each session also listens on a TCP port (from
+   * `portRange` when set) and offers it as a passive host candidate, below every UDP candidate, so
+   * a browser on a network that blocks UDP still connects.
+   */
+  iceTcp?: boolean;
 }
 
 /**
@@ -74,6 +80,8 @@ export function createPeer(options: PeerOptions): RTCPeerConnection {
     iceServers: options.iceServers ?? [],
     iceAdditionalHostAddresses: options.additionalHostAddresses,
     icePortRange: options.portRange,
+    iceUseTcp: options.iceTcp ?? false,
+    iceTcpPassive: true,
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
     codecs: codecs(),

@@ -76,7 +76,12 @@ export class HlsController {
       // A part not there yet (the preload hint): held until it is, or until it never will be.
       if (msn > rendition.liveMsn + 1) return notFound(res);
       await waitFor(rendition, msn, index);
-      const bytes = rendition.part(msn, index);
+      const inMemory = rendition.part(msn, index);
+      const stored = inMemory ? undefined : rendition.evictedPart(msn, index);
+      const bytes =
+        inMemory ??
+        (stored &&
+          (await this.hls.partFromDisk(streamId, renditionKey, msn, stored.offset, stored.length)));
       return bytes ? send(res, 200, 'video/mp4', IMMUTABLE, bytes) : notFound(res);
     }
     return this.mediaPlaylist(packager.renditions, rendition, query, res);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -99,6 +99,27 @@ export class HlsService implements OnModuleInit, OnApplicationShutdown {
     const packaging = this.streams.get(streamId);
     if (!packaging) return null;
     return readFile(join(packaging.directory, rendition, `s${msn}.m4s`)).catch(() => null);
+  }
+
+  /** `length` bytes at `offset` of a stored segment (a part dropped from memory); null if gone. */
+  async partFromDisk(
+    streamId: string,
+    rendition: string,
+    msn: number,
+    offset: number,
+    length: number,
+  ): Promise<Buffer | null> {
+    const packaging = this.streams.get(streamId);
+    if (!packaging) return null;
+    const file = await open(join(packaging.directory, rendition, `s${msn}.m4s`)).catch(() => null);
+    if (!file) return null;
+    try {
+      const bytes = Buffer.alloc(length);
+      const { bytesRead } = await file.read(bytes, 0, length, offset);
+      return bytesRead === length ? bytes : null;
+    } finally {
+      await file.close();
+    }
   }
 
   /**

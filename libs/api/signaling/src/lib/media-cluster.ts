@@ -214,7 +214,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
    * (MEDIA_NODE_MAX_VIEWERS); then the least loaded node that is not. Null when every node is full.
    */
   async playNode(): Promise<string | null> {
-    const max = this.config.MEDIA_NODE_MAX_VIEWERS;
+    const max = this.config.mediaNodeMaxViewers;
     const viewers = this.hooks?.viewers() ?? 0;
     if (max === 0 || viewers < max) return this.nodeId;
     // One node and it is full: RATE_LIMITED (players fall back to HLS).
@@ -235,7 +235,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
           id: this.nodeId,
           relay: null,
           viewers: this.hooks?.viewers() ?? 0,
-          maxViewers: this.config.MEDIA_NODE_MAX_VIEWERS,
+          maxViewers: this.config.mediaNodeMaxViewers,
         },
       ];
     const keys: string[] = [];
@@ -448,7 +448,7 @@ export class MediaCluster implements OnModuleInit, OnApplicationShutdown {
       relay: this.hooks?.relayAddress() ?? null,
       http: `http://${host.includes(':') ? `[${host}]` : host}:${this.config.PORT}`,
       viewers: this.hooks?.viewers() ?? 0,
-      maxViewers: this.config.MEDIA_NODE_MAX_VIEWERS,
+      maxViewers: this.config.mediaNodeMaxViewers,
     };
     await this.redis
       .set(nodeKey(this.nodeId), JSON.stringify(info), 'PX', NODE_TTL_MS)

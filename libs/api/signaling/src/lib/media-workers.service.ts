@@ -132,6 +132,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       portRange: this.config.mediaUdpPortRange,
       connectTimeoutMs: this.config.MEDIA_CONNECT_TIMEOUT_MS,
       udpBufferBytes: this.config.MEDIA_UDP_BUFFER_BYTES,
+      iceTcp: this.config.MEDIA_ICE_TCP,
     };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) this.workers.push(this.spawn(i));
   }

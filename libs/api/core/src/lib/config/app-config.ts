@@ -533,6 +533,17 @@ export class AppConfig {
   MEDIA_UDP_PORT_RANGE?: string = undefined;
 
   /**
+   * ICE over TCP (RFC 6544): each media session also listens on a TCP port, from
+   * MEDIA_UDP_PORT_RANGE when it is set (the same numbers: publish the range for TCP too), and
+   * offers it as a passive host candidate ranked below every UDP candidate. Browsers on networks
+   * that block UDP (corporate firewalls, some proxies) then connect over TCP; everyone else still
+   * uses UDP. Behind 1:1 NAT the TCP candidate carries the MEDIA_HOST_ADDRESSES address too.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MEDIA_ICE_TCP = true;
+
+  /**
    * The address other API instances reach this one's media relay at (with REDIS_URL: a stream's
    * viewers on another node are served from a copy relayed from its home node). Unset: the first
    * of MEDIA_HOST_ADDRESSES, else 127.0.0.1 (every instance on one machine). In Kubernetes, the
@@ -586,12 +597,33 @@ export class AppConfig {
   /**
    * Most viewing sessions this node serves (every stream together); beyond it new viewers are
    * served by another node from a relayed copy of the stream (RATE_LIMITED when every node is
-   * full). 0: no limit. `npm run bench:video` tells what a machine holds.
+   * full: the web player then plays HLS). Admission control: past what the node's cores forward,
+   * every viewer of the node loses packets and the publisher's own connection starves (seen in
+   * bench:video: the publisher lost at 250 viewers on two cores). Unset:
+   * MEDIA_VIEWERS_PER_WORKER per media worker. 0: no limit. `npm run bench:video` tells what a
+   * machine holds.
    */
+  @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'must be a non-negative integer (0: no limit)' })
   @Min(0, { message: 'must be a non-negative integer (0: no limit)' })
-  MEDIA_NODE_MAX_VIEWERS = 0;
+  MEDIA_NODE_MAX_VIEWERS?: number = undefined;
+
+  /**
+   * The viewers one media worker (one core) is trusted with when MEDIA_NODE_MAX_VIEWERS is unset:
+   * 100, half of what one core forwarded without loss in bench:video at 720p (2.3 Mbit/s each),
+   * leaving room for the publisher, the signaling and the main thread.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 10000' })
+  @Min(1, { message: 'must be an integer between 1 and 10000' })
+  @Max(10_000, { message: 'must be an integer between 1 and 10000' })
+  MEDIA_VIEWERS_PER_WORKER = 100;
+
+  /** The viewing sessions this node admits (MEDIA_NODE_MAX_VIEWERS, or its default); 0: no limit. */
+  get mediaNodeMaxViewers(): number {
+    return this.MEDIA_NODE_MAX_VIEWERS ?? this.MEDIA_VIEWERS_PER_WORKER * this.MEDIA_WORKERS;
+  }
 
   /** MEDIA_UDP_PORT_RANGE as numbers, or undefined. */
   get mediaUdpPortRange(): [number, number] | undefined {

@@ -25,6 +25,28 @@ describe('loadConfig', () => {
     expect(config.refreshTokenTtlSeconds).toBe(30 * 86400);
   });
 
+  it('admits 100 viewers per media worker by default (MEDIA_NODE_MAX_VIEWERS), 0 for no limit', () => {
+    expect(loadConfig({ DATA_DIR: dataDir(), MEDIA_WORKERS: '3' }).mediaNodeMaxViewers).toBe(300);
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), MEDIA_WORKERS: '2', MEDIA_VIEWERS_PER_WORKER: '150' })
+        .mediaNodeMaxViewers,
+    ).toBe(300);
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), MEDIA_WORKERS: '2', MEDIA_NODE_MAX_VIEWERS: '0' })
+        .mediaNodeMaxViewers,
+    ).toBe(0);
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), MEDIA_NODE_MAX_VIEWERS: '25' }).mediaNodeMaxViewers,
+    ).toBe(25);
+    expect(loadConfig({ DATA_DIR: dataDir() }).MEDIA_ICE_TCP).toBe(true);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), MEDIA_NODE_MAX_VIEWERS: '-1' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ DATA_DIR: dataDir(), MEDIA_VIEWERS_PER_WORKER: '0' })).toThrow(
+      ConfigError,
+    );
+  });
+
   it('parses integers, booleans, lists and durations from strings', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),

@@ -179,6 +179,43 @@ describe('HlsRendition', () => {
     expect(delta.length).toBeLessThan(full.length);
   });
 
+  it('tells where a part dropped from memory lies in its stored segment, for players far behind', () => {
+    const kept = new Map<number, Uint8Array[]>();
+    const timeline = new HlsTimeline(0);
+    const rendition = new HlsRendition(
+      'f',
+      timeline,
+      { write: (_r, msn, parts) => kept.set(msn, [...parts]), remove: () => undefined },
+      1800,
+      true,
+    );
+    const depacketizer = new H264Depacketizer((frame) => rendition.video(frame, 0));
+    let sequence = 0;
+    for (let i = 0; i < 20 * 30; i++) {
+      const keyframe = i % 60 === 0;
+      for (const p of packets(sequence, 1000 + i * 3000, keyframe)) depacketizer.push(p);
+      sequence += keyframe ? 4 : 3;
+    }
+    const stored = kept.get(1);
+    expect(stored?.length).toBe(6);
+    expect(rendition.part(1, 2)).toBeUndefined(); // no longer in memory
+    const file = Buffer.concat(stored ?? []);
+    for (let index = 0; index < 6; index++) {
+      const range = rendition.evictedPart(1, index);
+      expect(range).toBeDefined();
+      const { offset, length } = range ?? { offset: 0, length: 0 };
+      expect(
+        Buffer.compare(
+          file.subarray(offset, offset + length),
+          stored?.[index] ?? new Uint8Array(0),
+        ),
+      ).toBe(0);
+    }
+    expect(rendition.evictedPart(1, 6)).toBeUndefined();
+    const live = rendition.segments.at(-1)?.msn ?? 0;
+    expect(rendition.evictedPart(live, 0)).toBeUndefined(); // in memory: part() serves it
+  });
+
   it('drops segments past the DVR window from the playlist and the store', () => {
     const rendition = run(30, 10);
     expect(rendition.segments[0].msn).toBeGreaterThan(8);

@@ -33,6 +33,8 @@ export interface HlsPart {
   duration: number;
   independent: boolean;
   bytes: Uint8Array;
+  /** Its length in bytes (kept when `bytes` is dropped from memory). */
+  length: number;
 }
 
 export interface HlsSegment {
@@ -241,7 +243,12 @@ export class HlsRendition {
       ...(audio.length ? [{ trackId: AUDIO_TRACK_ID, samples: audio }] : []),
     ]);
     const duration = (endDts - video[0].dts) / VIDEO_TIMESCALE;
-    segment.parts.push({ duration, independent: video[0].keyframe, bytes });
+    segment.parts.push({
+      duration,
+      independent: video[0].keyframe,
+      bytes,
+      length: bytes.length,
+    });
     segment.duration += duration;
     segment.size += bytes.length;
     if (segmentEnds) this.complete(segment);
@@ -286,6 +293,19 @@ export class HlsRendition {
     const segment = this.segments.find((s) => s.msn === msn);
     const part = segment?.parts[index];
     return part && !segment?.partsEvicted ? part.bytes : undefined;
+  }
+
+  /**
+   * Where a part dropped from memory lies in its segment's stored file: a player that fell more
+   * than PART_SEGMENTS segments behind still gets every part it saw listed. Undefined while the
+   * part is in memory (`part()`), or when there is no such part.
+   */
+  evictedPart(msn: number, index: number): { offset: number; length: number } | undefined {
+    const segment = this.segments.find((s) => s.msn === msn);
+    if (!segment?.partsEvicted || index >= segment.parts.length) return undefined;
+    let offset = 0;
+    for (let i = 0; i < index; i++) offset += segment.parts[i].length;
+    return { offset, length: segment.parts[index].length };
   }
 
   /** A complete segment's bytes while its parts are in memory. */
