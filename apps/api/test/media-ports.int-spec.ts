@@ -10,44 +10,76 @@ const PLAY = `mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $
 const candidatePorts = (sdp: string) =>
   [...sdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host/gim)].map((m) => Number(m[1]));
 
-describe('MEDIA_UDP_PORT_RANGE: media sessions on the ports a firewall or container publishes', () => {
-  let running: RunningApp;
+/**
+ * An API with `env`, a synthetic publisher live on a stream and `viewers` werift viewers playing
+ * it; every answer's UDP candidate ports. The peers close after the suite.
+ */
+function mediaOn(env: Record<string, string>) {
+  const state = { running: undefined as RunningApp | undefined };
   const peers: { close(): Promise<void> }[] = [];
-
   beforeAll(async () => {
-    running = await startTestApp({ MEDIA_UDP_PORT_RANGE: '41700-41719' });
+    state.running = await startTestApp(env);
   });
   afterAll(async () => {
     await Promise.all(peers.map((peer) => peer.close().catch(() => undefined)));
-    await running?.close();
+    await state.running?.close();
   });
-
-  it('offers candidates only inside the range, and video flows through them', async () => {
-    const { streamer, streamId } = await liveStream(running.url, 'ports');
+  return async (name: string, count: number) => {
+    const url = state.running?.url ?? '';
+    const { streamer, streamId } = await liveStream(url, name);
     const publisher = new SyntheticPublisher();
     peers.push(publisher);
     const published = await gql(
-      running.url,
+      url,
       PUBLISH,
       { s: streamId, sdp: await publisher.offer() },
       streamer.token,
     );
-    const publisherAnswer = published.data?.['publishStream'].sdp as string;
-    await publisher.answer(publisherAnswer);
+    const answers = [published.data?.['publishStream'].sdp as string];
+    await publisher.answer(answers[0]);
     publisher.start();
+    const viewers = Array.from({ length: count }, () => new CountingSubscriber());
+    peers.push(...viewers);
+    for (const viewer of viewers) {
+      const played = await gql(url, PLAY, { s: streamId, sdp: await viewer.offer() });
+      const answer = played.data?.['playStream'].sdp as string;
+      expect(answer).toBeDefined();
+      answers.push(answer);
+      await viewer.answer(answer);
+    }
+    return { viewers, ports: answers.flatMap(candidatePorts) };
+  };
+}
 
-    const viewer = new CountingSubscriber();
-    peers.push(viewer);
-    const played = await gql(running.url, PLAY, { s: streamId, sdp: await viewer.offer() });
-    const viewerAnswer = played.data?.['playStream'].sdp as string;
-    await viewer.answer(viewerAnswer);
+const receiving = (viewer: CountingSubscriber, packets = 30) =>
+  eventually(() => (viewer.stats.video >= packets ? true : undefined), 10_000, 50);
 
-    const ports = [...candidatePorts(publisherAnswer), ...candidatePorts(viewerAnswer)];
+describe('MEDIA_UDP_PORT_RANGE: media sessions on the ports a firewall or container publishes', () => {
+  const stream = mediaOn({ MEDIA_UDP_PORT_RANGE: '41700-41719' });
+
+  it('offers candidates only inside the range, and video flows through them', async () => {
+    const { viewers, ports } = await stream('ports', 1);
     expect(ports.length).toBeGreaterThanOrEqual(2);
     for (const port of ports) {
       expect(port).toBeGreaterThanOrEqual(41700);
       expect(port).toBeLessThanOrEqual(41719);
     }
-    await eventually(() => (viewer.stats.video >= 30 ? true : undefined), 10_000, 50);
+    await receiving(viewers[0]);
+  });
+});
+
+describe('MEDIA_UDP_PORT: every session of a media worker on one UDP port', () => {
+  const stream = mediaOn({ MEDIA_UDP_PORT: '41800', MEDIA_WORKERS: '2' });
+
+  it('offers port 41800 or 41801 (one per worker) to every session, and each viewer gets its own video', async () => {
+    const { viewers, ports } = await stream('muxed', 6);
+    // Viewers spread over both workers: both ports are used, and no other.
+    expect([...new Set(ports)].sort()).toEqual([41800, 41801]);
+    for (const viewer of viewers) await receiving(viewer);
+
+    // A viewer that leaves takes only itself off the shared socket.
+    await viewers[0].close();
+    const staying = viewers.slice(1);
+    await Promise.all(staying.map((viewer) => receiving(viewer, viewer.stats.video + 30)));
   });
 });

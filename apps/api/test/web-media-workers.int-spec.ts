@@ -29,7 +29,14 @@ describeBrowser('a media worker that dies during a stream (issue 17)', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    running = await startTestApp({ WEB_DIST_DIR: WEB_DIST, MEDIA_WORKERS: '2' });
+    // Each worker muxes its sessions on one UDP port (MEDIA_UDP_PORT): the browsers go through
+    // the mux (no ICE-TCP to fall back on), and a replaced worker binds its predecessor's port.
+    running = await startTestApp({
+      WEB_DIST_DIR: WEB_DIST,
+      MEDIA_WORKERS: '2',
+      MEDIA_UDP_PORT: '41850',
+      MEDIA_ICE_TCP: 'false',
+    });
     const backend = running.app.get(MediaBackend);
     if (!(backend instanceof MediaWorkers)) throw new Error('this test needs the embedded SFU');
     media = backend;

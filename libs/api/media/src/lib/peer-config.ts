@@ -17,6 +17,8 @@ import {
   type RTCPeerConnectionConfig,
 } from 'werift';
 
+import { udpMux } from './udp-mux';
+
 export interface PeerOptions {
   /** Extra host addresses to offer as ICE candidates (e.g. 127.0.0.1, a public IP behind NAT). */
   additionalHostAddresses: string[];
@@ -39,6 +41,11 @@ export interface PeerOptions {
    * a browser on a network that blocks UDP still connects.
    */
   iceTcp?: boolean;
+  /**
+   * This worker's one UDP port for every session (MEDIA_UDP_PORT + the worker's index): see
+   * `udp-mux.ts`. Absent: a socket per session (`portRange`).
+   */
+  udpMuxPort?: number;
 }
 
 /**
@@ -112,6 +119,15 @@ export async function gatheringComplete(pc: RTCPeerConnection, timeoutMs = 5000)
       }
     });
   });
+}
+
+/**
+ * After gathering, before the answer leaves: the peer's UDP sockets get their buffers, and on a
+ * muxed port (MEDIA_UDP_PORT) its ufrag is registered so the browser's first checks find it.
+ */
+export function afterGathering(pc: RTCPeerConnection, options: PeerOptions): void {
+  enlargeSocketBuffers(pc, options.udpBufferBytes);
+  udpMux()?.register(pc);
 }
 
 /** What `enlargeSocketBuffers` reaches inside werift: each ICE protocol's UDP socket. */

@@ -11,12 +11,7 @@ import {
 
 import { FastRtpSender } from './fast-sender';
 import { qualitiesFor, type AllocatorLayer } from './layer-allocator';
-import {
-  createPeer,
-  enlargeSocketBuffers,
-  gatheringComplete,
-  type PeerOptions,
-} from './peer-config';
+import { afterGathering, createPeer, gatheringComplete, type PeerOptions } from './peer-config';
 import {
   MediaError,
   type MediaEvent,
@@ -282,7 +277,7 @@ export class StreamRoom {
     // which the publisher's track must match.
     this.attach(subscriber);
     await gatheringComplete(pc);
-    enlargeSocketBuffers(pc, this.options.udpBufferBytes);
+    afterGathering(pc, this.options);
     this.subscribers.set(sessionId, subscriber);
     this.reapWhenAbandoned(sessionId, pc);
     pc.connectionStateChange.subscribe((state) => {
@@ -556,7 +551,7 @@ export class StreamRoom {
       throw new MediaError('BAD_SDP', `not a usable SDP offer: ${String(error)}`);
     }
     await gatheringComplete(pc);
-    enlargeSocketBuffers(pc, this.options.udpBufferBytes);
+    afterGathering(pc, this.options);
   }
 
   /**

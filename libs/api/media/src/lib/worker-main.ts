@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { PeerOptions } from './peer-config';
 import { MediaError, type MainToWorker, type WorkerToMain } from './protocol';
 import { Sfu } from './sfu';
+import { installUdpMux } from './udp-mux';
 
 /**
  * The media worker's loop: requests from the API thread in, replies and events out. All
@@ -33,5 +34,19 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
         }),
     );
   });
-  send({ kind: 'ready' });
+  if (options.udpMuxPort === undefined) {
+    send({ kind: 'ready' });
+    return;
+  }
+  // Every session of this worker on one UDP port: bound before the first request is taken.
+  installUdpMux(options.udpMuxPort).then(
+    () => send({ kind: 'ready' }),
+    (error: unknown) => {
+      send({
+        kind: 'log',
+        message: `cannot listen on UDP port ${options.udpMuxPort} (MEDIA_UDP_PORT): ${error instanceof Error ? error.message : String(error)}`,
+      });
+      throw error;
+    },
+  );
 }

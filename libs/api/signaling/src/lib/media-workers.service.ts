@@ -432,7 +432,16 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
   private spawn(index: number): MediaWorker {
     const media: MediaWorker = {
       index,
-      worker: new Worker(this.script, { workerData: this.options }),
+      worker: new Worker(this.script, {
+        workerData: {
+          ...(this.options as PeerOptions),
+          // MEDIA_UDP_PORT: worker i muxes every session on port + i.
+          udpMuxPort:
+            this.config.MEDIA_UDP_PORT === undefined
+              ? undefined
+              : this.config.MEDIA_UDP_PORT + index,
+        } satisfies PeerOptions,
+      }),
       pending: new Map(),
       sessions: 0,
       alive: true,

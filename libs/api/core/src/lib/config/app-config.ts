@@ -533,6 +533,19 @@ export class AppConfig {
   MEDIA_UDP_PORT_RANGE?: string = undefined;
 
   /**
+   * One UDP port per media worker for every session (worker i: MEDIA_UDP_PORT + i; sessions told
+   * apart by their ICE ufrag and source address), instead of a port per session: a firewall, a
+   * container or a Kubernetes Service opens MEDIA_WORKERS ports. Takes precedence over
+   * MEDIA_UDP_PORT_RANGE for UDP (ICE-TCP listeners still use the range).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port between 1024 and 65535' })
+  @Min(1024, { message: 'must be a port between 1024 and 65535' })
+  @Max(65_535, { message: 'must be a port between 1024 and 65535' })
+  MEDIA_UDP_PORT?: number = undefined;
+
+  /**
    * ICE over TCP (RFC 6544): each media session also listens on a TCP port, from
    * MEDIA_UDP_PORT_RANGE when it is set (the same numbers: publish the range for TCP too), and
    * offers it as a passive host candidate ranked below every UDP candidate. Browsers on networks

@@ -1,0 +1,217 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+
+import { UdpTransport, type RTCPeerConnection } from 'werift';
+
+/**
+ * One UDP port for every WebRTC session of a media worker (MEDIA_UDP_PORT: worker i listens on
+ * MEDIA_UDP_PORT + i), as mediasoup's WebRtcServer and LiveKit's `rtc.udp_port` do: a firewall or
+ * a Kubernetes Service opens one port per core instead of one per session.
+ *
+ * werift binds a socket per ICE protocol (`UdpTransport.init`). In a worker with a mux, that call
+ * returns a `MuxedUdpTransport` instead: werift's own transport interface (send, onData, close,
+ * address), over the worker's one socket. Incoming datagrams go to a session by their source
+ * address; a source not seen yet is accepted only with a STUN Binding request whose USERNAME
+ * starts with a session's ICE ufrag (RFC 8445 7.2.2: "local:remote"), the only way a browser
+ * starts; ICE then checks its MESSAGE-INTEGRITY as before. Anything else from an unknown address
+ * is dropped.
+ */
+export class UdpMux {
+  private readonly byAddress = new Map<string, MuxedUdpTransport>();
+  private readonly byUfrag = new Map<string, MuxedUdpTransport>();
+  /** Datagrams dropped: an unknown source that was not a Binding request for a known ufrag. */
+  dropped = 0;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+    // A send to an unreachable address (ICMP) must not take the worker down.
+    socket.on('error', () => undefined);
+  }
+
+  /** Binds `port` on every IPv4 address (retrying a little: a replaced worker's socket closing). */
+  static async bind(port: number, attempts = 20): Promise<UdpMux> {
+    for (let attempt = 1; ; attempt++) {
+      const socket = createSocket('udp4');
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+        return new UdpMux(socket);
+      } catch (error) {
+        socket.close();
+        if (attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** A transport for werift (what `UdpTransport.init` returns in this worker). */
+  transport(): MuxedUdpTransport {
+    return new MuxedUdpTransport(this);
+  }
+
+  /**
+   * After gathering: the peer's muxed transports answer for its ICE ufrag. A session with several
+   * host addresses has one transport per address, all on this socket; the first answers for them
+   * all (the socket cannot tell which of the host's addresses a datagram was sent to).
+   */
+  register(pc: RTCPeerConnection): void {
+    for (const ice of pc.iceTransports as unknown as IceInternals[]) {
+      const connection = ice.connection;
+      const ufrag = connection?.localUsername;
+      if (!ufrag) continue;
+      const transport = (connection.protocols ?? [])
+        .map((protocol) => protocol.transport)
+        .find((t): t is MuxedUdpTransport => t instanceof MuxedUdpTransport && !t.closed);
+      if (!transport) continue;
+      transport.ufrags.add(ufrag);
+      this.byUfrag.set(ufrag, transport);
+    }
+  }
+
+  /** Sessions answering on this socket now (for tests and stats). */
+  get sessions(): number {
+    return new Set(this.byUfrag.values()).size;
+  }
+
+  forget(transport: MuxedUdpTransport): void {
+    for (const ufrag of transport.ufrags)
+      if (this.byUfrag.get(ufrag) === transport) this.byUfrag.delete(ufrag);
+    for (const key of transport.sources)
+      if (this.byAddress.get(key) === transport) this.byAddress.delete(key);
+  }
+
+  private receive(data: Buffer, rinfo: RemoteInfo): void {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    let transport = this.byAddress.get(key);
+    if (!transport) {
+      const ufrag = bindingRequestUfrag(data);
+      transport = ufrag === undefined ? undefined : this.byUfrag.get(ufrag);
+      if (!transport) {
+        this.dropped++;
+        return;
+      }
+      this.byAddress.set(key, transport);
+      transport.sources.add(key);
+    }
+    transport.rinfo = rinfo;
+    try {
+      transport.onData(data, [rinfo.address, rinfo.port]);
+    } catch {
+      // werift's handler threw on one datagram: the others still go on.
+    }
+  }
+}
+
+/** werift's `UdpTransport` interface over a worker's shared socket. */
+export class MuxedUdpTransport {
+  readonly type = 'udp';
+  readonly socketType = 'udp4';
+  readonly addressFamily = 4;
+  closed = false;
+  rinfo?: RemoteInfo;
+  onData: (data: Buffer, address: [string, number]) => void = () => undefined;
+  readonly ufrags = new Set<string>();
+  readonly sources = new Set<string>();
+
+  constructor(private readonly mux: UdpMux) {}
+
+  get socket(): Socket {
+    return this.mux.socket;
+  }
+
+  get address(): { address: string; port: number; family: string } {
+    return this.mux.socket.address();
+  }
+
+  get host(): string {
+    return this.address.address;
+  }
+
+  get port(): number {
+    return this.address.port;
+  }
+
+  /** werift's `UdpTransport#init`: the worker's socket is bound once, by `installUdpMux`. */
+  init(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  send = (data: Buffer, addr?: [string, number]): Promise<void> => {
+    const to = addr ?? (this.rinfo ? [this.rinfo.address, this.rinfo.port] : undefined);
+    if (!this.closed && to) this.mux.socket.send(data, to[1], to[0]);
+    return Promise.resolve();
+  };
+
+  close = (): Promise<void> => {
+    if (!this.closed) {
+      this.closed = true;
+      this.mux.forget(this);
+    }
+    return Promise.resolve();
+  };
+}
+
+/** What `UdpMux.register` reaches inside werift: each ICE transport's connection. */
+interface IceInternals {
+  connection?: {
+    localUsername?: string;
+    protocols?: { transport?: unknown }[];
+  };
+}
+
+const MAGIC_COOKIE = 0x2112a442;
+const BINDING_REQUEST = 0x0001;
+const USERNAME = 0x0006;
+
+/**
+ * The local ufrag of a STUN Binding request (the part of USERNAME before the colon), or undefined
+ * when the datagram is not one. Pure: reads within the datagram's bounds only.
+ */
+export function bindingRequestUfrag(data: Buffer): string | undefined {
+  if (data.length < 20 || data.readUInt16BE(0) !== BINDING_REQUEST) return undefined;
+  if (data.readUInt32BE(4) !== MAGIC_COOKIE) return undefined;
+  const end = Math.min(data.length, 20 + data.readUInt16BE(2));
+  let offset = 20;
+  while (offset + 4 <= end) {
+    const type = data.readUInt16BE(offset);
+    const length = data.readUInt16BE(offset + 2);
+    if (offset + 4 + length > end) return undefined;
+    if (type === USERNAME) {
+      const username = data.toString('utf8', offset + 4, offset + 4 + length);
+      const colon = username.indexOf(':');
+      return colon > 0 ? username.slice(0, colon) : undefined;
+    }
+    offset += 4 + length + ((4 - (length % 4)) % 4);
+  }
+  return undefined;
+}
+
+let installed: UdpMux | undefined;
+
+/**
+ * Makes every UDP transport werift opens in this thread (one per ICE host candidate) a muxed
+ * transport on `port`. One mux per thread: each media worker has its own werift module instance,
+ * so each worker muxes on its own port. The SFU uses no TURN server itself (it is the public end),
+ * so no other werift UDP socket is affected.
+ */
+export async function installUdpMux(port: number): Promise<UdpMux> {
+  if (installed) return installed;
+  const mux = await UdpMux.bind(port);
+  installed = mux;
+  (UdpTransport as unknown as { init: (...args: unknown[]) => Promise<unknown> }).init = () =>
+    Promise.resolve(mux.transport());
+  return mux;
+}
+
+/** The thread's mux, when `installUdpMux` ran. */
+export function udpMux(): UdpMux | undefined {
+  return installed;
+}
