@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
@@ -336,6 +339,57 @@ describeCluster('the media plane across two API instances (PostgreSQL and Redis 
     );
     await receiving(viewer.viewer);
   }, 60_000);
+
+  it('keeps one recording across the move when the nodes share RECORDING_DIR: the new home continues the live file the dead one left', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'finserve-shared-recordings-'));
+    const dying = await start([61500, 61599], { RECORDING_DIR: shared });
+    const heir = await start([61600, 61699], { RECORDING_DIR: shared });
+    const { streamer, streamId } = await liveStream(dying.url, 'recording moves');
+    await publish(dying, streamer.token, streamId);
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // about 3 s of it in the live file (the last second is in memory)
+    dying.server.child.kill('SIGKILL');
+    await dying.server.exited;
+    const movedAt = Date.now();
+    await eventually(
+      async () => {
+        try {
+          return (await publish(heir, streamer.token, streamId)).publisher;
+        } catch {
+          return undefined;
+        }
+      },
+      20_000,
+      500,
+    );
+    const republishedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const ended = await gql(heir.url, END_STREAM, { id: streamId }, streamer.token);
+    expect(ended.errors).toBeUndefined();
+    const endedAt = Date.now();
+    const recording = await eventually(
+      async () => {
+        const r = await gql(
+          heir.url,
+          `query($id: ID!) { stream(id: $id) { recording { status durationSeconds url } } }`,
+          { id: streamId },
+        );
+        const found = r.data?.['stream'].recording as
+          { status: string; durationSeconds: number; url: string } | undefined;
+        return found?.status === 'READY' ? found : undefined;
+      },
+      20_000,
+      250,
+    );
+    // The dead node's part (about 3 s), the time the stream was away, then the heir's part.
+    const heirPart = (endedAt - republishedAt) / 1000;
+    const away = (republishedAt - movedAt) / 1000;
+    console.log(
+      `recording across the move: ${recording.durationSeconds.toFixed(1)} s (heir's part ${heirPart.toFixed(1)} s, away ${away.toFixed(1)} s)`,
+    );
+    expect(recording.durationSeconds).toBeGreaterThan(heirPart + away + 2);
+    expect(recording.durationSeconds).toBeLessThan(heirPart + away + 6);
+    expect(readdirSync(shared).filter((name) => name.includes('.live.'))).toEqual([]);
+  }, 90_000);
 
   it('closes a relay connection opened without the secret, sending nothing', async () => {
     const redis = new Redis(REDIS_URL);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, truncateSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -12,8 +12,12 @@ import {
   Output,
   WebMOutputFormat,
 } from 'mediabunny';
-import { MediaStreamTrack, type RtpPacket } from 'werift';
-import { MediaRecorder } from 'werift/nonstandard';
+import type { MediaStreamTrack, RtpPacket } from 'werift';
+
+import { avccSample, H264Depacketizer, Vp8Depacketizer } from './hls/depacketize';
+import type { VideoTrackInfo } from './hls/fmp4';
+import { readRecordingTail, RecordingWriter } from './hls/recording-writer';
+import { spsDimensions } from './video-frames';
 
 export interface RecordingResult {
   path: string;
@@ -75,60 +79,70 @@ class RtpContinuity {
 }
 
 /**
- * Server-side recording of a stream, from the SFU: the publisher's RTP, made continuous across
- * publisher restarts, goes to werift's Matroska writer (RTP-time based); at the end the file is
- * remuxed (stream copy, mediabunny) into a finalized WebM (VP8) with sized clusters, a SeekHead
- * and Cues, or a fast-start MP4 (H.264), so browsers get the duration and can seek.
+ * Server-side recording of a stream, from the SFU, on the packaging path HLS and clips use: the
+ * publisher's RTP, made continuous across publisher restarts and layer switches, is depacketized
+ * (H.264 access units or VP8 frames, Opus packets) and written as fragmented MP4 by the CMAF
+ * writer of the LL-HLS parts (`RecordingWriter`, `fmp4.ts`). At the end the file is converted
+ * without re-encoding (mediabunny, as clips are) into a fast-start MP4 (H.264) or a WebM with Cues
+ * (VP8: browsers play VP8 from WebM), so browsers get the duration and can seek.
  */
 export class StreamRecording {
-  private relays = new Map<Kind, { track: MediaStreamTrack; continuity: RtpContinuity }>();
-  private recorder?: MediaRecorder;
+  private continuity = new Map<Kind, RtpContinuity>();
+  private writer?: RecordingWriter;
+  private depacketizer?: H264Depacketizer | Vp8Depacketizer;
+  private h264 = false;
   private fault?: Error;
-  /** Packets that arrived while the writer was starting. */
-  private queued?: [MediaStreamTrack, RtpPacket][];
-  private ready?: Promise<void>;
   private readonly livePath: string;
 
   constructor(
     private readonly directory: string,
     private readonly streamId: string,
   ) {
-    this.livePath = join(directory, `${streamId}.live.webm`);
+    this.livePath = join(directory, `${streamId}.live.mp4`);
   }
 
-  /** Starts recording on the publisher's tracks, at its first video packet (codecs are final by then). */
+  /** Starts on the publisher's tracks, at its first video packet (codecs are final by then). */
   private start(tracks: Map<Kind, MediaStreamTrack>): void {
-    for (const [kind, track] of tracks) {
-      if (!track.codec) continue;
-      this.relays.set(kind, {
-        track: new MediaStreamTrack({ kind, codec: track.codec }),
-        continuity: new RtpContinuity(track.codec.clockRate),
-      });
-    }
-    if (!this.relays.has('video')) return;
+    const video = tracks.get('video')?.codec;
+    if (!video) return;
+    this.h264 = video.mimeType.toLowerCase() === 'video/h264';
+    if (!this.h264 && video.mimeType.toLowerCase() !== 'video/vp8')
+      throw new Error(`cannot record ${video.mimeType}`);
+    const audio = tracks.get('audio')?.codec?.mimeType.toLowerCase() === 'audio/opus';
     mkdirSync(this.directory, { recursive: true });
-    const ordered = (['video', 'audio'] as const).flatMap((kind) => {
-      const relay = this.relays.get(kind);
-      return relay ? [relay.track] : [];
-    });
-    const recorder = new MediaRecorder({
-      path: this.livePath,
-      numOfTracks: ordered.length,
-      width: 640,
-      height: 480,
-      disableNtp: true,
-    });
-    this.recorder = recorder;
-    // The writer subscribes to the tracks only once it has started (after an async file step):
-    // packets until then wait in `queued`, so the first frame (with H.264's SPS/PPS) is kept.
-    this.queued = [];
-    this.ready = (async () => {
-      for (const track of ordered) await recorder.addTrack(track);
-      for (const [track, packet] of this.queued ?? []) track.writeRtp(packet);
-      this.queued = undefined;
-    })().catch((error: unknown) => {
-      this.fault = error instanceof Error ? error : new Error(String(error));
-    });
+    // A live file of this stream already there was left by the worker or node that recorded it
+    // before and died (the stream moved here, the publisher came back): it is continued.
+    const writer = new RecordingWriter(
+      this.livePath,
+      audio,
+      Date.now,
+      readRecordingTail(this.livePath),
+    );
+    this.writer = writer;
+    let sps: Uint8Array | undefined;
+    let pps: Uint8Array | undefined;
+    this.depacketizer = this.h264
+      ? new H264Depacketizer((frame) => {
+          // Parameter sets go in-band with every keyframe too: a new SPS (the encoder changed
+          // resolution, a switch to another layer) is then decoded where it starts.
+          let info: VideoTrackInfo | undefined;
+          if (frame.keyframe && frame.sps && frame.pps) {
+            sps = frame.sps;
+            pps = frame.pps;
+            const { width = 0, height = 0 } = spsDimensions(Buffer.from(sps));
+            info = { codec: 'avc1', width, height, sps: [sps], pps: [pps] };
+          }
+          const units =
+            frame.keyframe && sps && pps ? [sps, pps, ...frame.nalUnits] : frame.nalUnits;
+          writer.videoFrame(frame.timestamp, frame.keyframe, avccSample(units), info);
+        })
+      : new Vp8Depacketizer((frame) => {
+          const info: VideoTrackInfo | undefined =
+            frame.keyframe && frame.width && frame.height
+              ? { codec: 'vp08', width: frame.width, height: frame.height, sps: [], pps: [] }
+              : undefined;
+          writer.videoFrame(frame.timestamp, frame.keyframe, frame.data, info);
+        });
   }
 
   /**
@@ -138,43 +152,61 @@ export class StreamRecording {
   write(kind: Kind, rtp: RtpPacket, tracks: Map<Kind, MediaStreamTrack>): void {
     if (this.fault) return;
     try {
-      if (!this.recorder && kind === 'video') {
+      if (!this.writer) {
+        if (kind !== 'video') return;
         // H.264 needs its parameter sets up front (the decoder configuration of the file):
         // the recording starts at a keyframe that carries SPS/PPS.
         const h264 = tracks.get('video')?.codec?.mimeType.toLowerCase() === 'video/h264';
         if (h264 && !carriesH264ParameterSets(rtp.payload)) return;
         this.start(tracks);
+        if (!this.writer) return;
       }
-      const relay = this.relays.get(kind);
-      if (!this.recorder || !relay) return;
-      const packet = relay.continuity.rewrite(rtp);
-      if (this.queued) this.queued.push([relay.track, packet]);
-      else relay.track.writeRtp(packet);
+      const codec = tracks.get(kind)?.codec;
+      if (!codec) return;
+      // A publisher that came back with another video codec (VP8 <-> H.264) cannot go on in this
+      // file: the recording keeps its audio and resumes if the first codec comes back.
+      if (kind === 'video' && (codec.mimeType.toLowerCase() === 'video/h264') !== this.h264) return;
+      let continuity = this.continuity.get(kind);
+      if (!continuity) {
+        continuity = new RtpContinuity(codec.clockRate);
+        this.continuity.set(kind, continuity);
+      }
+      const packet = continuity.rewrite(rtp);
+      if (kind === 'video') this.depacketizer?.push(packet.serialize());
+      else if (codec.mimeType.toLowerCase() === 'audio/opus')
+        this.writer.audioPacket(packet.header.timestamp, packet.payload);
     } catch (error) {
       this.fault = error instanceof Error ? error : new Error(String(error));
-      this.recorder?.stop().catch(() => undefined);
-      this.recorder = undefined;
     }
   }
 
   /**
-   * Stops the writer and produces the final, seekable file, streamed from file to file (a
+   * Closes the live file and produces the final, seekable one, streamed from file to file (a
    * recording of several hours is several GiB: never read whole into memory). `onProgress` gets
-   * the remux's completion (0..1) as it goes.
+   * the conversion's completion (0..1) as it goes.
    */
   async finish(onProgress?: (fraction: number) => void): Promise<RecordingResult | null> {
-    await this.ready;
-    if (this.fault) throw new Error(`recording failed: ${this.fault.message}`);
-    if (!this.recorder) return null;
-    await this.recorder.stop();
-    this.recorder = undefined;
-    // VP8 (and VP9/AV1) stay in WebM; H.264 is not allowed in WebM, so it goes to MP4.
-    const h264 = this.relays.get('video')?.track.codec?.mimeType.toLowerCase() === 'video/h264';
-    const finalPath = join(this.directory, `${this.streamId}.${h264 ? 'mp4' : 'webm'}`);
+    const writer = this.writer;
+    this.writer = undefined;
+    if (this.fault) {
+      await writer?.close().catch(() => undefined);
+      throw new Error(`recording failed: ${this.fault.message}`);
+    }
+    if (writer?.started) await writer.close();
+    else {
+      // Nothing recorded here, but the live file a node that died left (the stream moved here and
+      // ended before its publisher came back) still becomes the recording.
+      const tail = readRecordingTail(this.livePath);
+      if (!tail) return null;
+      this.h264 = tail.codec === 'avc1';
+      truncateSync(this.livePath, tail.size);
+    }
+    // VP8 stays in WebM (browsers do not play VP8 from MP4); H.264 goes to MP4.
+    const finalPath = join(this.directory, `${this.streamId}.${this.h264 ? 'mp4' : 'webm'}`);
     const liveSize = (await stat(this.livePath)).size;
     const input = new Input({ source: new FilePathSource(this.livePath), formats: ALL_FORMATS });
     const output = new Output({
-      format: h264
+      format: this.h264
         ? new Mp4OutputFormat({ fastStart: mp4FastStart(liveSize) })
         : new WebMOutputFormat(),
       target: new FilePathTarget(finalPath),

@@ -128,7 +128,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
     }
     this.options = {
       additionalHostAddresses: this.config.MEDIA_HOST_ADDRESSES,
-      recordingDirectory: join(this.config.DATA_DIR, 'recordings'),
+      recordingDirectory: this.config.recordingDirectory,
       portRange: this.config.mediaUdpPortRange,
       connectTimeoutMs: this.config.MEDIA_CONNECT_TIMEOUT_MS,
       udpBufferBytes: this.config.MEDIA_UDP_BUFFER_BYTES,

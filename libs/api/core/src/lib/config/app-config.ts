@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 
 import { Transform } from 'class-transformer';
 import {
@@ -753,7 +754,23 @@ export class AppConfig {
   @IsString()
   MEDIA_EXTERNAL_TOKEN?: string = undefined;
 
-  /** Where finished recordings are kept: `local` (DATA_DIR/recordings) or `s3`. */
+  /**
+   * The folder the SFU records into (live files, and finished recordings with `local` storage).
+   * Default DATA_DIR/recordings. With several instances, one shared volume here keeps a stream's
+   * recording whole when it moves to another node (the new home continues the live file the dead
+   * one left) and lets any instance serve every local replay.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  RECORDING_DIR?: string = undefined;
+
+  /** RECORDING_DIR, or its default. */
+  get recordingDirectory(): string {
+    return this.RECORDING_DIR ? resolve(this.RECORDING_DIR) : join(this.DATA_DIR, 'recordings');
+  }
+
+  /** Where finished recordings are kept: `local` (RECORDING_DIR) or `s3`. */
   @IsIn(RECORDING_STORAGES, { message: 'must be local or s3' })
   RECORDING_STORAGE: RecordingStorageKind = 'local';
 

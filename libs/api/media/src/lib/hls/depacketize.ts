@@ -1,6 +1,7 @@
 /**
- * RTP to media frames for packaging (LL-HLS, clips): H.264 access units (RFC 6184, packetization
- * mode 1: single NAL units, STAP-A, FU-A) and Opus packets (RFC 7587). A frame with a missing
+ * RTP to media frames for packaging (LL-HLS, recordings, clips): H.264 access units (RFC 6184,
+ * packetization mode 1: single NAL units, STAP-A, FU-A), VP8 frames (RFC 7741) and Opus packets
+ * (RFC 7587). A frame with a missing
  * packet is dropped, and video waits for the next keyframe (asked for through `onLoss`).
  */
 
@@ -69,35 +70,39 @@ export class TimestampUnwrapper {
   }
 }
 
-export class H264Depacketizer {
-  private ssrc?: number;
+/**
+ * What both depacketizers share: one source's packets, in sequence order, grouped into frames by
+ * timestamp (a marker bit ends one); a missing packet breaks the frame it falls in; a new source
+ * (the publisher reconnected) starts a new timeline from its first keyframe.
+ */
+abstract class FrameAssembler<Frame extends { timestamp: number; broken: boolean }> {
+  protected ssrc?: number;
+  protected current?: Frame;
+  protected waitingForKeyframe = true;
   private unwrapper = new TimestampUnwrapper();
-  private current?: {
-    timestamp: number;
-    nextSequence: number;
-    nalUnits: Uint8Array[];
-    broken: boolean;
-  };
-  private fragment?: Uint8Array[];
   private expectedSequence?: number;
-  private waitingForKeyframe = true;
 
-  constructor(
-    private readonly onFrame: (frame: H264Frame) => void,
-    private readonly onLoss: () => void = () => undefined,
-  ) {}
+  /** The frame a packet of a new timestamp starts. */
+  protected abstract begin(timestamp: number, rtp: RtpView): Frame;
+  /** Adds a packet's payload to the current frame. */
+  protected abstract take(rtp: RtpView): void;
+  /** Hands the current frame on (or drops it, broken) and clears it. */
+  protected abstract finish(): void;
+  /** Clears what a subclass keeps between packets, for a new source. */
+  protected resetSource(): void {
+    // Nothing beyond the shared state by default.
+  }
 
   push(packet: Uint8Array): void {
     const rtp = parseRtp(packet);
     if (!rtp || rtp.payload.length === 0) return;
     if (rtp.ssrc !== this.ssrc) {
-      // A new source (the publisher reconnected): a new timeline, from its first keyframe.
       this.ssrc = rtp.ssrc;
       this.unwrapper = new TimestampUnwrapper();
       this.current = undefined;
-      this.fragment = undefined;
       this.expectedSequence = undefined;
       this.waitingForKeyframe = true;
+      this.resetSource();
     }
     if (this.expectedSequence !== undefined) {
       const delta = (rtp.sequence - this.expectedSequence) & 0xffff;
@@ -107,17 +112,41 @@ export class H264Depacketizer {
     this.expectedSequence = (rtp.sequence + 1) & 0xffff;
     const timestamp = this.unwrapper.unwrap(rtp.timestamp);
     if (this.current && this.current.timestamp !== timestamp) this.finish();
-    if (!this.current) {
-      this.current = { timestamp, nextSequence: rtp.sequence, nalUnits: [], broken: false };
-      this.fragment = undefined;
-    }
-    this.take(rtp.payload);
+    this.current ??= this.begin(timestamp, rtp);
+    this.take(rtp);
     if (rtp.marker) this.finish();
   }
+}
 
-  private take(payload: Uint8Array): void {
+interface H264Picture {
+  timestamp: number;
+  nalUnits: Uint8Array[];
+  broken: boolean;
+}
+
+export class H264Depacketizer extends FrameAssembler<H264Picture> {
+  private fragment?: Uint8Array[];
+
+  constructor(
+    private readonly onFrame: (frame: H264Frame) => void,
+    private readonly onLoss: () => void = () => undefined,
+  ) {
+    super();
+  }
+
+  protected override resetSource(): void {
+    this.fragment = undefined;
+  }
+
+  protected begin(timestamp: number): H264Picture {
+    this.fragment = undefined;
+    return { timestamp, nalUnits: [], broken: false };
+  }
+
+  protected take(rtp: RtpView): void {
     const current = this.current;
     if (!current) return;
+    const payload = rtp.payload;
     const type = payload[0] & 0x1f;
     if (type >= 1 && type <= 23) {
       current.nalUnits.push(payload);
@@ -159,7 +188,7 @@ export class H264Depacketizer {
     }
   }
 
-  private finish(): void {
+  protected finish(): void {
     const current = this.current;
     this.current = undefined;
     if (!current || current.nalUnits.length === 0) return;
@@ -188,6 +217,101 @@ export class H264Depacketizer {
     if (this.waitingForKeyframe) {
       if (!frame.keyframe) return;
       this.waitingForKeyframe = false;
+    }
+    this.onFrame(frame);
+  }
+}
+
+export interface Vp8Frame {
+  /** RTP timestamp (90 kHz), unwrapped. */
+  timestamp: number;
+  ssrc: number;
+  keyframe: boolean;
+  /** The VP8 frame (every partition), as a decoder and an MP4 or WebM sample take it. */
+  data: Uint8Array;
+  /** A keyframe's size, from its frame header. */
+  width?: number;
+  height?: number;
+}
+
+/** Where the VP8 payload starts after the RFC 7741 payload descriptor (-1: truncated). */
+function vp8PayloadOffset(payload: Uint8Array): number {
+  let offset = 1;
+  if (payload[0] & 0x80) {
+    if (payload.length < 2) return -1;
+    const flags = payload[1];
+    offset = 2;
+    if (flags & 0x80) {
+      if (payload.length < 3) return -1;
+      offset += payload[2] & 0x80 ? 2 : 1; // PictureID, 15 or 7 bits
+    }
+    if (flags & 0x40) offset += 1; // TL0PICIDX
+    if (flags & 0x30) offset += 1; // TID / KEYIDX
+  }
+  return offset < payload.length ? offset : -1;
+}
+
+/**
+ * VP8 frames from RTP (RFC 7741): packets of one timestamp, from the one that starts partition 0
+ * (S=1, PID=0) to the marker bit, payload descriptors removed. A frame with a missing or broken
+ * packet is dropped, and frames are skipped until the next keyframe (asked for through `onLoss`),
+ * as `H264Depacketizer` does.
+ */
+interface Vp8Picture {
+  timestamp: number;
+  parts: Uint8Array[];
+  broken: boolean;
+}
+
+export class Vp8Depacketizer extends FrameAssembler<Vp8Picture> {
+  constructor(
+    private readonly onFrame: (frame: Vp8Frame) => void,
+    private readonly onLoss: () => void = () => undefined,
+  ) {
+    super();
+  }
+
+  /** A frame begins with the packet that starts partition 0 (S=1, PID=0); else it is broken. */
+  protected begin(timestamp: number, rtp: RtpView): Vp8Picture {
+    const starts = (rtp.payload[0] & 0x10) !== 0 && (rtp.payload[0] & 0x07) === 0;
+    return { timestamp, parts: [], broken: !starts };
+  }
+
+  protected take(rtp: RtpView): void {
+    const current = this.current;
+    if (!current) return;
+    const offset = vp8PayloadOffset(rtp.payload);
+    if (offset < 0) current.broken = true;
+    else current.parts.push(rtp.payload.subarray(offset));
+  }
+
+  protected finish(): void {
+    const current = this.current;
+    this.current = undefined;
+    if (!current || current.parts.length === 0) return;
+    if (current.broken) {
+      if (!this.waitingForKeyframe) this.onLoss();
+      this.waitingForKeyframe = true;
+      return;
+    }
+    let length = 0;
+    for (const part of current.parts) length += part.length;
+    const data = new Uint8Array(length);
+    let at = 0;
+    for (const part of current.parts) {
+      data.set(part, at);
+      at += part.length;
+    }
+    // Frame tag: bit 0 is the inverse keyframe flag; a keyframe's header then gives its size.
+    const keyframe = (data[0] & 0x01) === 0;
+    if (this.waitingForKeyframe) {
+      if (!keyframe) return;
+      this.waitingForKeyframe = false;
+    }
+    const frame: Vp8Frame = { timestamp: current.timestamp, ssrc: this.ssrc ?? 0, keyframe, data };
+    if (keyframe && data.length >= 10 && data[3] === 0x9d && data[4] === 0x01 && data[5] === 0x2a) {
+      frame.width = (data[6] | (data[7] << 8)) & 0x3fff;
+      frame.height = (data[8] | (data[9] << 8)) & 0x3fff;
     }
     this.onFrame(frame);
   }

@@ -1,6 +1,7 @@
 /**
  * CMAF fragmented MP4 (ISO/IEC 14496-12, 23000-19): an init segment (ftyp + moov) per rendition
- * and fragments (moof + mdat) of H.264 video and Opus audio, as LL-HLS parts carry them. Written
+ * and fragments (moof + mdat) of H.264 (or, for recordings, VP8) video and Opus audio, as LL-HLS
+ * parts and the live recording carry them: the one muxer of the packaging path. Written
  * here rather than with a muxer library: mediabunny (our recording's remuxer) starts a fragment
  * only where every track has a keyframe, and LL-HLS parts are 0.3-0.5 s slices of a 2 s GOP.
  */
@@ -11,9 +12,11 @@ export const VIDEO_TIMESCALE = 90_000;
 export const AUDIO_TIMESCALE = 48_000;
 
 export interface VideoTrackInfo {
+  /** H.264 ('avc1', the default) or VP8 ('vp08', ISO BMFF binding of the VP codecs). */
+  codec?: 'avc1' | 'vp08';
   width: number;
   height: number;
-  /** Sequence and picture parameter sets (NAL units without start codes). */
+  /** H.264's sequence and picture parameter sets (NAL units without start codes); none for VP8. */
   sps: Uint8Array[];
   pps: Uint8Array[];
 }
@@ -27,7 +30,7 @@ export interface Sample {
   dts: number;
   duration: number;
   keyframe: boolean;
-  /** Length-prefixed (4 bytes) NAL units for video; one Opus packet for audio. */
+  /** H.264: length-prefixed (4 bytes) NAL units; VP8: the frame; audio: one Opus packet. */
   data: Uint8Array;
 }
 
@@ -111,9 +114,18 @@ function avcC(video: VideoTrackInfo): Uint8Array {
   );
 }
 
+/**
+ * VP Codec ISO Media File Format Binding, 'vpcC' (version 1): VP8 is profile 0, 8 bits, 4:2:0
+ * (colocated with luma), limited range, BT.709 colour, no initialization data.
+ */
+function vpcC(): Uint8Array {
+  return fullBox('vpcC', 1, 0, u8(0), u8(10), u8((8 << 4) | (1 << 1)), u8(1), u8(1), u8(1), u16(0));
+}
+
 function videoSampleEntry(video: VideoTrackInfo): Uint8Array {
+  const vp8 = video.codec === 'vp08';
   return box(
-    'avc1',
+    vp8 ? 'vp08' : 'avc1',
     zeros(6),
     u16(1), // data reference index
     zeros(16), // pre_defined, reserved
@@ -126,7 +138,7 @@ function videoSampleEntry(video: VideoTrackInfo): Uint8Array {
     zeros(32), // compressor name
     u16(0x0018),
     u16(0xffff),
-    avcC(video),
+    vp8 ? vpcC() : avcC(video),
   );
 }
 
