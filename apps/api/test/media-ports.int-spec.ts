@@ -1,5 +1,8 @@
+import type { WorkerStats } from '@finserve/api/media';
+import { MediaBackend, MediaWorkers } from '@finserve/api/signaling';
+
 import type { RunningApp } from '../src/bootstrap';
-import { eventually, gql, liveStream } from './support/graphql-client';
+import { END_STREAM, eventually, gql, liveStream } from './support/graphql-client';
 import { startTestApp } from './support/test-app';
 import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
 
@@ -24,7 +27,7 @@ function mediaOn(env: Record<string, string>) {
     await Promise.all(peers.map((peer) => peer.close().catch(() => undefined)));
     await state.running?.close();
   });
-  return async (name: string, count: number) => {
+  const play = async (name: string, count: number) => {
     const url = state.running?.url ?? '';
     const { streamer, streamId } = await liveStream(url, name);
     const publisher = new SyntheticPublisher();
@@ -47,18 +50,19 @@ function mediaOn(env: Record<string, string>) {
       answers.push(answer);
       await viewer.answer(answer);
     }
-    return { viewers, ports: answers.flatMap(candidatePorts) };
+    return { streamer, streamId, publisher, viewers, ports: answers.flatMap(candidatePorts) };
   };
+  return { play, state };
 }
 
 const receiving = (viewer: CountingSubscriber, packets = 30) =>
   eventually(() => (viewer.stats.video >= packets ? true : undefined), 10_000, 50);
 
 describe('MEDIA_UDP_PORT_RANGE: media sessions on the ports a firewall or container publishes', () => {
-  const stream = mediaOn({ MEDIA_UDP_PORT_RANGE: '41700-41719' });
+  const { play } = mediaOn({ MEDIA_UDP_PORT_RANGE: '41700-41719' });
 
   it('offers candidates only inside the range, and video flows through them', async () => {
-    const { viewers, ports } = await stream('ports', 1);
+    const { viewers, ports } = await play('ports', 1);
     expect(ports.length).toBeGreaterThanOrEqual(2);
     for (const port of ports) {
       expect(port).toBeGreaterThanOrEqual(41700);
@@ -69,10 +73,15 @@ describe('MEDIA_UDP_PORT_RANGE: media sessions on the ports a firewall or contai
 });
 
 describe('MEDIA_UDP_PORT: every session of a media worker on one UDP port', () => {
-  const stream = mediaOn({ MEDIA_UDP_PORT: '41800', MEDIA_WORKERS: '2' });
+  const { play, state } = mediaOn({ MEDIA_UDP_PORT: '41800', MEDIA_WORKERS: '2' });
+  const muxes = async () => {
+    const backend = state.running?.app.get(MediaBackend);
+    if (!(backend instanceof MediaWorkers)) throw new Error('this test needs the embedded SFU');
+    return ((await backend.stats()) as WorkerStats[]).map((worker) => worker.udpMux);
+  };
 
   it('offers port 41800 or 41801 (one per worker) to every session, and each viewer gets its own video', async () => {
-    const { viewers, ports } = await stream('muxed', 6);
+    const { streamer, streamId, viewers, ports } = await play('muxed', 6);
     // Viewers spread over both workers: both ports are used, and no other.
     expect([...new Set(ports)].sort()).toEqual([41800, 41801]);
     for (const viewer of viewers) await receiving(viewer);
@@ -81,5 +90,23 @@ describe('MEDIA_UDP_PORT: every session of a media worker on one UDP port', () =
     await viewers[0].close();
     const staying = viewers.slice(1);
     await Promise.all(staying.map((viewer) => receiving(viewer, viewer.stats.video + 30)));
-  });
+    const during = await muxes();
+    expect(during.map((mux) => mux?.port).sort()).toEqual([41800, 41801]);
+    // Six viewers and the publisher: the one that left closed without a DTLS close_notify (werift
+    // sends none), so its session stays until its ICE consent expires (30 s).
+    expect(during.reduce((n, mux) => n + (mux?.sessions ?? 0), 0)).toBe(7);
+
+    // The stream ends, every session with it: their routes go too (nothing left on the sockets).
+    const ended = await gql(state.running?.url ?? '', END_STREAM, { id: streamId }, streamer.token);
+    expect(ended.errors).toBeUndefined();
+    const after = await eventually(
+      async () => {
+        const now = await muxes();
+        return now.every((mux) => mux?.sessions === 0 && mux.sources === 0) ? now : undefined;
+      },
+      20_000,
+      250,
+    );
+    console.log(`muxed ports after the sessions: ${JSON.stringify(after)}`);
+  }, 60_000);
 });

@@ -71,6 +71,8 @@ export interface WorkerStats {
   rooms: RoomStats[];
   rssBytes: number;
   cpuMicros: number;
+  /** The worker's shared UDP port (MEDIA_UDP_PORT): sessions and source addresses it routes. */
+  udpMux?: { port: number; sessions: number; sources: number; dropped: number };
 }
 
 export type WorkerToMain =

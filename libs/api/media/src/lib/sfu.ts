@@ -11,6 +11,7 @@ import {
   type RelayDown,
 } from './relay-feed';
 import { StreamRoom } from './stream-room';
+import { udpMux } from './udp-mux';
 
 /**
  * The consumers of one source room's feed (relayed rooms in other workers, the API thread's taps
@@ -158,6 +159,7 @@ export class Sfu {
           rooms: [...this.rooms.values()].map((room) => room.stats()),
           rssBytes: process.memoryUsage().rss,
           cpuMicros: process.cpuUsage().user + process.cpuUsage().system,
+          udpMux: udpMux()?.stats(),
         } satisfies WorkerStats;
     }
   }

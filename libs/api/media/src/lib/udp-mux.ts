@@ -76,9 +76,14 @@ export class UdpMux {
     }
   }
 
-  /** Sessions answering on this socket now (for tests and stats). */
-  get sessions(): number {
-    return new Set(this.byUfrag.values()).size;
+  /** What the worker's stats report: sessions and source addresses routed now, drops so far. */
+  stats(): { port: number; sessions: number; sources: number; dropped: number } {
+    return {
+      port: this.port,
+      sessions: new Set(this.byUfrag.values()).size,
+      sources: this.byAddress.size,
+      dropped: this.dropped,
+    };
   }
 
   forget(transport: MuxedUdpTransport): void {
