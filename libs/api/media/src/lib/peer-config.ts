@@ -83,7 +83,7 @@ function codecs(): NonNullable<RTCPeerConnectionConfig['codecs']> {
 }
 
 export function createPeer(options: PeerOptions): RTCPeerConnection {
-  return new RTCPeerConnection({
+  const pc = new RTCPeerConnection({
     iceServers: options.iceServers ?? [],
     iceAdditionalHostAddresses: options.additionalHostAddresses,
     icePortRange: options.portRange,
@@ -104,6 +104,11 @@ export function createPeer(options: PeerOptions): RTCPeerConnection {
       audio: [useSdesMid(), useAbsSendTime()],
     },
   });
+  // On a muxed port, the session answers for its ufrag from its first candidate on, not only
+  // once gathering is over (a loaded worker can take longer than the answer waits).
+  const mux = udpMux();
+  if (mux) pc.onIceCandidate.subscribe(() => mux.register(pc));
+  return pc;
 }
 
 /** Non-trickle answers: wait until every local candidate is in the description (bounded). */

@@ -18,43 +18,60 @@ import { UdpTransport, type RTCPeerConnection } from 'werift';
 export class UdpMux {
   private readonly byAddress = new Map<string, MuxedUdpTransport>();
   private readonly byUfrag = new Map<string, MuxedUdpTransport>();
+  private next = 0;
   /** Datagrams dropped: an unknown source that was not a Binding request for a known ufrag. */
   dropped = 0;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('message', (data, rinfo) => this.receive(data, rinfo));
-    // A send to an unreachable address (ICMP) must not take the worker down.
-    socket.on('error', () => undefined);
+  private constructor(readonly sockets: Socket[]) {
+    for (const socket of sockets) {
+      socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+      // A send to an unreachable address (ICMP) must not take the worker down.
+      socket.on('error', () => undefined);
+    }
   }
 
-  /** Binds `port` on every IPv4 address (retrying a little: a replaced worker's socket closing). */
-  static async bind(port: number, attempts = 20): Promise<UdpMux> {
+  /**
+   * Binds `port` on every IPv4 address, as SOCKETS sockets in one SO_REUSEPORT group: the kernel
+   * spreads the sources over them (a source always to the same one), so the worker has that many
+   * receive queues, as it had one per session before; one queue overflowed when a hundred
+   * viewers connected at once (bench:video). The port is first checked free with an ordinary
+   * socket, so another process configured with the same port fails here instead of sharing it.
+   * Retries a little: a replaced worker's sockets closing.
+   */
+  static async bind(port: number, bufferBytes?: number, attempts = 20): Promise<UdpMux> {
     for (let attempt = 1; ; attempt++) {
-      const socket = createSocket('udp4');
+      const sockets: Socket[] = [];
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
-        return new UdpMux(socket);
+        await bindSocket(createSocket('udp4'), port).then((probe) => closeSocket(probe));
+        for (let i = 0; i < SOCKETS; i++)
+          sockets.push(await bindSocket(createSocket({ type: 'udp4', reusePort: true }), port));
+        // MEDIA_UDP_BUFFER_BYTES for each queue (capped by the kernel's rmem_max / wmem_max).
+        if (bufferBytes)
+          for (const socket of sockets) {
+            socket.setRecvBufferSize(bufferBytes);
+            socket.setSendBufferSize(bufferBytes);
+          }
+        return new UdpMux(sockets);
       } catch (error) {
-        socket.close();
+        await Promise.all(sockets.map(closeSocket));
         if (attempt >= attempts) throw error;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   }
 
+  /** The socket a new transport sends from (all share the port): spread over the group. */
+  socketForSending(): Socket {
+    return this.sockets[this.next++ % this.sockets.length];
+  }
+
   get port(): number {
-    return this.socket.address().port;
+    return this.sockets[0].address().port;
   }
 
   /** A transport for werift (what `UdpTransport.init` returns in this worker). */
   transport(): MuxedUdpTransport {
-    return new MuxedUdpTransport(this);
+    return new MuxedUdpTransport(this, this.socketForSending());
   }
 
   /**
@@ -126,14 +143,13 @@ export class MuxedUdpTransport {
   readonly ufrags = new Set<string>();
   readonly sources = new Set<string>();
 
-  constructor(private readonly mux: UdpMux) {}
-
-  get socket(): Socket {
-    return this.mux.socket;
-  }
+  constructor(
+    private readonly mux: UdpMux,
+    readonly socket: Socket,
+  ) {}
 
   get address(): { address: string; port: number; family: string } {
-    return this.mux.socket.address();
+    return this.socket.address();
   }
 
   get host(): string {
@@ -151,7 +167,7 @@ export class MuxedUdpTransport {
 
   send = (data: Buffer, addr?: [string, number]): Promise<void> => {
     const to = addr ?? (this.rinfo ? [this.rinfo.address, this.rinfo.port] : undefined);
-    if (!this.closed && to) this.mux.socket.send(data, to[1], to[0]);
+    if (!this.closed && to) this.socket.send(data, to[1], to[0]);
     return Promise.resolve();
   };
 
@@ -170,6 +186,32 @@ interface IceInternals {
     localUsername?: string;
     protocols?: { transport?: unknown }[];
   };
+}
+
+/** Sockets per worker in the port's SO_REUSEPORT group (receive queues). */
+const SOCKETS = 4;
+
+function bindSocket(socket: Socket, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', (error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
 }
 
 const MAGIC_COOKIE = 0x2112a442;
@@ -207,9 +249,9 @@ let installed: UdpMux | undefined;
  * so each worker muxes on its own port. The SFU uses no TURN server itself (it is the public end),
  * so no other werift UDP socket is affected.
  */
-export async function installUdpMux(port: number): Promise<UdpMux> {
+export async function installUdpMux(port: number, bufferBytes?: number): Promise<UdpMux> {
   if (installed) return installed;
-  const mux = await UdpMux.bind(port);
+  const mux = await UdpMux.bind(port, bufferBytes);
   installed = mux;
   (UdpTransport as unknown as { init: (...args: unknown[]) => Promise<unknown> }).init = () =>
     Promise.resolve(mux.transport());

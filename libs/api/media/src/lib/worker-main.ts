@@ -39,7 +39,7 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
     return;
   }
   // Every session of this worker on one UDP port: bound before the first request is taken.
-  installUdpMux(options.udpMuxPort).then(
+  installUdpMux(options.udpMuxPort, options.udpBufferBytes).then(
     () => send({ kind: 'ready' }),
     (error: unknown) => {
       send({
