@@ -265,6 +265,22 @@ async function playInPage(args: { streamId: string; quality: string }): Promise<
   return body.data.playStream.sessionId;
 }
 
+/** In the page: the transport protocols of the ICE pair the viewer uses now. */
+async function selectedPathInPage(): Promise<{ local: string; remote: string }> {
+  const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+  const reports = await pc.getStats();
+  let local = '';
+  let remote = '';
+  reports.forEach((report) => {
+    if (report.type !== 'transport' || !report.selectedCandidatePairId) return;
+    const pair = reports.get(report.selectedCandidatePairId);
+    local = reports.get(pair?.localCandidateId)?.protocol ?? '';
+    const r = reports.get(pair?.remoteCandidateId);
+    remote = `${r?.protocol ?? ''} ${r?.tcpType ?? ''}`.trim();
+  });
+  return { local, remote };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a viewer decoded over the last `ms`: frame size, fps, kbps. */
@@ -641,9 +657,9 @@ describeWithBrowser('picture quality in Chromium')(
         await host?.destroy();
       }, 60_000);
 
-      it('moves down within 5 s under 500 kbps and under 5 % loss without a freeze over 2 s, while a clean viewer keeps the top layer; climbs back within 20 s', async () => {
-        await host.clear(); // a first try that failed may have left the link impaired
-        const { streamer, streamId } = await liveStream(running.url, 'shaped');
+      /** A camera published from this machine, played on AUTO by a viewer in the test host. */
+      const cameraToTestHost = async (name: string) => {
+        const { streamer, streamId } = await liveStream(running.url, name);
         const studio = await open();
         await studio.evaluate(publishInPage, {
           streamId,
@@ -652,9 +668,15 @@ describeWithBrowser('picture quality in Chromium')(
           encodings: ENCODINGS.camera,
         });
         const port = new URL(running.url).port;
-        const shaped = await open(nsBrowser, `http://${host.hostAddress}:${port}`);
+        const viewer = await open(nsBrowser, `http://${host.hostAddress}:${port}`);
+        await viewer.evaluate(playInPage, { streamId, quality: 'AUTO' });
+        return { studio, streamId, viewer };
+      };
+
+      it('moves down within 5 s under 500 kbps and under 5 % loss without a freeze over 2 s, while a clean viewer keeps the top layer; climbs back within 20 s', async () => {
+        await host.clear(); // a first try that failed may have left the link impaired
+        const { studio, streamId, viewer: shaped } = await cameraToTestHost('shaped');
         const clean = await open();
-        await shaped.evaluate(playInPage, { streamId, quality: 'AUTO' });
         await clean.evaluate(playInPage, { streamId, quality: 'AUTO' });
         // "The top layer" is what the publisher's top encoding carries now: 720p, unless its
         // encoder scaled it down for a while (CPU or bandwidth; Chromium does on a loaded
@@ -699,8 +721,9 @@ describeWithBrowser('picture quality in Chromium')(
           const cleanFreeze = await longestFreeze(clean, at);
           const [shapedNow, top] = await Promise.all([recent(shaped), topHeight()]);
           const cleanNow = await onTop(clean, 3000);
+          const path = await shaped.evaluate(selectedPathInPage);
           console.log(
-            `${what}: moved to ${down.height}p after ${movedAfter} ms; longest freeze ${freeze} ms; clean viewer ${cleanNow.height}p (freeze ${cleanFreeze} ms); top layer ${top}p`,
+            `${what}: moved to ${down.height}p after ${movedAfter} ms; longest freeze ${freeze} ms; clean viewer ${cleanNow.height}p (freeze ${cleanFreeze} ms); top layer ${top}p; over ${path.local}`,
           );
           expect(freeze).toBeLessThanOrEqual(2000);
           expect(shapedNow.height).toBeLessThan(top);
@@ -716,37 +739,14 @@ describeWithBrowser('picture quality in Chromium')(
       it('a viewer on a network that drops all UDP connects over ICE-TCP and decodes the stream', async () => {
         await host.clear();
         await host.blockUdp(true);
-        const { streamer, streamId } = await liveStream(running.url, 'tcp');
-        const studio = await open();
-        await studio.evaluate(publishInPage, {
-          streamId,
-          token: streamer.token,
-          content: 'camera' as const,
-          encodings: ENCODINGS.camera,
-        });
-        const port = new URL(running.url).port;
-        const viewer = await open(nsBrowser, `http://${host.hostAddress}:${port}`);
-        await viewer.evaluate(playInPage, { streamId, quality: 'AUTO' });
+        const { viewer } = await cameraToTestHost('tcp');
         const answer = await viewer.evaluate(
           () => (window as unknown as { pc: RTCPeerConnection }).pc.remoteDescription?.sdp ?? '',
         );
         // The SFU's answer ranks its passive TCP candidate below its UDP ones.
         expect(answer).toMatch(/^a=candidate:\S+ 1 tcp \d+ \S+ \d+ typ host tcptype passive/m);
         const decoded = await reaches(viewer, (r) => r.fps > 10 && r.height >= 180, 20_000);
-        const path = await viewer.evaluate(async () => {
-          const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
-          const reports = await pc.getStats();
-          let local = '';
-          let remote = '';
-          reports.forEach((report) => {
-            if (report.type !== 'transport' || !report.selectedCandidatePairId) return;
-            const pair = reports.get(report.selectedCandidatePairId);
-            local = reports.get(pair?.localCandidateId)?.protocol ?? '';
-            const r = reports.get(pair?.remoteCandidateId);
-            remote = `${r?.protocol ?? ''} ${r?.tcpType ?? ''}`.trim();
-          });
-          return { local, remote };
-        });
+        const path = await viewer.evaluate(selectedPathInPage);
         console.log(
           `UDP blocked: the viewer decodes ${decoded.width}x${decoded.height} at ${decoded.fps.toFixed(1)} fps, ${Math.round(decoded.kbps)} kbit/s, over ${path.local} to the SFU's ${path.remote} candidate`,
         );
