@@ -9,7 +9,7 @@ import { UdpTransport, type RTCPeerConnection } from 'werift';
  *
  * werift binds a socket per ICE protocol (`UdpTransport.init`). In a worker with a mux, that call
  * returns a `MuxedUdpTransport` instead: werift's own transport interface (send, onData, close,
- * address), over the worker's one socket. Incoming datagrams go to a session by their source
+ * address), over the worker's sockets on that one port. Incoming datagrams go to a session by their source
  * address; a source not seen yet is accepted only with a STUN Binding request whose USERNAME
  * starts with a session's ICE ufrag (RFC 8445 7.2.2: "local:remote"), the only way a browser
  * starts; ICE then checks its MESSAGE-INTEGRITY as before. Anything else from an unknown address
@@ -76,8 +76,8 @@ export class UdpMux {
 
   /**
    * After gathering: the peer's muxed transports answer for its ICE ufrag. A session with several
-   * host addresses has one transport per address, all on this socket; the first answers for them
-   * all (the socket cannot tell which of the host's addresses a datagram was sent to).
+   * host addresses has one transport per address, all on this port; the first answers for them
+   * all (the sockets cannot tell which of the host's addresses a datagram was sent to).
    */
   register(pc: RTCPeerConnection): void {
     for (const ice of pc.iceTransports as unknown as IceInternals[]) {
@@ -132,7 +132,7 @@ export class UdpMux {
   }
 }
 
-/** werift's `UdpTransport` interface over a worker's shared socket. */
+/** werift's `UdpTransport` interface over one of the worker's sockets on the shared port. */
 export class MuxedUdpTransport {
   readonly type = 'udp';
   readonly socketType = 'udp4';
