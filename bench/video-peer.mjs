@@ -450,6 +450,14 @@ async function subscribers({ url, streamId, count, staggerMs }) {
   process.send({
     viewers: viewers.map((v, i) => ({
       connected: v.connectedAt > 0,
+      // Where one that did not connect stopped (BENCH_DEBUG prints every viewer's figures).
+      ...(v.connectedAt > 0
+        ? {}
+        : {
+            state: v.pc.connectionState,
+            ice: v.pc.iceConnectionState,
+            dtls: v.pc.dtlsTransports[0]?.state,
+          }),
       firstKeyframeMs: v.firstKeyAt && v.connectedAt ? v.firstKeyAt - v.connectedAt : null,
       packetsPerSecond: (end[i].packets - start[i].packets) / seconds,
       kbps: ((end[i].bytes - start[i].bytes) * 8) / 1000 / seconds,

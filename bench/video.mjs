@@ -16,7 +16,7 @@ import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LEVELS = (process.env.SUBSCRIBERS ?? '10,25,50').split(',').map(Number);
 const PER_PROCESS = Number(process.env.PER_PROCESS ?? 25);
 const WINDOW_MS = Number(process.env.WINDOW_MS ?? 10_000);
+const LOAD_NICE = Number(process.env.LOAD_NICE ?? 10);
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -89,6 +90,7 @@ function load(message) {
   return new Promise((resolve, reject) => {
     const child = fork(join(root, 'bench/video-peer.mjs'));
     started.add(child);
+    if (message.role === 'subscribers' && LOAD_NICE) setPriority(child.pid, LOAD_NICE);
     const queue = [];
     const waiting = [];
     child.on('message', (m) => (waiting.length ? waiting.shift()(m) : queue.push(m)));

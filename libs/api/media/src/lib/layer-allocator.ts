@@ -1,3 +1,4 @@
+import { afterShedding } from './load-governor';
 import type { LayerQuality, VideoQuality } from './protocol';
 
 /**
@@ -103,23 +104,39 @@ export class LayerAllocator {
   }
 
   /**
-   * The layer to forward now. `layers`: what the publisher sends now, highest first (possibly
-   * empty); `window`: the last feedback window, if any.
+   * The layer to forward now. `sent`: what the publisher sends now, highest first (possibly
+   * empty); `window`: the last feedback window, if any; `shed`: top layers the worker takes off
+   * while it is overloaded (load-governor.ts; the lowest layer always stays).
    */
-  update(layers: AllocatorLayer[], now: number, window?: FeedbackWindow): string | undefined {
+  update(
+    sent: AllocatorLayer[],
+    now: number,
+    window?: FeedbackWindow,
+    shed = 0,
+  ): string | undefined {
     this.congested = false;
-    if (layers.length === 0) {
+    if (sent.length === 0) {
       this.probe = undefined;
       return (this.target = undefined);
     }
+    const layers = afterShedding(sent, shed);
     if (this.choice !== 'AUTO') {
       this.probe = undefined;
       return (this.target = nearest(layers, this.choice).key);
     }
     let index = layers.findIndex((l) => l.key === this.target);
+    if (index < 0 && sent.some((l) => l.key === this.target)) {
+      // Its layer was shed (the worker, not the viewer's link, is short): the highest layer
+      // left, with no backoff; the allocator climbs again once the worker gives layers back.
+      this.probe = undefined;
+      this.recentLoss = [];
+      this.lastUpgrade = undefined;
+      this.cleanSince = now;
+      return (this.target = layers[0].key);
+    }
     if (index < 0) {
       // First pick (or the layer stopped): start in the middle, then climb.
-      index = Math.min(Math.floor(layers.length / 2), layers.length - 1);
+      index = Math.max(0, layers.indexOf(sent[Math.floor(sent.length / 2)]));
       this.cleanSince = now;
       this.target = layers[index].key;
       return this.target;

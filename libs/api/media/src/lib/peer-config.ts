@@ -46,6 +46,11 @@ export interface PeerOptions {
    * `udp-mux.ts`. Absent: a socket per session (`portRange`).
    */
   udpMuxPort?: number;
+  /**
+   * MEDIA_LOAD_SHEDDING: an overloaded worker sheds its viewers' top simulcast layers
+   * (load-governor.ts). On unless false.
+   */
+  loadShedding?: boolean;
 }
 
 /**

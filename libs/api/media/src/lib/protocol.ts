@@ -73,6 +73,8 @@ export interface WorkerStats {
   cpuMicros: number;
   /** The worker's shared UDP port (MEDIA_UDP_PORT): sessions and source addresses it routes. */
   udpMux?: { port: number; sessions: number; sources: number; dropped: number };
+  /** Its event loop's busy share over the last second, and the top layers it sheds for it. */
+  load: { utilization: number; layersShed: number };
 }
 
 export type WorkerToMain =
@@ -80,7 +82,7 @@ export type WorkerToMain =
   | { kind: 'reply'; id: number; ok: false; error: string; code?: string }
   | { kind: 'event'; event: MediaEvent }
   /** A line for the API's log (the worker has no logger of its own). */
-  | { kind: 'log'; message: string }
+  | { kind: 'log'; message: string; level?: 'warn' }
   /** The worker closed a session by itself (never connected, peer gone, publisher replaced). */
   | { kind: 'sessionGone'; streamId: string; sessionId: string }
   /** The worker has loaded and takes requests (a replacement takes seconds on a busy machine). */

@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 
+import { LOAD_SHEDDING, LoadGovernor } from './load-governor';
 import type { PeerOptions } from './peer-config';
 import { MediaError, type MediaEvent, type MediaRequest, type WorkerStats } from './protocol';
 import {
@@ -76,14 +78,34 @@ export class Sfu {
   private readonly sessions = new Map<string, string>();
   private readonly feedsOut = new Map<string, FeedOut>();
   private readonly feedsIn = new Map<string, FeedIn>();
+  private readonly governor = new LoadGovernor();
+  private readonly loadSampler?: NodeJS.Timeout;
 
   constructor(
     private readonly options: PeerOptions,
     private readonly emit: (event: MediaEvent) => void,
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly log: (message: string, level?: 'warn') => void = () => undefined,
     /** A session the worker closed by itself: the API forgets it (its caps count down). */
     private readonly gone: (streamId: string, sessionId: string) => void = () => undefined,
-  ) {}
+  ) {
+    if (options.loadShedding === false) return;
+    let last = performance.eventLoopUtilization();
+    this.loadSampler = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      const { utilization } = performance.eventLoopUtilization(now, last);
+      last = now;
+      const before = this.governor.shed;
+      const shed = this.governor.update(utilization, Date.now());
+      if (shed !== before)
+        this.log(
+          shed > before
+            ? `media worker overloaded (event loop ${(utilization * 100).toFixed(0)} % busy): its viewers' top ${shed === 1 ? 'layer is' : `${shed} layers are`} shed`
+            : `media worker has room again (event loop ${(utilization * 100).toFixed(0)} % busy): ${shed === 0 ? 'every layer is' : `${shed} top layer(s) still`} ${shed === 0 ? 'back' : 'shed'}`,
+          shed > before ? 'warn' : undefined,
+        );
+    }, LOAD_SHEDDING.sampleMs);
+    this.loadSampler.unref();
+  }
 
   async handle(request: MediaRequest): Promise<unknown> {
     switch (request.op) {
@@ -160,6 +182,7 @@ export class Sfu {
           rssBytes: process.memoryUsage().rss,
           cpuMicros: process.cpuUsage().user + process.cpuUsage().system,
           udpMux: udpMux()?.stats(),
+          load: { utilization: this.governor.utilization, layersShed: this.governor.shed },
         } satisfies WorkerStats;
     }
   }
@@ -216,6 +239,7 @@ export class Sfu {
    * their clients see the node go and re-open elsewhere (MEDIA_RESTART from the other nodes).
    */
   async closeAll(): Promise<void> {
+    clearInterval(this.loadSampler);
     await Promise.allSettled([...this.rooms.values()].map((room) => room.end(undefined, true)));
     this.rooms.clear();
     this.sessions.clear();
@@ -237,6 +261,7 @@ export class Sfu {
           wanted: () => (this.feedsOut.get(streamId)?.ports.size ?? 0) > 0,
           send: (message) => this.feedsOut.get(streamId)?.send(message),
         },
+        () => this.governor.shed,
       );
       this.rooms.set(streamId, room);
       const feed = this.feedsIn.get(streamId);

@@ -143,6 +143,8 @@ export class StreamRoom {
     private readonly gone: (sessionId: string) => void = () => undefined,
     /** Consumers of this room's publisher's feed (relayed rooms elsewhere). */
     private readonly feed?: RoomFeed,
+    /** Top layers the worker sheds for every viewer while it is overloaded (load-governor.ts). */
+    private readonly layersShed: () => number = () => 0,
   ) {
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
@@ -430,7 +432,8 @@ export class StreamRoom {
       bitrateKbps: layer.bitrateKbps,
     }));
     const window = withFeedback ? video.takeWindow() : undefined;
-    const key = video.allocator.update(choices, Date.now(), window);
+    // An overloaded worker takes its top layers off every viewer's choices (load-governor.ts).
+    const key = video.allocator.update(choices, Date.now(), window, this.layersShed());
     video.switchTo(
       active.find((l) => l.key === key),
       video.allocator.congested,

@@ -14,7 +14,7 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
   const sfu = new Sfu(
     options,
     (event) => send({ kind: 'event', event }),
-    (message) => send({ kind: 'log', message }),
+    (message, level) => send({ kind: 'log', message, level }),
     (streamId, sessionId) => send({ kind: 'sessionGone', streamId, sessionId }),
   );
   port.on('message', (message: MainToWorker | 'shutdown') => {

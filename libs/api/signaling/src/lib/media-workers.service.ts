@@ -133,6 +133,7 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       connectTimeoutMs: this.config.MEDIA_CONNECT_TIMEOUT_MS,
       udpBufferBytes: this.config.MEDIA_UDP_BUFFER_BYTES,
       iceTcp: this.config.MEDIA_ICE_TCP,
+      loadShedding: this.config.MEDIA_LOAD_SHEDDING,
     };
     for (let i = 0; i < this.config.MEDIA_WORKERS; i++) this.workers.push(this.spawn(i));
   }
@@ -539,7 +540,8 @@ export class MediaWorkers extends MediaBackend implements OnModuleInit, OnApplic
       return;
     }
     if (message.kind === 'log') {
-      this.logger.log(message.message);
+      if (message.level === 'warn') this.logger.warn(message.message);
+      else this.logger.log(message.message);
       return;
     }
     if (message.kind === 'sessionGone') {

@@ -558,6 +558,17 @@ export class AppConfig {
   MEDIA_ICE_TCP = true;
 
   /**
+   * Load shedding: a media worker whose event loop stays at least 90 % busy (it cannot send all
+   * it is asked to on its core) takes the top simulcast layer off every one of its viewers, then
+   * the next, and gives them back once it has room again (below 60 % for 10 s; longer after a
+   * restore that overloaded it again). Viewers get a lower resolution instead of everyone's loss,
+   * and the publisher's connection, answered on the same thread, is not starved. false: off.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MEDIA_LOAD_SHEDDING = true;
+
+  /**
    * The address other API instances reach this one's media relay at (with REDIS_URL: a stream's
    * viewers on another node are served from a copy relayed from its home node). Unset: the first
    * of MEDIA_HOST_ADDRESSES, else 127.0.0.1 (every instance on one machine). In Kubernetes, the

@@ -1,0 +1,97 @@
+import { LayerAllocator, type AllocatorLayer } from './layer-allocator';
+import { afterShedding, LOAD_SHEDDING, LoadGovernor } from './load-governor';
+
+const S = LOAD_SHEDDING.sampleMs;
+
+/** Feeds one sample a second from `from` (ms) on; returns the shed layers after each. */
+function feed(governor: LoadGovernor, from: number, utilizations: number[]): number[] {
+  return utilizations.map((u, i) => governor.update(u, from + i * S));
+}
+
+describe('LoadGovernor (load shedding of a media worker)', () => {
+  it('sheds nothing while the worker keeps up, nor for one busy second', () => {
+    const governor = new LoadGovernor();
+    expect(feed(governor, 0, [0.5, 0.85, 0.95, 0.7, 0.95, 0.2])).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('sheds the top layer after two overloaded seconds, the next only after settling, never the lowest', () => {
+    const governor = new LoadGovernor();
+    const shed = feed(governor, 0, Array<number>(12).fill(0.97));
+    expect(shed.slice(0, 2)).toEqual([0, 1]); // second overloaded sample
+    expect(shed.indexOf(2)).toBe(1 + LOAD_SHEDDING.settleMs / S); // settled, still overloaded
+    expect(Math.max(...shed)).toBe(LOAD_SHEDDING.maxShed);
+    expect(governor.utilization).toBe(0.97);
+  });
+
+  it('gives a layer back after 10 s calm, and waits twice as long after a restore that overloaded it again', () => {
+    const governor = new LoadGovernor();
+    feed(governor, 0, [0.95, 0.95]); // shed 1 at 1 s
+    const calm = feed(governor, 2 * S, Array<number>(11).fill(0.4)); // calm from 2 s
+    expect(calm.at(-2)).toBe(1); // 9 s calm
+    expect(calm.at(-1)).toBe(0); // 10 s calm: restored at 12 s
+    // The restore overloads it again: shed at once (settled), and the next restore waits 20 s.
+    expect(feed(governor, 15 * S, [0.95, 0.95])).toEqual([0, 1]);
+    const again = feed(governor, 17 * S, Array<number>(21).fill(0.4));
+    expect(again.at(-2)).toBe(1);
+    expect(again.at(-1)).toBe(0);
+  });
+
+  it('resets the wait once a restore held, and counts a busy-but-not-overloaded second as not calm', () => {
+    const governor = new LoadGovernor();
+    feed(governor, 0, [0.95, 0.95]); // shed at 1 s
+    feed(governor, 2 * S, Array<number>(11).fill(0.3)); // restored at 12 s
+    // Held for failedRestoreMs: the wait goes back to 10 s.
+    feed(governor, 13 * S, Array<number>(LOAD_SHEDDING.failedRestoreMs / S).fill(0.3));
+    const t = 13 * S + LOAD_SHEDDING.failedRestoreMs;
+    expect(feed(governor, t, [0.95, 0.95])).toEqual([0, 1]);
+    // 0.7 is neither overloaded nor calm: the calm count starts again after it.
+    const mixed = feed(governor, t + 2 * S, [...Array<number>(9).fill(0.3), 0.7]);
+    expect(mixed.at(-1)).toBe(1);
+    const calm = feed(governor, t + 12 * S, Array<number>(11).fill(0.3));
+    expect(calm.at(-2)).toBe(1);
+    expect(calm.at(-1)).toBe(0);
+  });
+
+  it('afterShedding keeps the lowest layer whatever is shed', () => {
+    expect(afterShedding(['f', 'h', 'q'], 0)).toEqual(['f', 'h', 'q']);
+    expect(afterShedding(['f', 'h', 'q'], 1)).toEqual(['h', 'q']);
+    expect(afterShedding(['f', 'h', 'q'], 2)).toEqual(['q']);
+    expect(afterShedding(['f', 'q'], 2)).toEqual(['q']);
+    expect(afterShedding(['f'], 1)).toEqual(['f']);
+    expect(afterShedding([], 1)).toEqual([]);
+  });
+});
+
+const LAYERS: AllocatorLayer[] = [
+  { key: 'f', quality: 'HIGH', bitrateKbps: 2500 },
+  { key: 'h', quality: 'MEDIUM', bitrateKbps: 600 },
+  { key: 'q', quality: 'LOW', bitrateKbps: 150 },
+];
+const clean = { reported: 100, lost: 0, nacked: 0, sentKbps: 2500 };
+
+describe('LayerAllocator with shed layers', () => {
+  it('moves a viewer on a shed layer to the highest one left without backoff, and climbs back once it is restored', () => {
+    const allocator = new LayerAllocator();
+    allocator.update(LAYERS, 0);
+    allocator.update(LAYERS, 3000, clean);
+    expect(allocator.update(LAYERS, 4000, clean)).toBe('f');
+    // The worker sheds 'f': straight to 'h' (not the middle of what is left, not the lowest).
+    expect(allocator.update(LAYERS, 4500, clean, 1)).toBe('h');
+    expect(allocator.congested).toBe(false);
+    // No probe above the ceiling while it is shed, however clean.
+    for (let t = 5000; t <= 15_000; t += 500) allocator.update(LAYERS, t, clean, 1);
+    expect(allocator.probeKbps).toBe(0);
+    // Restored: the normal climb (it was clean long enough: it probes at once, 3 s is the normal wait).
+    allocator.update(LAYERS, 15_500, clean, 0);
+    expect(allocator.probeKbps).toBeGreaterThan(0);
+    expect(allocator.update(LAYERS, 16_500, clean, 0)).toBe('f');
+  });
+
+  it('a new viewer of a worker that sheds two layers starts on the lowest; a pinned HIGH gets the nearest left', () => {
+    expect(new LayerAllocator().update(LAYERS, 0, undefined, 2)).toBe('q');
+    expect(new LayerAllocator().update(LAYERS, 0, undefined, 1)).toBe('h');
+    expect(new LayerAllocator('HIGH').update(LAYERS, 0, undefined, 1)).toBe('h');
+    expect(new LayerAllocator('HIGH').update(LAYERS, 0, undefined, 0)).toBe('f');
+    expect(new LayerAllocator('LOW').update(LAYERS, 0, undefined, 1)).toBe('q');
+  });
+});
