@@ -332,7 +332,11 @@ function readRtp(data, twccId) {
 async function subscribers({ url, streamId, count, staggerMs }) {
   const TwccFeedback = await loadTwccFeedback();
   const viewers = [];
-  for (let i = 0; i < count; i++) {
+  /**
+   * Connects viewer `v` (a new peer connection and media session); a first try that fails (ICE)
+   * or is not connected within 10 s is closed and made again once, as the web player retries.
+   */
+  const connect = async (v, i) => {
     const pc = peer([
       useVP8({ payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useTWCC()] }),
       new RTCRtpCodecParameters({
@@ -342,20 +346,24 @@ async function subscribers({ url, streamId, count, staggerMs }) {
         parameters: 'apt=96',
       }),
     ]);
-    const v = {
-      pc,
-      connectedAt: 0,
-      firstKeyAt: 0,
-      /** Video per SSRC: highest extended sequence number, first one, packets received. */
-      streams: new Map(),
-      videoPackets: 0,
-      videoBytes: 0,
-      otherPackets: 0,
-      nacks: 0,
+    v.pc = pc;
+    const retry = () => {
+      if (v.pc !== pc || v.connectedAt || v.retried) return;
+      v.retried = true;
+      void gql(url, 'mutation($id: ID!) { closeMediaSession(sessionId: $id) }', {
+        id: v.sessionId,
+      })
+        .catch(() => undefined)
+        .then(() => pc.close())
+        .catch(() => undefined)
+        .then(() => connect(v, i))
+        .catch((error) => console.error(`viewer ${i}: retry failed: ${error.message}`));
     };
-    pc.connectionStateChange.subscribe(
-      (s) => s === 'connected' && !v.connectedAt && (v.connectedAt = performance.now()),
-    );
+    pc.connectionStateChange.subscribe((s) => {
+      if (v.pc !== pc) return;
+      if (s === 'connected' && !v.connectedAt) v.connectedAt = performance.now();
+      if (s === 'failed') retry();
+    });
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     const sdp = await offer(pc);
@@ -425,6 +433,24 @@ async function subscribers({ url, streamId, count, staggerMs }) {
     );
     v.sessionId = playStream.sessionId;
     await pc.setRemoteDescription({ type: 'answer', sdp: playStream.sdp });
+    // Not connected (ICE and DTLS) 10 s after the answer: joined again too.
+    setTimeout(retry, 10_000).unref();
+  };
+  for (let i = 0; i < count; i++) {
+    const v = {
+      pc: undefined,
+      sessionId: undefined,
+      retried: false,
+      connectedAt: 0,
+      firstKeyAt: 0,
+      /** Video per SSRC: highest extended sequence number, first one, packets received. */
+      streams: new Map(),
+      videoPackets: 0,
+      videoBytes: 0,
+      otherPackets: 0,
+      nacks: 0,
+    };
+    await connect(v, i);
     viewers.push(v);
     await new Promise((r) => setTimeout(r, staggerMs));
   }
@@ -450,6 +476,7 @@ async function subscribers({ url, streamId, count, staggerMs }) {
   process.send({
     viewers: viewers.map((v, i) => ({
       connected: v.connectedAt > 0,
+      retried: v.retried,
       // Where one that did not connect stopped (BENCH_DEBUG prints every viewer's figures).
       ...(v.connectedAt > 0
         ? {}

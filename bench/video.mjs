@@ -6,7 +6,11 @@
 // API process's CPU and memory, and the media workers' CPU (their threads, from /proc) per packet
 // they forwarded. The viewers count packets without decrypting them (bench/video-peer.mjs), so
 // they cost less than the server. Prints the largest N held with < 1 % loss. MEDIA_WORKERS
-// (default 1) is passed to the API.
+// (default 1) is passed to the API. The load processes run at nice LOAD_NICE (default 10): on
+// this one machine they stand in for the viewers' own machines, so they take what the server
+// leaves rather than the server's cores (LOAD_NICE=0: equal shares). A viewer whose ICE fails,
+// or that is not connected 10 s after its answer, joins again once, as the web player does; the
+// bench says how many did.
 //
 // NODES=2 starts two API processes as two media nodes (one PostgreSQL database, made fresh on
 // DATABASE_URL's server, and Redis at REDIS_URL; defaults: the local ones) and splits the viewers'
@@ -312,6 +316,11 @@ async function main() {
         rssMb(server.pid).toFixed(0).padStart(12),
       ].join(' | '),
     );
+    const retried = viewers.filter((v) => v.retried);
+    if (retried.length)
+      console.log(
+        `        ${retried.length} viewer(s) failed on their first try (ICE, or not connected in 10 s) and joined again (as the web player retries): ${retried.filter((v) => v.connected).length} connected`,
+      );
     if (NODES > 1)
       nodes.forEach((_, i) => {
         const mine = results.filter((r) => r.node === i).flatMap((r) => r.reply.viewers);

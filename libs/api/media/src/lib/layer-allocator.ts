@@ -82,7 +82,14 @@ export class LayerAllocator {
   private probe?: { key: string; kbps: number; until: number };
   private readonly upWait = new Map<string, number>();
 
-  constructor(choice: VideoQuality = 'AUTO') {
+  /**
+   * @param rank where this viewer stands when a worker sheds part of a layer (0..1, drawn at
+   *   random): with `shed` 1.5, the viewers ranked under 0.5 lose two layers, the others one.
+   */
+  constructor(
+    choice: VideoQuality = 'AUTO',
+    private readonly rank = Math.random(),
+  ) {
     this.choice = choice;
   }
 
@@ -106,7 +113,8 @@ export class LayerAllocator {
   /**
    * The layer to forward now. `sent`: what the publisher sends now, highest first (possibly
    * empty); `window`: the last feedback window, if any; `shed`: top layers the worker takes off
-   * while it is overloaded (load-governor.ts; the lowest layer always stays).
+   * while it is overloaded (load-governor.ts; a fraction: for that share of its viewers, by
+   * rank; the lowest layer always stays).
    */
   update(
     sent: AllocatorLayer[],
@@ -119,7 +127,7 @@ export class LayerAllocator {
       this.probe = undefined;
       return (this.target = undefined);
     }
-    const layers = afterShedding(sent, shed);
+    const layers = afterShedding(sent, Math.floor(shed) + (this.rank < shed % 1 ? 1 : 0));
     if (this.choice !== 'AUTO') {
       this.probe = undefined;
       return (this.target = nearest(layers, this.choice).key);

@@ -14,25 +14,25 @@ describe('LoadGovernor (load shedding of a media worker)', () => {
     expect(feed(governor, 0, [0.5, 0.85, 0.95, 0.7, 0.95, 0.2])).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
-  it('sheds the top layer after two overloaded seconds, the next only after settling, never the lowest', () => {
+  it('sheds half a layer after two overloaded seconds, another half each time it has settled, never the lowest', () => {
     const governor = new LoadGovernor();
-    const shed = feed(governor, 0, Array<number>(12).fill(0.97));
-    expect(shed.slice(0, 2)).toEqual([0, 1]); // second overloaded sample
-    expect(shed.indexOf(2)).toBe(1 + LOAD_SHEDDING.settleMs / S); // settled, still overloaded
-    expect(Math.max(...shed)).toBe(LOAD_SHEDDING.maxShed);
+    const shed = feed(governor, 0, Array<number>(14).fill(0.97));
+    // Second overloaded sample; then every settleMs (3 s) while still overloaded; at most 2.
+    expect(shed).toEqual([0, 0.5, 0.5, 0.5, 1, 1, 1, 1.5, 1.5, 1.5, 2, 2, 2, 2]);
+    expect(LOAD_SHEDDING.maxShed).toBe(2);
     expect(governor.utilization).toBe(0.97);
   });
 
   it('gives a layer back after 10 s calm, and waits twice as long after a restore that overloaded it again', () => {
     const governor = new LoadGovernor();
-    feed(governor, 0, [0.95, 0.95]); // shed 1 at 1 s
+    feed(governor, 0, [0.95, 0.95]); // half a layer shed at 1 s
     const calm = feed(governor, 2 * S, Array<number>(11).fill(0.4)); // calm from 2 s
-    expect(calm.at(-2)).toBe(1); // 9 s calm
+    expect(calm.at(-2)).toBe(0.5); // 9 s calm
     expect(calm.at(-1)).toBe(0); // 10 s calm: restored at 12 s
     // The restore overloads it again: shed at once (settled), and the next restore waits 20 s.
-    expect(feed(governor, 15 * S, [0.95, 0.95])).toEqual([0, 1]);
+    expect(feed(governor, 15 * S, [0.95, 0.95])).toEqual([0, 0.5]);
     const again = feed(governor, 17 * S, Array<number>(21).fill(0.4));
-    expect(again.at(-2)).toBe(1);
+    expect(again.at(-2)).toBe(0.5);
     expect(again.at(-1)).toBe(0);
   });
 
@@ -43,12 +43,12 @@ describe('LoadGovernor (load shedding of a media worker)', () => {
     // Held for failedRestoreMs: the wait goes back to 10 s.
     feed(governor, 13 * S, Array<number>(LOAD_SHEDDING.failedRestoreMs / S).fill(0.3));
     const t = 13 * S + LOAD_SHEDDING.failedRestoreMs;
-    expect(feed(governor, t, [0.95, 0.95])).toEqual([0, 1]);
+    expect(feed(governor, t, [0.95, 0.95])).toEqual([0, 0.5]);
     // 0.7 is neither overloaded nor calm: the calm count starts again after it.
     const mixed = feed(governor, t + 2 * S, [...Array<number>(9).fill(0.3), 0.7]);
-    expect(mixed.at(-1)).toBe(1);
+    expect(mixed.at(-1)).toBe(0.5);
     const calm = feed(governor, t + 12 * S, Array<number>(11).fill(0.3));
-    expect(calm.at(-2)).toBe(1);
+    expect(calm.at(-2)).toBe(0.5);
     expect(calm.at(-1)).toBe(0);
   });
 
@@ -85,6 +85,15 @@ describe('LayerAllocator with shed layers', () => {
     allocator.update(LAYERS, 15_500, clean, 0);
     expect(allocator.probeKbps).toBeGreaterThan(0);
     expect(allocator.update(LAYERS, 16_500, clean, 0)).toBe('f');
+  });
+
+  it('half a layer shed takes the top layer from the viewers ranked in the lower half only', () => {
+    const low = new LayerAllocator('HIGH', 0.2);
+    const high = new LayerAllocator('HIGH', 0.7);
+    expect(low.update(LAYERS, 0, undefined, 0.5)).toBe('h');
+    expect(high.update(LAYERS, 0, undefined, 0.5)).toBe('f');
+    expect(low.update(LAYERS, 0, undefined, 1.5)).toBe('q');
+    expect(high.update(LAYERS, 0, undefined, 1.5)).toBe('h');
   });
 
   it('a new viewer of a worker that sheds two layers starts on the lowest; a pinned HIGH gets the nearest left', () => {

@@ -10,14 +10,16 @@
  * So, as Jitsi Videobridge's load management lowers what the bridge forwards when its packet rate
  * is too high, the worker watches how busy its own event loop is (the share of wall time it was
  * not waiting for I/O: also the time the OS gave its core to other processes) and
- * - SHEDS a layer, for every viewer of the worker, when it was at least `high` busy for
- *   `highSamples` samples in a row: the top layer is taken off what the allocators may choose
- *   (a pinned HIGH gets the nearest layer left), and viewers on it switch down at the next
- *   layer's keyframe. Another layer is shed if the worker is still overloaded `settleMs` later;
- *   the lowest layer is never shed (admission control, MEDIA_NODE_MAX_VIEWERS, is the next guard).
- * - RESTORES a layer after `restoreAfterMs` in a row under `low`. A restore that overloads the
- *   worker again within `failedRestoreMs` doubles the next wait (up to `maxRestoreWaitMs`), so a
- *   worker at its limit does not swing between layers; one that holds resets it.
+ * - SHEDS half a layer when it was at least `high` busy for `highSamples` samples in a row: the
+ *   top layer is taken off what the allocators of half its viewers may choose (by a rank each
+ *   viewer draws; a pinned HIGH gets the nearest layer left), and viewers on it switch down at
+ *   the next layer's keyframe. Another half step follows if the worker is still overloaded
+ *   `settleMs` later: the top layer for all, then the next for half, then for all. The lowest
+ *   layer is never shed (admission control, MEDIA_NODE_MAX_VIEWERS, is the next guard). Half
+ *   steps: a worker just past its limit degrades half its viewers, not all of them.
+ * - RESTORES half a layer after `restoreAfterMs` in a row under `low`. A restore that overloads
+ *   the worker again within `failedRestoreMs` doubles the next wait (up to `maxRestoreWaitMs`),
+ *   so a worker at its limit does not swing between layers; one that holds resets it.
  */
 export const LOAD_SHEDDING = {
   sampleMs: 1000,
@@ -32,12 +34,14 @@ export const LOAD_SHEDDING = {
   settleMs: 3000,
   failedRestoreMs: 20_000,
   maxRestoreWaitMs: 120_000,
+  /** One step sheds or restores this much of a layer (a share of the viewers). */
+  step: 0.5,
   /** At most this many layers are shed (simulcast sends three: the lowest always stays). */
   maxShed: 2,
 } as const;
 
 export class LoadGovernor {
-  /** Layers taken off the top for every viewer of the worker (0: none). */
+  /** Layers taken off the top of the worker's viewers (0: none; 1.5: one for all, two for half). */
   shed = 0;
   /** The last sample's utilisation. */
   utilization = 0;
@@ -67,7 +71,7 @@ export class LoadGovernor {
         if (this.lastRestore !== undefined)
           this.restoreWait = Math.min(this.restoreWait * 2, LOAD_SHEDDING.maxRestoreWaitMs);
         this.lastRestore = undefined;
-        this.shed++;
+        this.shed += LOAD_SHEDDING.step;
         this.lastStep = now;
         this.overloadedSamples = 0;
       }
@@ -80,7 +84,7 @@ export class LoadGovernor {
     }
     this.calmSince ??= now;
     if (this.shed > 0 && settled && now - this.calmSince >= this.restoreWait) {
-      this.shed--;
+      this.shed -= LOAD_SHEDDING.step;
       this.lastStep = now;
       this.lastRestore = now;
       this.calmSince = now;

@@ -99,8 +99,8 @@ export class Sfu {
       if (shed !== before)
         this.log(
           shed > before
-            ? `media worker overloaded (event loop ${(utilization * 100).toFixed(0)} % busy): its viewers' top ${shed === 1 ? 'layer is' : `${shed} layers are`} shed`
-            : `media worker has room again (event loop ${(utilization * 100).toFixed(0)} % busy): ${shed === 0 ? 'every layer is' : `${shed} top layer(s) still`} ${shed === 0 ? 'back' : 'shed'}`,
+            ? `media worker overloaded (event loop ${(utilization * 100).toFixed(0)} % busy): ${shed} of its viewers' top layers shed`
+            : `media worker has room again (event loop ${(utilization * 100).toFixed(0)} % busy): ${shed} of its viewers' top layers shed`,
           shed > before ? 'warn' : undefined,
         );
     }, LOAD_SHEDDING.sampleMs);

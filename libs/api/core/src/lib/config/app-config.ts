@@ -559,9 +559,9 @@ export class AppConfig {
 
   /**
    * Load shedding: a media worker whose event loop stays at least 90 % busy (it cannot send all
-   * it is asked to on its core) takes the top simulcast layer off every one of its viewers, then
-   * the next, and gives them back once it has room again (below 60 % for 10 s; longer after a
-   * restore that overloaded it again). Viewers get a lower resolution instead of everyone's loss,
+   * it is asked to on its core) takes the top simulcast layer off half of its viewers, then off
+   * all, then the next layer the same way, and gives them back once it has room again (below
+   * 60 % for 10 s; longer after a restore that overloaded it again). Viewers get a lower resolution instead of everyone's loss,
    * and the publisher's connection, answered on the same thread, is not starved. false: off.
    */
   @Transform(toBool)
