@@ -1,7 +1,12 @@
+import { join } from 'node:path';
+
+import type { Browser } from 'playwright-core';
+
 import type { WorkerStats } from '@finserve/api/media';
 import { MediaBackend, MediaWorkers } from '@finserve/api/signaling';
 
 import type { RunningApp } from '../src/bootstrap';
+import { describeWithBrowser, launchChromium } from './support/chromium';
 import { END_STREAM, eventually, gql, liveStream } from './support/graphql-client';
 import { startTestApp } from './support/test-app';
 import { CountingSubscriber, SyntheticPublisher } from './support/webrtc-clients';
@@ -53,6 +58,13 @@ function mediaOn(env: Record<string, string>) {
     return { streamer, streamId, publisher, viewers, ports: answers.flatMap(candidatePorts) };
   };
   return { play, state };
+}
+
+/** The TCP side of each media worker's muxed port (MEDIA_UDP_PORT with MEDIA_ICE_TCP). */
+async function tcpMuxes(state: { running?: RunningApp }) {
+  const backend = state.running?.app.get(MediaBackend);
+  if (!(backend instanceof MediaWorkers)) throw new Error('this test needs the embedded SFU');
+  return ((await backend.stats()) as WorkerStats[]).map((worker) => worker.tcpMux);
 }
 
 const receiving = (viewer: CountingSubscriber, packets = 30) =>
@@ -110,3 +122,102 @@ describe('MEDIA_UDP_PORT: every session of a media worker on one UDP port', () =
     console.log(`muxed ports after the sessions: ${JSON.stringify(after)}`);
   }, 60_000);
 });
+
+describeWithBrowser('ICE over TCP on the muxed port')(
+  'MEDIA_UDP_PORT with ICE over TCP: the same port number takes TCP',
+  () => {
+    const { play, state } = mediaOn({
+      MEDIA_UDP_PORT: '41900',
+      MEDIA_WORKERS: '1',
+      WEB_DIST_DIR: join(__dirname, 'browser-fixtures'),
+    });
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('a Chromium viewer that may not use UDP connects to the worker port over TCP and gets the stream', async () => {
+      const { streamId } = await play('muxed-tcp', 0);
+      const url = state.running?.url ?? '';
+      const page = await (browser as Browser).newPage();
+      await page.goto(`${url}/media.html`);
+      // A viewer on a network that passes no UDP: its UDP candidates are taken out of the offer
+      // and the SFU's out of the answer, so no UDP check is ever sent either way and the only
+      // pair left is Chromium's active TCP candidate to the SFU's passive one (RFC 6544).
+      await page.evaluate(async (id) => {
+        const withoutUdp = (sdp: string) =>
+          sdp
+            .split('\r\n')
+            .filter((line) => !/^a=candidate:\S+ \d+ udp /i.test(line))
+            .join('\r\n');
+        const pc = new RTCPeerConnection();
+        (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+        pc.addTransceiver('video', { direction: 'recvonly' });
+        pc.addTransceiver('audio', { direction: 'recvonly' });
+        await pc.setLocalDescription(await pc.createOffer());
+        await new Promise<void>((resolve) => {
+          if (pc.iceGatheringState === 'complete') resolve();
+          pc.addEventListener('icegatheringstatechange', () => {
+            if (pc.iceGatheringState === 'complete') resolve();
+          });
+        });
+        const response = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query:
+              'mutation($s: ID!, $sdp: String!) { playStream(streamId: $s, sdp: $sdp) { sdp } }',
+            variables: { s: id, sdp: withoutUdp(pc.localDescription?.sdp ?? '') },
+          }),
+        });
+        const { data } = (await response.json()) as { data: { playStream: { sdp: string } } };
+        (window as unknown as { answer: string }).answer = data.playStream.sdp;
+        await pc.setRemoteDescription({ type: 'answer', sdp: withoutUdp(data.playStream.sdp) });
+      }, streamId);
+      const answer = await page.evaluate(() => (window as unknown as { answer: string }).answer);
+      // The passive TCP candidates are on the worker's one port, not on a port of the session.
+      const tcpPorts = [
+        ...answer.matchAll(/^a=candidate:\S+ \d+ tcp \d+ \S+ (\d+) typ host tcptype passive/gim),
+      ].map((m) => Number(m[1]));
+      expect(tcpPorts.length).toBeGreaterThan(0);
+      expect([...new Set(tcpPorts)]).toEqual([41900]);
+      const path = await eventually(
+        async () => {
+          const now = await page.evaluate(async () => {
+            const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+            const reports = await pc.getStats();
+            let packets = 0;
+            let pairId: string | undefined;
+            reports.forEach((report) => {
+              if (report.type === 'transport') pairId = report.selectedCandidatePairId;
+              if (report.type === 'inbound-rtp' && report.kind === 'video')
+                packets = report.packetsReceived ?? 0;
+            });
+            const pair = pairId ? reports.get(pairId) : undefined;
+            const local = pair ? reports.get(pair.localCandidateId) : undefined;
+            const remote = pair ? reports.get(pair.remoteCandidateId) : undefined;
+            return {
+              packets,
+              local: local?.protocol as string | undefined,
+              remote: remote ? `${remote.protocol} ${remote.tcpType ?? ''} ${remote.port}` : '',
+            };
+          });
+          return now.packets >= 60 ? now : undefined;
+        },
+        20_000,
+        250,
+      );
+      expect(path.local).toBe('tcp');
+      expect(path.remote).toBe('tcp passive 41900');
+      const [mux] = await tcpMuxes(state);
+      expect(mux?.port).toBe(41900);
+      expect(mux?.accepted).toBeGreaterThan(0);
+      console.log(
+        `Chromium without UDP: ${path.packets} video packets over ${path.local} to the SFU's ${path.remote}; TCP mux ${JSON.stringify(mux)}`,
+      );
+    }, 60_000);
+  },
+);

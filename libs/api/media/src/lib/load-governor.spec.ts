@@ -16,11 +16,20 @@ describe('LoadGovernor (load shedding of a media worker)', () => {
 
   it('sheds half a layer after two overloaded seconds, another half each time it has settled, never the lowest', () => {
     const governor = new LoadGovernor();
-    const shed = feed(governor, 0, Array<number>(14).fill(0.97));
-    // Second overloaded sample; then every settleMs (3 s) while still overloaded; at most 2.
-    expect(shed).toEqual([0, 0.5, 0.5, 0.5, 1, 1, 1, 1.5, 1.5, 1.5, 2, 2, 2, 2]);
+    const shed = feed(governor, 0, Array<number>(11).fill(0.93));
+    // Second overloaded sample; then every settleMs (2 s) while still overloaded; at most 2.
+    expect(shed).toEqual([0, 0.5, 0.5, 1, 1, 1.5, 1.5, 2, 2, 2, 2]);
     expect(LOAD_SHEDDING.maxShed).toBe(2);
-    expect(governor.utilization).toBe(0.97);
+    expect(governor.utilization).toBe(0.93);
+  });
+
+  it('sheds a whole layer per step when the worker is far past its limit', () => {
+    const governor = new LoadGovernor();
+    expect(feed(governor, 0, Array<number>(6).fill(0.99))).toEqual([0, 1, 1, 2, 2, 2]);
+    // A half step from a half-shed worker stops at the maximum.
+    const other = new LoadGovernor();
+    feed(other, 0, [0.93, 0.93, 0.93, 0.93]); // 1 at 3 s
+    expect(feed(other, 4 * S, [0.93, 0.99, 0.99, 0.99])).toEqual([1, 2, 2, 2]);
   });
 
   it('gives a layer back after 10 s calm, and waits twice as long after a restore that overloaded it again', () => {

@@ -10,7 +10,8 @@
  * So, as Jitsi Videobridge's load management lowers what the bridge forwards when its packet rate
  * is too high, the worker watches how busy its own event loop is (the share of wall time it was
  * not waiting for I/O: also the time the OS gave its core to other processes) and
- * - SHEDS half a layer when it was at least `high` busy for `highSamples` samples in a row: the
+ * - SHEDS half a layer when it was at least `high` busy for `highSamples` samples in a row (a
+ *   whole layer when the last was at least `severe`): the
  *   top layer is taken off what the allocators of half its viewers may choose (by a rank each
  *   viewer draws; a pinned HIGH gets the nearest layer left), and viewers on it switch down at
  *   the next layer's keyframe. Another half step follows if the worker is still overloaded
@@ -25,13 +26,15 @@ export const LOAD_SHEDDING = {
   sampleMs: 1000,
   /** Event-loop utilisation (0..1) of a sample that counts as overloaded. */
   high: 0.9,
+  /** Utilisation of a sample so overloaded that a whole layer goes at once, not half. */
+  severe: 0.97,
   /** Overloaded samples in a row before a layer is shed. */
   highSamples: 2,
   /** Utilisation under which the worker has room to give a layer back. */
   low: 0.6,
   restoreAfterMs: 10_000,
   /** No other step for this long after one (the viewers' switches wait for keyframes). */
-  settleMs: 3000,
+  settleMs: 2000,
   failedRestoreMs: 20_000,
   maxRestoreWaitMs: 120_000,
   /** One step sheds or restores this much of a layer (a share of the viewers). */
@@ -71,7 +74,11 @@ export class LoadGovernor {
         if (this.lastRestore !== undefined)
           this.restoreWait = Math.min(this.restoreWait * 2, LOAD_SHEDDING.maxRestoreWaitMs);
         this.lastRestore = undefined;
-        this.shed += LOAD_SHEDDING.step;
+        // A worker at its limit degrades half its viewers; one far past it, all of them at once
+        // (its publisher's answers are late already).
+        const step =
+          utilization >= LOAD_SHEDDING.severe ? 2 * LOAD_SHEDDING.step : LOAD_SHEDDING.step;
+        this.shed = Math.min(LOAD_SHEDDING.maxShed, this.shed + step);
         this.lastStep = now;
         this.overloadedSamples = 0;
       }

@@ -17,6 +17,7 @@ import {
   type RTCPeerConnectionConfig,
 } from 'werift';
 
+import { tcpMux } from './tcp-mux';
 import { udpMux } from './udp-mux';
 
 export interface PeerOptions {
@@ -112,7 +113,12 @@ export function createPeer(options: PeerOptions): RTCPeerConnection {
   // On a muxed port, the session answers for its ufrag from its first candidate on, not only
   // once gathering is over (a loaded worker can take longer than the answer waits).
   const mux = udpMux();
-  if (mux) pc.onIceCandidate.subscribe(() => mux.register(pc));
+  const tcp = tcpMux();
+  if (mux || tcp)
+    pc.onIceCandidate.subscribe(() => {
+      mux?.register(pc);
+      tcp?.register(pc);
+    });
   return pc;
 }
 
@@ -133,11 +139,13 @@ export async function gatheringComplete(pc: RTCPeerConnection, timeoutMs = 5000)
 
 /**
  * After gathering, before the answer leaves: the peer's UDP sockets get their buffers, and on a
- * muxed port (MEDIA_UDP_PORT) its ufrag is registered so the browser's first checks find it.
+ * muxed port (MEDIA_UDP_PORT, UDP and TCP) its ufrag is registered so the browser's first checks
+ * find it.
  */
 export function afterGathering(pc: RTCPeerConnection, options: PeerOptions): void {
   enlargeSocketBuffers(pc, options.udpBufferBytes);
   udpMux()?.register(pc);
+  tcpMux()?.register(pc);
 }
 
 /** What `enlargeSocketBuffers` reaches inside werift: each ICE protocol's UDP socket. */

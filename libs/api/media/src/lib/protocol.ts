@@ -73,6 +73,8 @@ export interface WorkerStats {
   cpuMicros: number;
   /** The worker's shared UDP port (MEDIA_UDP_PORT): sessions and source addresses it routes. */
   udpMux?: { port: number; sessions: number; sources: number; dropped: number };
+  /** The same port for ICE over TCP: sessions, connections handed over and refused. */
+  tcpMux?: { port: number; sessions: number; accepted: number; dropped: number };
   /** Its event loop's busy share over the last second, and the top layers it sheds for it. */
   load: { utilization: number; layersShed: number };
 }

@@ -13,6 +13,7 @@ import {
   type RelayDown,
 } from './relay-feed';
 import { StreamRoom } from './stream-room';
+import { tcpMux } from './tcp-mux';
 import { udpMux } from './udp-mux';
 
 /**
@@ -182,6 +183,7 @@ export class Sfu {
           rssBytes: process.memoryUsage().rss,
           cpuMicros: process.cpuUsage().user + process.cpuUsage().system,
           udpMux: udpMux()?.stats(),
+          tcpMux: tcpMux()?.stats(),
           load: { utilization: this.governor.utilization, layersShed: this.governor.shed },
         } satisfies WorkerStats;
     }

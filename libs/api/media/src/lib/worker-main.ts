@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { PeerOptions } from './peer-config';
 import { MediaError, type MainToWorker, type WorkerToMain } from './protocol';
 import { Sfu } from './sfu';
+import { installTcpMux } from './tcp-mux';
 import { installUdpMux } from './udp-mux';
 
 /**
@@ -38,13 +39,18 @@ export function runMediaWorker(port: MessagePort, options: PeerOptions): void {
     send({ kind: 'ready' });
     return;
   }
-  // Every session of this worker on one UDP port: bound before the first request is taken.
-  installUdpMux(options.udpMuxPort, options.udpBufferBytes).then(
+  // Every session of this worker on one UDP port (and, with ICE-TCP, the same TCP port): bound
+  // before the first request is taken.
+  const muxPort = options.udpMuxPort;
+  Promise.all([
+    installUdpMux(muxPort, options.udpBufferBytes),
+    options.iceTcp ? installTcpMux(muxPort) : undefined,
+  ]).then(
     () => send({ kind: 'ready' }),
     (error: unknown) => {
       send({
         kind: 'log',
-        message: `cannot listen on UDP port ${options.udpMuxPort} (MEDIA_UDP_PORT): ${error instanceof Error ? error.message : String(error)}`,
+        message: `cannot listen on port ${muxPort} (MEDIA_UDP_PORT): ${error instanceof Error ? error.message : String(error)}`,
       });
       throw error;
     },
